@@ -1,0 +1,222 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  BrokenCircuitError,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  IPolicy,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import http from 'node:http';
+import https from 'node:https';
+import { z } from 'zod';
+import { CLOCK, Clock } from '../common/clock';
+import { AAREGURU_CONFIG } from '../config/app-config.module';
+import type { AareguruConfig } from '../config/configuration.types';
+import { UpstreamError } from './aareguru.errors';
+import {
+  City,
+  Current,
+  Today,
+  Widget,
+  citiesSchema,
+  currentSchema,
+  todaySchema,
+  widgetSchema,
+} from './aareguru.schemas';
+import { HistorySeries, parseHistorySeries } from './history.parser';
+import { httpGetJson } from './http-get-json';
+
+export type AareguruEndpoint = 'cities' | 'today' | 'current' | 'widget' | 'history';
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+export interface UpstreamStatus {
+  circuit: CircuitStateName;
+  /** Epoch ms of the last successful response, null before the first. */
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  lastFailure: string | null;
+  requests: number;
+  failures: number;
+}
+
+const CIRCUIT_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** A year of 10-minute history is ~2 MB; anything far beyond that is not a real answer. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+function isTransient(error: unknown): boolean {
+  return error instanceof TaskCancelledError || (error instanceof UpstreamError && error.retryable);
+}
+
+/**
+ * The only code that talks to the Aareguru API. Every call runs inside, from the outside in: an
+ * overall deadline, retries with exponential backoff and jitter, a shared circuit breaker and a
+ * per-attempt timeout. Responses are parsed into typed values; nothing here caches.
+ */
+@Injectable()
+export class AareguruClient implements OnModuleDestroy {
+  private readonly logger = new Logger(AareguruClient.name);
+  private readonly agent: http.Agent;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly policy: IPolicy;
+  private readonly state: Omit<UpstreamStatus, 'circuit'> = {
+    lastSuccessAt: null,
+    lastFailureAt: null,
+    lastFailure: null,
+    requests: 0,
+    failures: 0,
+  };
+
+  constructor(
+    @Inject(AAREGURU_CONFIG) private readonly config: AareguruConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    const agentOptions = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4 };
+    this.agent = config.baseUrl.startsWith('https:')
+      ? new https.Agent(agentOptions)
+      : new http.Agent(agentOptions);
+
+    this.breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: config.breakerHalfOpenMs,
+      breaker: new ConsecutiveBreaker(config.breakerFailures),
+    });
+    this.breaker.onBreak(() => this.logger.warn('Aareguru circuit opened'));
+    this.breaker.onReset(() => this.logger.log('Aareguru circuit closed'));
+
+    this.policy = wrap(
+      timeout(config.deadlineMs, TimeoutStrategy.Aggressive),
+      retry(handleWhen(isTransient), {
+        maxAttempts: config.retries,
+        backoff: new ExponentialBackoff({
+          initialDelay: config.retryBaseDelayMs,
+          maxDelay: config.retryMaxDelayMs,
+        }),
+      }),
+      this.breaker,
+      timeout(config.timeoutMs, TimeoutStrategy.Aggressive),
+    );
+  }
+
+  async cities(): Promise<City[]> {
+    const cities = this.parse('cities', citiesSchema, await this.getJson('cities', {}));
+    if (cities.length === 0) throw new UpstreamError('shape', 'cities', 'the city list is empty');
+    return cities;
+  }
+
+  async today(city: string): Promise<Today> {
+    return this.parse('today', todaySchema, await this.getJson('today', { city }));
+  }
+
+  async current(city: string): Promise<Current> {
+    return this.parse('current', currentSchema, await this.getJson('current', { city }));
+  }
+
+  async widget(): Promise<Widget> {
+    return this.parse('widget', widgetSchema, await this.getJson('widget', {}));
+  }
+
+  /** `start` and `end` in Unix seconds: the only form upstream reliably accepts. */
+  async history(city: string, start: number, end: number): Promise<HistorySeries> {
+    const body = await this.getJson('history', { city, start: String(start), end: String(end) });
+    const series = parseHistorySeries(body);
+    if (!series) throw new UpstreamError('shape', 'history', 'unrecognised history response');
+    return series;
+  }
+
+  status(): UpstreamStatus {
+    return { circuit: CIRCUIT_NAMES[this.breaker.state], ...this.state };
+  }
+
+  onModuleDestroy(): void {
+    this.agent.destroy();
+  }
+
+  private parse<T extends z.ZodType>(endpoint: AareguruEndpoint, schema: T, body: unknown) {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new UpstreamError('shape', endpoint, `unexpected /${endpoint} response shape`);
+    }
+    return parsed.data as z.output<T>;
+  }
+
+  private url(endpoint: AareguruEndpoint, params: Record<string, string>): URL {
+    const url = new URL(`${this.config.baseUrl}/v2018/${endpoint}`);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    url.searchParams.set('app', this.config.appName);
+    url.searchParams.set('version', this.config.appVersion);
+    return url;
+  }
+
+  private async getJson(endpoint: AareguruEndpoint, params: Record<string, string>) {
+    const url = this.url(endpoint, params);
+    const started = this.clock.now();
+    try {
+      const body = await this.policy.execute(({ signal }) => {
+        this.state.requests += 1;
+        return httpGetJson(url, endpoint, { agent: this.agent, signal, maxBytes: MAX_BODY_BYTES });
+      });
+      this.state.lastSuccessAt = this.clock.now();
+      this.logger.debug({ endpoint, params, ms: this.clock.now() - started }, 'upstream ok');
+      return body;
+    } catch (error) {
+      const failure = this.describe(endpoint, error, this.clock.now() - started);
+      this.state.failures += 1;
+      this.state.lastFailureAt = this.clock.now();
+      this.state.lastFailure = `${endpoint}: ${failure.message}`;
+      this.logger.warn(
+        {
+          endpoint,
+          params,
+          kind: failure.kind,
+          status: failure.status,
+          ms: this.clock.now() - started,
+        },
+        `upstream failed: ${failure.message}`,
+      );
+      throw failure;
+    }
+  }
+
+  private describe(endpoint: AareguruEndpoint, error: unknown, elapsedMs: number): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (error instanceof BrokenCircuitError) {
+      return new UpstreamError(
+        'circuit_open',
+        endpoint,
+        'the Aareguru API failed repeatedly; calls are paused for a moment',
+        undefined,
+        { cause: error },
+      );
+    }
+    if (error instanceof TaskCancelledError) {
+      const limit =
+        elapsedMs >= this.config.deadlineMs ? this.config.deadlineMs : this.config.timeoutMs;
+      return new UpstreamError('timeout', endpoint, `no answer within ${limit} ms`, undefined, {
+        cause: error,
+      });
+    }
+    return new UpstreamError(
+      'network',
+      endpoint,
+      (error as Error).message ?? 'unknown failure',
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, Clock } from '../common/clock';
+import { AAREGURU_CONFIG } from '../config/app-config.module';
+import type { AareguruConfig } from '../config/configuration.types';
+import { HistoryRange, resolveHistoryRange } from '../domain/history-dates';
+import { AareguruClient } from './aareguru.client';
+import { UnknownCityError } from './aareguru.errors';
+import type { City, Current, Today, Widget } from './aareguru.schemas';
+import { Cached, UpstreamCacheService } from './cache/upstream-cache.service';
+import type { HistorySeries } from './history.parser';
+
+export interface History {
+  city: string;
+  range: HistoryRange;
+  series: HistorySeries;
+}
+
+/** Normalises what a person types as a city: " Bern " → "bern". */
+export function normaliseCityId(input: string): string {
+  return input.trim().toLowerCase();
+}
+
+/**
+ * What the rest of the application asks upstream for. Every read goes through the shared cache;
+ * every city is checked against upstream's own list first, because upstream silently answers
+ * Bern's data for a city it does not know.
+ */
+@Injectable()
+export class AareguruService {
+  constructor(
+    private readonly client: AareguruClient,
+    private readonly cache: UpstreamCacheService,
+    @Inject(AAREGURU_CONFIG) private readonly config: AareguruConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  cities(): Promise<Cached<City[]>> {
+    return this.cache.getOrFetch(UpstreamCacheService.key('cities'), () => this.client.cities());
+  }
+
+  /** Ids in upstream's order (downstream along the Aare). */
+  async cityIds(): Promise<string[]> {
+    return (await this.cities()).value.map((city) => city.city);
+  }
+
+  /** The normalised id of a city upstream knows, or an UnknownCityError listing the valid ids. */
+  async resolveCity(input: string): Promise<string> {
+    const id = normaliseCityId(input);
+    const ids = await this.cityIds();
+    if (!ids.includes(id)) throw new UnknownCityError(input.trim(), ids);
+    return id;
+  }
+
+  async today(cityInput: string): Promise<Cached<Today>> {
+    const city = await this.resolveCity(cityInput);
+    return this.cache.getOrFetch(UpstreamCacheService.key('today', { city }), () =>
+      this.client.today(city),
+    );
+  }
+
+  async current(cityInput: string): Promise<Cached<Current>> {
+    const city = await this.resolveCity(cityInput);
+    return this.cache.getOrFetch(UpstreamCacheService.key('current', { city }), () =>
+      this.client.current(city),
+    );
+  }
+
+  /** Every city at once: one upstream call serves any comparison. */
+  widget(): Promise<Cached<Widget>> {
+    return this.cache.getOrFetch(UpstreamCacheService.key('widget'), () => this.client.widget());
+  }
+
+  /**
+   * History between two time expressions. The range is checked (order, maximum length) before
+   * anything is sent; upstream gets Unix seconds.
+   */
+  async history(
+    cityInput: string,
+    start: string | number,
+    end: string | number,
+  ): Promise<Cached<History>> {
+    const range = resolveHistoryRange(start, end, {
+      nowMs: this.clock.now(),
+      maxRangeDays: this.config.historyMaxRangeDays,
+    });
+    const city = await this.resolveCity(cityInput);
+    const key = UpstreamCacheService.key('history', { city, start: range.start, end: range.end });
+    return this.cache.getOrFetch(key, async () => ({
+      city,
+      range,
+      series: await this.client.history(city, range.start, range.end),
+    }));
+  }
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, Clock } from '../../common/clock';
+import { CACHE_CONFIG } from '../../config/app-config.module';
+import type { CacheConfig } from '../../config/configuration.types';
+import { CACHE_STORE, CacheStore } from './cache-store.interface';
+
+/** A value with what a caller needs to be honest about its age. */
+export interface Cached<T> {
+  value: T;
+  /** Epoch ms when upstream answered it. */
+  fetchedAt: number;
+  /** True when upstream failed and an older value is served instead. */
+  stale: boolean;
+  ageSeconds: number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  staleServes: number;
+}
+
+/**
+ * Read-through cache in front of upstream. Fresh values (younger than the TTL) are served from
+ * the store; concurrent misses for one key share a single upstream call (single-flight); when
+ * upstream fails, the last good value is served, marked stale, for up to the stale window.
+ */
+@Injectable()
+export class UpstreamCacheService {
+  private readonly logger = new Logger(UpstreamCacheService.name);
+  private readonly inFlight = new Map<string, Promise<Cached<unknown>>>();
+  private readonly counters: CacheStats = { hits: 0, misses: 0, staleServes: 0 };
+  private readonly ttlMs: number;
+  private readonly staleMaxMs: number;
+
+  constructor(
+    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    @Inject(CACHE_CONFIG) config: CacheConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.ttlMs = config.ttlSeconds * 1000;
+    this.staleMaxMs = config.staleMaxSeconds * 1000;
+  }
+
+  /** Builds a key from an endpoint and its parameters, independent of parameter order. */
+  static key(endpoint: string, params: Record<string, string | number> = {}): string {
+    const query = Object.keys(params)
+      .sort()
+      .map((name) => `${name}=${params[name]}`)
+      .join('&');
+    return query ? `${endpoint}?${query}` : endpoint;
+  }
+
+  async getOrFetch<T>(key: string, fetch: () => Promise<T>): Promise<Cached<T>> {
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<Cached<T>>;
+
+    const entry = await this.store.get<T>(key);
+    const now = this.clock.now();
+    if (entry && now - entry.storedAt < this.ttlMs) {
+      this.counters.hits += 1;
+      return {
+        value: entry.value,
+        fetchedAt: entry.storedAt,
+        stale: false,
+        ageSeconds: age(now, entry.storedAt),
+      };
+    }
+
+    // Another caller may have started the fetch while we awaited the store.
+    const raced = this.inFlight.get(key);
+    if (raced) return raced as Promise<Cached<T>>;
+
+    this.counters.misses += 1;
+    const flight = this.refresh(key, fetch, entry);
+    this.inFlight.set(key, flight);
+    try {
+      return await flight;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  stats(): CacheStats {
+    return { ...this.counters };
+  }
+
+  size(): Promise<number> {
+    return this.store.size();
+  }
+
+  private async refresh<T>(
+    key: string,
+    fetch: () => Promise<T>,
+    previous: { value: T; storedAt: number } | undefined,
+  ): Promise<Cached<T>> {
+    try {
+      const value = await fetch();
+      const storedAt = this.clock.now();
+      await this.store.set(key, { value, storedAt }, this.ttlMs + this.staleMaxMs);
+      return { value, fetchedAt: storedAt, stale: false, ageSeconds: 0 };
+    } catch (error) {
+      const now = this.clock.now();
+      if (previous && now - previous.storedAt <= this.ttlMs + this.staleMaxMs) {
+        this.counters.staleServes += 1;
+        this.logger.warn({ key, ageSeconds: age(now, previous.storedAt) }, 'serving stale value');
+        return {
+          value: previous.value,
+          fetchedAt: previous.storedAt,
+          stale: true,
+          ageSeconds: age(now, previous.storedAt),
+        };
+      }
+      throw error;
+    }
+  }
+}
+
+function age(now: number, storedAt: number): number {
+  return Math.max(0, Math.round((now - storedAt) / 1000));
+}

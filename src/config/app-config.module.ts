@@ -1,0 +1,49 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { loadConfiguration } from './configuration';
+import type { AppConfiguration } from './configuration.types';
+
+/** Injection tokens for the typed configuration namespaces. */
+export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
+export const AAREGURU_CONFIG = Symbol('AAREGURU_CONFIG');
+export const CACHE_CONFIG = Symbol('CACHE_CONFIG');
+export const LOGGING_CONFIG = Symbol('LOGGING_CONFIG');
+
+const NAMESPACES = [
+  [SERVER_CONFIG, 'server'],
+  [AAREGURU_CONFIG, 'aareguru'],
+  [CACHE_CONFIG, 'cache'],
+  [LOGGING_CONFIG, 'logging'],
+] as const;
+
+export interface AppConfigOptions {
+  /** Defaults to process.env; tests pass their own. */
+  env?: NodeJS.ProcessEnv;
+  /** An already validated configuration (main.ts validates before Nest starts). */
+  configuration?: AppConfiguration;
+}
+
+@Global()
+@Module({})
+export class AppConfigModule {
+  static forRoot(options: AppConfigOptions = {}): DynamicModule {
+    const configuration = options.configuration ?? loadConfiguration(options.env);
+    return {
+      module: AppConfigModule,
+      imports: [
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => configuration],
+        }),
+      ],
+      providers: NAMESPACES.map(([token, key]) => ({
+        provide: token,
+        useFactory: (config: ConfigService<AppConfiguration, true>) =>
+          config.get(key, { infer: true }),
+        inject: [ConfigService],
+      })),
+      exports: [ConfigModule, ...NAMESPACES.map(([token]) => token)],
+    };
+  }
+}

@@ -1,0 +1,129 @@
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { load as parseYaml } from 'js-yaml';
+import { PACKAGE_VERSION } from '../common/package-info';
+import { EnvironmentVariables } from './environment';
+import type { AppConfiguration } from './configuration.types';
+
+/** Thrown at boot with every problem found, one per line. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+export const DEFAULT_CONFIG_DIR = resolve(__dirname, '..', '..', 'config');
+
+type RawConfig = Record<string, unknown>;
+
+/** Every key the application understands, read off the validation metadata. */
+export function configKeys(): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(
+    EnvironmentVariables,
+    '',
+    true,
+    false,
+  );
+  return [...new Set(metadata.map((m) => m.propertyName))];
+}
+
+function readYamlFile(path: string, problems: string[], known: Set<string>): RawConfig {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`${path}: cannot be read (${(error as Error).message.split('\n')[0]})`);
+    return {};
+  }
+  if (parsed === undefined || parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`${path}: must be a mapping of KEY: value`);
+    return {};
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) problems.push(`${path}: unknown key ${key}`);
+  }
+  return parsed as RawConfig;
+}
+
+function describeErrors(errors: ValidationError[], raw: RawConfig): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => {
+      const value = raw[error.property];
+      const got = value === undefined ? 'it is not set' : `got ${JSON.stringify(value)}`;
+      return `${error.property}: ${message.replace(`${error.property} `, '')} (${got})`;
+    }),
+  );
+}
+
+/**
+ * Merges config/default.yaml, config/<NODE_ENV>.yaml (if present) and the environment (in that
+ * order of precedence, lowest first), validates the result and returns the typed tree.
+ */
+export function loadConfiguration(
+  env: NodeJS.ProcessEnv = process.env,
+  configDir: string = env.CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
+): AppConfiguration {
+  const problems: string[] = [];
+  const known = new Set(configKeys());
+
+  const defaultsPath = join(configDir, 'default.yaml');
+  const raw: RawConfig = existsSync(defaultsPath)
+    ? readYamlFile(defaultsPath, problems, known)
+    : {};
+  if (!existsSync(defaultsPath)) problems.push(`${defaultsPath}: file not found`);
+
+  const nodeEnv = env.NODE_ENV;
+  if (nodeEnv && /^[a-z0-9-]+$/i.test(nodeEnv)) {
+    const overridePath = join(configDir, `${nodeEnv}.yaml`);
+    if (existsSync(overridePath)) Object.assign(raw, readYamlFile(overridePath, problems, known));
+  }
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  problems.push(...describeErrors(validateSync(vars, { stopAtFirstError: true }), raw));
+  if (problems.length === 0 && vars.AAREGURU_DEADLINE_MS < vars.AAREGURU_TIMEOUT_MS) {
+    problems.push(
+      `AAREGURU_DEADLINE_MS: must be at least AAREGURU_TIMEOUT_MS (${vars.AAREGURU_TIMEOUT_MS}) (got ${vars.AAREGURU_DEADLINE_MS})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  return toConfiguration(vars);
+}
+
+function toConfiguration(vars: EnvironmentVariables): AppConfiguration {
+  return {
+    env: vars.NODE_ENV ?? 'production',
+    server: { host: vars.HOST, port: vars.PORT },
+    aareguru: {
+      baseUrl: vars.AAREGURU_BASE_URL.replace(/\/+$/, ''),
+      appName: vars.AAREGURU_APP_NAME,
+      appVersion: PACKAGE_VERSION,
+      timeoutMs: vars.AAREGURU_TIMEOUT_MS,
+      deadlineMs: vars.AAREGURU_DEADLINE_MS,
+      retries: vars.AAREGURU_RETRIES,
+      retryBaseDelayMs: vars.AAREGURU_RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: vars.AAREGURU_RETRY_MAX_DELAY_MS,
+      breakerFailures: vars.AAREGURU_BREAKER_FAILURES,
+      breakerHalfOpenMs: vars.AAREGURU_BREAKER_HALF_OPEN_MS,
+      historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
+    },
+    cache: {
+      ttlSeconds: vars.CACHE_TTL_SECONDS,
+      maxEntries: vars.CACHE_MAX_ENTRIES,
+      staleMaxSeconds: vars.CACHE_STALE_MAX_SECONDS,
+    },
+    logging: {
+      level: vars.LOG_LEVEL,
+      format: vars.LOG_FORMAT,
+      destination: vars.LOG_DESTINATION,
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export const LOG_DESTINATIONS = ['stdout', 'stderr'] as const;
+
+/**
+ * Every configuration key, as an environment variable name. Values come from config/*.yaml and
+ * the environment; this class is the single place that says what a valid value is.
+ */
+export class EnvironmentVariables {
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT!: number;
+
+  @IsString()
+  @IsNotEmpty()
+  HOST!: string;
+
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  AAREGURU_BASE_URL!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  AAREGURU_APP_NAME!: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AAREGURU_TIMEOUT_MS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AAREGURU_DEADLINE_MS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  AAREGURU_RETRIES!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AAREGURU_RETRY_BASE_DELAY_MS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AAREGURU_RETRY_MAX_DELAY_MS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AAREGURU_BREAKER_FAILURES!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AAREGURU_BREAKER_HALF_OPEN_MS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  HISTORY_MAX_RANGE_DAYS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CACHE_TTL_SECONDS!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CACHE_MAX_ENTRIES!: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  CACHE_STALE_MAX_SECONDS!: number;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL!: (typeof LOG_LEVELS)[number];
+
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT!: (typeof LOG_FORMATS)[number];
+
+  @IsIn(LOG_DESTINATIONS)
+  LOG_DESTINATION!: (typeof LOG_DESTINATIONS)[number];
+}

@@ -1,0 +1,139 @@
+import {
+  HistoryRangeError,
+  parseHistoryTime,
+  resolveHistoryRange,
+  zurichMidnight,
+} from './history-dates';
+
+// Tuesday 2023-05-09 13:20:30 UTC (15:20:30 in Bern, summer time).
+const NOW = Date.UTC(2023, 4, 9, 13, 20, 30);
+const NOW_MINUTE = Date.UTC(2023, 4, 9, 13, 20) / 1000;
+
+function problemOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof HistoryRangeError) return error.problem;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('parseHistoryTime', () => {
+  it('accepts Unix seconds as text or number', () => {
+    expect(parseHistoryTime('1683631200', NOW)).toBe(1683631200);
+    expect(parseHistoryTime(1683631200, NOW)).toBe(1683631200);
+    expect(parseHistoryTime('0', NOW)).toBe(0);
+  });
+
+  it('rejects milliseconds with a hint', () => {
+    expect(() => parseHistoryTime('1683631200000', NOW)).toThrow(/milliseconds/);
+    expect(() => parseHistoryTime(1683631200000, NOW)).toThrow(HistoryRangeError);
+    expect(() => parseHistoryTime(1.5, NOW)).toThrow(HistoryRangeError);
+    expect(() => parseHistoryTime(-1, NOW)).toThrow(HistoryRangeError);
+  });
+
+  it('reads ISO dates and times as UTC unless an offset is given', () => {
+    expect(parseHistoryTime('2023-05-09', NOW)).toBe(Date.UTC(2023, 4, 9) / 1000);
+    expect(parseHistoryTime('2023-05-09T13:20', NOW)).toBe(Date.UTC(2023, 4, 9, 13, 20) / 1000);
+    expect(parseHistoryTime('2023-05-09 13:20:05', NOW)).toBe(
+      Date.UTC(2023, 4, 9, 13, 20, 5) / 1000,
+    );
+    expect(parseHistoryTime('2023-05-09T15:20:00+02:00', NOW)).toBe(
+      Date.UTC(2023, 4, 9, 13, 20) / 1000,
+    );
+    expect(parseHistoryTime('2023-05-09T15:20:00+0200', NOW)).toBe(
+      Date.UTC(2023, 4, 9, 13, 20) / 1000,
+    );
+    expect(parseHistoryTime('2023-05-09T13:20:00.123Z', NOW)).toBe(
+      Date.UTC(2023, 4, 9, 13, 20) / 1000,
+    );
+  });
+
+  it.each(['2023-02-30', '2023-13-01', '2023-05-09T24:00', '2023-5-9', 'tomorrowish', '', '-7'])(
+    'rejects %p',
+    (text) => {
+      expect(problemOf(() => parseHistoryTime(text, NOW))).toBe('invalid_time');
+    },
+  );
+
+  it('accepts a leap day only in a leap year', () => {
+    expect(parseHistoryTime('2024-02-29', NOW)).toBe(Date.UTC(2024, 1, 29) / 1000);
+    expect(problemOf(() => parseHistoryTime('2023-02-29', NOW))).toBe('invalid_time');
+  });
+
+  it('reads now and relative times to the whole minute', () => {
+    expect(parseHistoryTime('now', NOW)).toBe(NOW_MINUTE);
+    expect(parseHistoryTime(' NOW ', NOW)).toBe(NOW_MINUTE);
+    expect(parseHistoryTime('-1 day', NOW)).toBe(NOW_MINUTE - 86400);
+    expect(parseHistoryTime('-7 days', NOW)).toBe(NOW_MINUTE - 7 * 86400);
+    expect(parseHistoryTime('-3 hours', NOW)).toBe(NOW_MINUTE - 3 * 3600);
+    expect(parseHistoryTime('-2 weeks', NOW)).toBe(NOW_MINUTE - 14 * 86400);
+    expect(parseHistoryTime('+1 day', NOW)).toBe(NOW_MINUTE + 86400);
+    expect(parseHistoryTime('-1hour', NOW)).toBe(NOW_MINUTE - 3600);
+  });
+
+  it('reads today and yesterday as midnight in Bern', () => {
+    // Midnight CEST on 2023-05-09 is 22:00 UTC the day before.
+    expect(parseHistoryTime('today', NOW)).toBe(Date.UTC(2023, 4, 8, 22) / 1000);
+    expect(parseHistoryTime('yesterday', NOW)).toBe(Date.UTC(2023, 4, 7, 22) / 1000);
+  });
+});
+
+describe('zurichMidnight', () => {
+  it('uses the Swiss calendar day, not the UTC one', () => {
+    // 23:30 UTC on 9 May is already 10 May in Bern.
+    expect(zurichMidnight(Date.UTC(2023, 4, 9, 23, 30))).toBe(Date.UTC(2023, 4, 9, 22) / 1000);
+  });
+
+  it('handles winter time and the DST switch days', () => {
+    expect(zurichMidnight(Date.UTC(2023, 0, 15, 12))).toBe(Date.UTC(2023, 0, 14, 23) / 1000);
+    // 26 March 2023: clocks go forward at 02:00; midnight is still +01:00.
+    expect(zurichMidnight(Date.UTC(2023, 2, 26, 12))).toBe(Date.UTC(2023, 2, 25, 23) / 1000);
+    // 29 October 2023: clocks go back at 03:00; midnight is still +02:00.
+    expect(zurichMidnight(Date.UTC(2023, 9, 29, 12))).toBe(Date.UTC(2023, 9, 28, 22) / 1000);
+    // The day after the switch back.
+    expect(zurichMidnight(Date.UTC(2023, 9, 29, 12), 1)).toBe(Date.UTC(2023, 9, 29, 23) / 1000);
+  });
+});
+
+describe('resolveHistoryRange', () => {
+  const options = { nowMs: NOW, maxRangeDays: 366 };
+
+  it('resolves both ends', () => {
+    expect(resolveHistoryRange('-2 days', 'now', options)).toEqual({
+      start: NOW_MINUTE - 2 * 86400,
+      end: NOW_MINUTE,
+    });
+  });
+
+  it('rejects start >= end', () => {
+    expect(problemOf(() => resolveHistoryRange('now', '-1 day', options))).toBe(
+      'start_not_before_end',
+    );
+    expect(problemOf(() => resolveHistoryRange('now', 'now', options))).toBe(
+      'start_not_before_end',
+    );
+    expect(() => resolveHistoryRange('2023-05-09', '2023-05-08', options)).toThrow(
+      'The start (2023-05-09T00:00:00Z) must be before the end (2023-05-08T00:00:00Z).',
+    );
+  });
+
+  it('accepts exactly the maximum range and rejects one second more', () => {
+    const start = 1_600_000_000;
+    expect(resolveHistoryRange(start, start + 366 * 86400, options)).toEqual({
+      start,
+      end: start + 366 * 86400,
+    });
+    expect(problemOf(() => resolveHistoryRange(start, start + 366 * 86400 + 1, options))).toBe(
+      'range_too_long',
+    );
+    expect(() => resolveHistoryRange('2022-01-01', '2024-01-01', options)).toThrow(
+      /730\.0 days; at most 366 days/,
+    );
+  });
+
+  it('accepts a whole leap year', () => {
+    expect(() => resolveHistoryRange('2024-01-01', '2025-01-01', options)).not.toThrow();
+  });
+});

@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { Options } from 'pino-http';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
+import type { LoggingConfig } from '../config/configuration.types';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Secrets never reach a log line, whatever the level. */
+export const REDACTED_PATHS = [
+  'req.headers["x-api-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.apiKey',
+  '*.password',
+  '*.token',
+];
+
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Keeps a caller's (or the gateway's) request id when it is sane, otherwise makes one. */
+export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  const id =
+    typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** Probes arrive every few seconds; logging each one would drown everything else. */
+function isProbe(req: IncomingMessage): boolean {
+  return req.url === '/health/live' || req.url === '/health/ready';
+}
+
+export function buildPinoHttpOptions(config: LoggingConfig): Options {
+  const fd = config.destination === 'stderr' ? 2 : 1;
+  return {
+    level: config.level,
+    base: { app: PACKAGE_NAME, version: PACKAGE_VERSION },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    genReqId: requestIdFor,
+    autoLogging: { ignore: isProbe },
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    serializers: {
+      // Only what helps to follow a request; secret headers are named, never shown.
+      req: (req: {
+        id: string;
+        method: string;
+        url: string;
+        headers: Record<string, unknown>;
+      }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+        userAgent: req.headers['user-agent'],
+        ...(req.headers['x-api-key'] !== undefined && {
+          headers: { 'x-api-key': req.headers['x-api-key'] },
+        }),
+      }),
+    },
+    ...(config.format === 'pretty'
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { destination: fd, colorize: false, singleLine: true },
+          },
+        }
+      : { stream: pino.destination({ fd, sync: false }) }),
+  };
+}
