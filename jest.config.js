@@ -2,6 +2,7 @@
 module.exports = {
   rootDir: 'src',
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/../test/support/jest.setup.ts'],
   testRegex: '.*\\.spec\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }] },

@@ -15,6 +15,7 @@ import {
   wrap,
 } from 'cockatiel';
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import https from 'node:https';
 import { z } from 'zod';
 import { CLOCK, Clock } from '../common/clock';
@@ -163,17 +164,21 @@ export class AareguruClient implements OnModuleDestroy {
 
   private async getJson(endpoint: AareguruEndpoint, params: Record<string, string>) {
     const url = this.url(endpoint, params);
-    const started = this.clock.now();
+    const started = performance.now(); // durations need real time, not the injectable clock
     try {
       const body = await this.policy.execute(({ signal }) => {
         this.state.requests += 1;
         return httpGetJson(url, endpoint, { agent: this.agent, signal, maxBytes: MAX_BODY_BYTES });
       });
       this.state.lastSuccessAt = this.clock.now();
-      this.logger.debug({ endpoint, params, ms: this.clock.now() - started }, 'upstream ok');
+      this.logger.debug(
+        { endpoint, params, ms: Math.round(performance.now() - started) },
+        'upstream ok',
+      );
       return body;
     } catch (error) {
-      const failure = this.describe(endpoint, error, this.clock.now() - started);
+      const elapsedMs = performance.now() - started;
+      const failure = this.describe(endpoint, error, elapsedMs);
       this.state.failures += 1;
       this.state.lastFailureAt = this.clock.now();
       this.state.lastFailure = `${endpoint}: ${failure.message}`;
@@ -183,7 +188,7 @@ export class AareguruClient implements OnModuleDestroy {
           params,
           kind: failure.kind,
           status: failure.status,
-          ms: this.clock.now() - started,
+          ms: Math.round(elapsedMs),
         },
         `upstream failed: ${failure.message}`,
       );
@@ -192,6 +197,17 @@ export class AareguruClient implements OnModuleDestroy {
   }
 
   private describe(endpoint: AareguruEndpoint, error: unknown, elapsedMs: number): UpstreamError {
+    // An aborted attempt and a cancelled operation both mean "no answer in time".
+    if (
+      error instanceof TaskCancelledError ||
+      (error instanceof UpstreamError && error.kind === 'timeout')
+    ) {
+      const limit =
+        elapsedMs >= this.config.deadlineMs ? this.config.deadlineMs : this.config.timeoutMs;
+      return new UpstreamError('timeout', endpoint, `no answer within ${limit} ms`, undefined, {
+        cause: error,
+      });
+    }
     if (error instanceof UpstreamError) return error;
     if (error instanceof BrokenCircuitError) {
       return new UpstreamError(
@@ -202,21 +218,7 @@ export class AareguruClient implements OnModuleDestroy {
         { cause: error },
       );
     }
-    if (error instanceof TaskCancelledError) {
-      const limit =
-        elapsedMs >= this.config.deadlineMs ? this.config.deadlineMs : this.config.timeoutMs;
-      return new UpstreamError('timeout', endpoint, `no answer within ${limit} ms`, undefined, {
-        cause: error,
-      });
-    }
-    return new UpstreamError(
-      'network',
-      endpoint,
-      (error as Error).message ?? 'unknown failure',
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    return new UpstreamError('network', endpoint, message, undefined, { cause: error });
   }
 }

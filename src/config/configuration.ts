@@ -53,8 +53,8 @@ function describeErrors(errors: ValidationError[], raw: RawConfig): string[] {
   return errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => {
       const value = raw[error.property];
-      const got = value === undefined ? 'it is not set' : `got ${JSON.stringify(value)}`;
-      return `${error.property}: ${message.replace(`${error.property} `, '')} (${got})`;
+      if (value === undefined) return `${error.property}: is required but not set`;
+      return `${error.property}: ${message.replace(`${error.property} `, '')} (got ${JSON.stringify(value)})`;
     }),
   );
 }

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
@@ -6,7 +7,8 @@ export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const LOG_DESTINATIONS = ['stdout', 'stderr'] as const;
 
 /**
- * Every configuration key, as an environment variable name. Values come from config/*.yaml and
+ * Every configuration key, as an environment variable name. Decorators run bottom-up and only the
+ * first failure per key is reported, so the type check sits lowest. Values come from config/*.yaml and
  * the environment; this class is the single place that says what a valid value is.
  */
 export class EnvironmentVariables {
@@ -15,9 +17,9 @@ export class EnvironmentVariables {
   NODE_ENV?: string;
 
   @Type(() => Number)
-  @IsInt()
   @Min(0)
   @Max(65535)
+  @IsInt()
   PORT!: number;
 
   @IsString()
@@ -32,59 +34,59 @@ export class EnvironmentVariables {
   AAREGURU_APP_NAME!: string;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   AAREGURU_TIMEOUT_MS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   AAREGURU_DEADLINE_MS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(0)
   @Max(10)
+  @IsInt()
   AAREGURU_RETRIES!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   AAREGURU_RETRY_BASE_DELAY_MS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   AAREGURU_RETRY_MAX_DELAY_MS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   AAREGURU_BREAKER_FAILURES!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   AAREGURU_BREAKER_HALF_OPEN_MS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   HISTORY_MAX_RANGE_DAYS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   CACHE_TTL_SECONDS!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(1)
+  @IsInt()
   CACHE_MAX_ENTRIES!: number;
 
   @Type(() => Number)
-  @IsInt()
   @Min(0)
+  @IsInt()
   CACHE_STALE_MAX_SECONDS!: number;
 
   @IsIn(LOG_LEVELS)

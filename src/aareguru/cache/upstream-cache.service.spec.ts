@@ -1,0 +1,122 @@
+import { ManualClock } from '../../../test/support/manual-clock';
+import { MemoryCacheStore } from './memory-cache.store';
+import { UpstreamCacheService } from './upstream-cache.service';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('UpstreamCacheService', () => {
+  const config = { ttlSeconds: 120, maxEntries: 10, staleMaxSeconds: 3600 };
+  let clock: ManualClock;
+  let cache: UpstreamCacheService;
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    cache = new UpstreamCacheService(new MemoryCacheStore(config.maxEntries, clock), config, clock);
+  });
+
+  it('builds keys independent of parameter order', () => {
+    expect(UpstreamCacheService.key('history', { start: 1, city: 'bern', end: 2 })).toBe(
+      'history?city=bern&end=2&start=1',
+    );
+    expect(UpstreamCacheService.key('cities')).toBe('cities');
+  });
+
+  it('serves a fresh value without calling upstream again until the TTL has passed', async () => {
+    const fetch = jest.fn().mockResolvedValueOnce('first').mockResolvedValueOnce('second');
+    expect(await cache.getOrFetch('k', fetch)).toEqual({
+      value: 'first',
+      fetchedAt: clock.now(),
+      stale: false,
+      ageSeconds: 0,
+    });
+    clock.advance(119_999);
+    expect(await cache.getOrFetch('k', fetch)).toMatchObject({ value: 'first', ageSeconds: 120 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    clock.advance(1);
+    expect(await cache.getOrFetch('k', fetch)).toMatchObject({ value: 'second', stale: false });
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(cache.stats()).toEqual({ hits: 1, misses: 2, staleServes: 0 });
+  });
+
+  it('makes one upstream call for 50 concurrent identical requests', async () => {
+    const upstream = deferred<string>();
+    const fetch = jest.fn(() => upstream.promise);
+    const results = Promise.all(Array.from({ length: 50 }, () => cache.getOrFetch('k', fetch)));
+    await new Promise((resolve) => setImmediate(resolve));
+    upstream.resolve('value');
+    const values = await results;
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(values.every((v) => v.value === 'value')).toBe(true);
+  });
+
+  it('shares a failure among concurrent callers and does not remember it', async () => {
+    const fetch = jest.fn().mockRejectedValueOnce(new Error('down')).mockResolvedValueOnce('up');
+    const results = await Promise.allSettled([
+      cache.getOrFetch('k', fetch),
+      cache.getOrFetch('k', fetch),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await cache.getOrFetch('k', fetch)).toMatchObject({ value: 'up' });
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('serves the last good value, marked stale with its age, when upstream fails', async () => {
+    await cache.getOrFetch('k', () => Promise.resolve('good'));
+    clock.advance(300_000);
+    const result = await cache.getOrFetch('k', () => Promise.reject(new Error('down')));
+    expect(result).toEqual({
+      value: 'good',
+      fetchedAt: clock.now() - 300_000,
+      stale: true,
+      ageSeconds: 300,
+    });
+    expect(cache.stats().staleServes).toBe(1);
+  });
+
+  it('gives up on a stale value older than the stale window', async () => {
+    await cache.getOrFetch('k', () => Promise.resolve('good'));
+    clock.advance((120 + 3600) * 1000 + 1);
+    await expect(cache.getOrFetch('k', () => Promise.reject(new Error('down')))).rejects.toThrow(
+      'down',
+    );
+  });
+
+  it('rethrows when nothing was ever cached', async () => {
+    await expect(cache.getOrFetch('k', () => Promise.reject(new Error('down')))).rejects.toThrow(
+      'down',
+    );
+  });
+});
+
+describe('MemoryCacheStore', () => {
+  it('evicts the least recently used entry beyond its bound', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryCacheStore(2, clock);
+    await store.set('a', { value: 1, storedAt: 0 }, 1000);
+    await store.set('b', { value: 2, storedAt: 0 }, 1000);
+    await store.get('a'); // a is now more recent than b
+    await store.set('c', { value: 3, storedAt: 0 }, 1000);
+    expect(await store.size()).toBe(2);
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.get('a')).toEqual({ value: 1, storedAt: 0 });
+  });
+
+  it('forgets entries after their retention time', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryCacheStore(10, clock);
+    await store.set('a', { value: 1, storedAt: clock.now() }, 1000);
+    clock.advance(999);
+    expect(await store.get('a')).toBeDefined();
+    clock.advance(1);
+    expect(await store.get('a')).toBeUndefined();
+    expect(await store.size()).toBe(0);
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigValidationError, DEFAULT_CONFIG_DIR, loadConfiguration } from './configuration';
+
+function problemsOf(env: NodeJS.ProcessEnv, dir?: string): string[] {
+  try {
+    loadConfiguration(env, dir);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfiguration', () => {
+  it('reads the documented defaults from config/default.yaml', () => {
+    const config = loadConfiguration({});
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8000 });
+    expect(config.aareguru).toMatchObject({
+      baseUrl: 'https://aareguru.existenz.ch',
+      appName: 'aareguru-mcp',
+      timeoutMs: 5000,
+      deadlineMs: 10000,
+      historyMaxRangeDays: 366,
+    });
+    expect(config.aareguru.appVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(config.cache.ttlSeconds).toBe(120);
+    expect(config.logging).toEqual({ level: 'info', format: 'json', destination: 'stdout' });
+  });
+
+  it('lets environment variables override the files, ignoring empty ones', () => {
+    const config = loadConfiguration({
+      PORT: '9001',
+      AAREGURU_BASE_URL: 'http://127.0.0.1:8010/',
+      CACHE_TTL_SECONDS: '5',
+      LOG_LEVEL: '',
+    });
+    expect(config.server.port).toBe(9001);
+    expect(config.aareguru.baseUrl).toBe('http://127.0.0.1:8010');
+    expect(config.cache.ttlSeconds).toBe(5);
+    expect(config.logging.level).toBe('info');
+  });
+
+  it('applies the file named after NODE_ENV over the defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
+    writeFileSync(join(dir, 'default.yaml'), 'PORT: 8000\n');
+    writeFileSync(join(dir, 'staging.yaml'), 'PORT: 8100\nLOG_FORMAT: pretty\n');
+    const base = {
+      HOST: '0.0.0.0',
+      AAREGURU_BASE_URL: 'https://example.test',
+      AAREGURU_APP_NAME: 'x',
+      AAREGURU_TIMEOUT_MS: '1',
+      AAREGURU_DEADLINE_MS: '2',
+      AAREGURU_RETRIES: '0',
+      AAREGURU_RETRY_BASE_DELAY_MS: '1',
+      AAREGURU_RETRY_MAX_DELAY_MS: '1',
+      AAREGURU_BREAKER_FAILURES: '1',
+      AAREGURU_BREAKER_HALF_OPEN_MS: '1',
+      HISTORY_MAX_RANGE_DAYS: '1',
+      CACHE_TTL_SECONDS: '1',
+      CACHE_MAX_ENTRIES: '1',
+      CACHE_STALE_MAX_SECONDS: '0',
+      LOG_LEVEL: 'info',
+      LOG_DESTINATION: 'stderr',
+      LOG_FORMAT: undefined,
+    };
+    const config = loadConfiguration({ ...base, NODE_ENV: 'staging' }, dir);
+    expect(config.server.port).toBe(8100);
+    expect(config.logging.format).toBe('pretty');
+    expect(config.env).toBe('staging');
+    expect(loadConfiguration({ ...base, NODE_ENV: 'staging', PORT: '1234' }, dir).server.port).toBe(
+      1234,
+    );
+  });
+
+  it('lists every problem, one per key, with the value it got', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      AAREGURU_TIMEOUT_MS: '0',
+      LOG_FORMAT: 'xml',
+      AAREGURU_BASE_URL: 'ftp://example.test',
+    });
+    expect(problems).toEqual([
+      'PORT: must be an integer number (got "abc")',
+      'AAREGURU_BASE_URL: must be a URL address (got "ftp://example.test")',
+      'AAREGURU_TIMEOUT_MS: must not be less than 1 (got "0")',
+      'LOG_FORMAT: must be one of the following values: json, pretty (got "xml")',
+    ]);
+    expect(() => loadConfiguration({ PORT: '70000' })).toThrow(
+      'Invalid configuration:\n  - PORT: must not be greater than 65535 (got "70000")',
+    );
+  });
+
+  it('rejects a deadline shorter than one attempt', () => {
+    expect(problemsOf({ AAREGURU_TIMEOUT_MS: '5000', AAREGURU_DEADLINE_MS: '1000' })).toEqual([
+      'AAREGURU_DEADLINE_MS: must be at least AAREGURU_TIMEOUT_MS (5000) (got 1000)',
+    ]);
+  });
+
+  it('reports unknown keys in files and missing values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
+    writeFileSync(join(dir, 'default.yaml'), 'PROT: 8000\n');
+    const problems = problemsOf({}, dir);
+    expect(problems[0]).toBe(`${join(dir, 'default.yaml')}: unknown key PROT`);
+    expect(problems).toContain('PORT: is required but not set');
+    expect(problems).toContain('HOST: is required but not set');
+  });
+
+  it('reports a missing config directory', () => {
+    expect(problemsOf({}, join(DEFAULT_CONFIG_DIR, 'nope'))[0]).toMatch(
+      /default\.yaml: file not found/,
+    );
+  });
+});

@@ -1,0 +1,126 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../src/app.module';
+import { configureApp } from '../src/app.setup';
+import { FakeAareguru } from './fake-upstream/fake-aareguru';
+import { runServerToExit, spawnServer } from './support/spawn-server';
+
+describe('The application', () => {
+  let fake: FakeAareguru;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    fake = new FakeAareguru();
+    baseUrl = await fake.start();
+  });
+
+  afterAll(async () => {
+    await fake.stop();
+  });
+
+  describe('in process', () => {
+    let app: INestApplication;
+
+    beforeAll(async () => {
+      const module = await Test.createTestingModule({
+        imports: [AppModule.forRoot({ env: { AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent' } })],
+      }).compile();
+      app = module.createNestApplication({ logger: false });
+      configureApp(app);
+      await app.listen(0, '127.0.0.1');
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('answers GET /health/live without touching upstream', async () => {
+      const response = await request(app.getHttpServer()).get('/health/live').expect(200);
+      expect(response.body).toMatchObject({ status: 'ok' });
+      expect(response.headers['x-powered-by']).toBeUndefined();
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it('echoes a sane request id and makes one otherwise', async () => {
+      const kept = await request(app.getHttpServer())
+        .get('/health/live')
+        .set('X-Request-Id', 'gateway-123')
+        .expect(200);
+      expect(kept.headers['x-request-id']).toBe('gateway-123');
+      const replaced = await request(app.getHttpServer())
+        .get('/health/live')
+        .set('X-Request-Id', 'not sane <script>')
+        .expect(200);
+      expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('answers an unknown route with JSON, not an HTML page', async () => {
+      const response = await request(app.getHttpServer()).get('/nope').expect(404);
+      expect(response.headers['content-type']).toMatch(/application\/json/);
+      expect(response.body).toMatchObject({ statusCode: 404 });
+    });
+  });
+
+  describe('the production build (node dist/main.js)', () => {
+    it('starts, answers /health/live with 200 and stops on SIGTERM', async () => {
+      const server = await spawnServer({ AAREGURU_BASE_URL: baseUrl });
+      try {
+        const response = await request(server.url).get('/health/live').expect(200);
+        expect(response.body.status).toBe('ok');
+      } finally {
+        const ended = await server.stop();
+        expect(ended.code === 0 || ended.signal === 'SIGTERM').toBe(true);
+      }
+    });
+
+    it('writes JSON logs with request ids and never a secret', async () => {
+      const server = await spawnServer({ AAREGURU_BASE_URL: baseUrl });
+      await request(server.url)
+        .get('/nope')
+        .set('X-Request-Id', 'trace-me-1')
+        .set('X-API-Key', 'super-secret-key')
+        .expect(404);
+      await server.stop();
+      const lines = server
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logged = lines.find((line) => (line.req as { id?: string })?.id === 'trace-me-1');
+      expect(logged).toMatchObject({
+        level: 40,
+        app: 'aareguru-mcp',
+        req: { method: 'GET', url: '/nope', headers: { 'x-api-key': '[redacted]' } },
+        res: { statusCode: 404 },
+      });
+      expect(server.stdout()).not.toContain('super-secret-key');
+    });
+
+    it('can send every log line to stderr, keeping stdout clean', async () => {
+      const server = await spawnServer({ AAREGURU_BASE_URL: baseUrl, LOG_DESTINATION: 'stderr' });
+      await request(server.url).get('/health/live').expect(200);
+      await server.stop();
+      expect(server.stdout()).toBe('');
+      expect(server.stderr()).toContain('"msg":"Listening on http://127.0.0.1:');
+    });
+
+    it('refuses to start with an invalid configuration, listing every problem', async () => {
+      const result = await runServerToExit({
+        PORT: 'eighty',
+        AAREGURU_TIMEOUT_MS: '-5',
+        LOG_LEVEL: 'loud',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        [
+          'Invalid configuration:',
+          '  - PORT: must be an integer number (got "eighty")',
+          '  - AAREGURU_TIMEOUT_MS: must not be less than 1 (got "-5")',
+          '  - LOG_LEVEL: must be one of the following values: fatal, error, warn, info, debug, trace, silent (got "loud")',
+        ].join('\n'),
+      );
+      expect(result.stdout).toBe('');
+    });
+  });
+});

@@ -1,0 +1,88 @@
+import request from 'supertest';
+import { FakeAareguru } from './fake-upstream/fake-aareguru';
+
+describe('The fake Aareguru API', () => {
+  let fake: FakeAareguru;
+
+  beforeAll(async () => {
+    fake = new FakeAareguru();
+    await fake.start();
+  });
+
+  afterEach(() => fake.reset());
+  afterAll(() => fake.stop());
+
+  it("answers Bern's data for an unknown, empty or mis-cased city, as upstream does", async () => {
+    for (const city of ['zurich', '', 'Thun']) {
+      const response = await request(fake.baseUrl).get(`/v2018/today?city=${city}`).expect(200);
+      expect(response.body.name).toBe('Bärn');
+    }
+    const thun = await request(fake.baseUrl).get('/v2018/current?city=thun').expect(200);
+    expect(thun.body.aare.location).toBe('Thun');
+  });
+
+  it('serves /current and /today for every listed city', async () => {
+    const cities = (await request(fake.baseUrl).get('/v2018/cities').expect(200)).body as {
+      city: string;
+      name: string;
+    }[];
+    expect(cities).toHaveLength(8);
+    for (const { city, name } of cities) {
+      const current = await request(fake.baseUrl).get(`/v2018/current?city=${city}`).expect(200);
+      expect(current.body.aare.location).toBe(name);
+      const today = await request(fake.baseUrl).get(`/v2018/today?city=${city}`).expect(200);
+      expect(today.body.name).toBe(name);
+    }
+  });
+
+  it('encodes like PHP: escaped non-ASCII and slashes, integers for whole numbers', async () => {
+    const response = await request(fake.baseUrl)
+      .get('/v2018/cities')
+      .buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => done(null, text));
+      });
+    const text = response.body as string;
+    expect(text).toContain('"name":"B\\u00e4rn"');
+    expect(text).toContain(
+      '"url":"https:\\/\\/aareguru.existenz.ch\\/v2018\\/current?city=brienz"',
+    );
+    expect(text).toMatch(/"tn":10,/);
+  });
+
+  it('answers 400 on /history for an unknown or mis-cased city and for non-numeric times', async () => {
+    await request(fake.baseUrl).get('/v2018/history?city=Bern&start=1&end=2').expect(400);
+    await request(fake.baseUrl).get('/v2018/history?city=basel&start=1&end=2').expect(400);
+    await request(fake.baseUrl).get('/v2018/history?city=bern&start=-1%20day&end=now').expect(400);
+    const ok = await request(fake.baseUrl)
+      .get('/v2018/history?city=bern&start=1700000000&end=1700086400')
+      .expect(200);
+    expect(ok.body.data.temperature.at(-1)[0]).toBeLessThanOrEqual(1700086400);
+  });
+
+  it('answers values= as plain text, one line per path', async () => {
+    const response = await request(fake.baseUrl)
+      .get('/v2018/current?city=bern&values=aare.temperature,aare.temperature_text,nope')
+      .expect(200);
+    expect(response.headers['content-type']).toMatch(/text\/plain/);
+    expect(response.text).toBe('12.5\nUschaflig chaut\n');
+  });
+
+  it('takes faults and reports request counts over HTTP', async () => {
+    await request(fake.baseUrl)
+      .post('/__fake/faults')
+      .send({ fault: { kind: 'status', status: 503 }, path: '/v2018/widget', times: 1 })
+      .expect(201);
+    await request(fake.baseUrl).get('/v2018/widget').expect(503);
+    await request(fake.baseUrl).get('/v2018/widget').expect(200);
+    await request(fake.baseUrl).get('/v2018/current?city=thun').expect(200);
+    const counts = await request(fake.baseUrl).get('/__fake/requests').expect(200);
+    expect(counts.body).toEqual({
+      total: 3,
+      counts: { '/v2018/widget': 2, '/v2018/current?city=thun': 1 },
+    });
+    await request(fake.baseUrl).post('/__fake/faults').send({}).expect(400);
+  });
+});
