@@ -31,28 +31,33 @@ function exited(child: ChildProcess) {
   });
 }
 
-/** Starts the production build on a random port and waits for it to say where it listens. */
-export function spawnServer(env: NodeJS.ProcessEnv, args: string[] = []): Promise<SpawnedServer> {
+/** Runs dist/main.js with only the given environment (plus PATH), collecting its output. */
+function startMain(env: NodeJS.ProcessEnv, args: string[] = []) {
   assertBuilt();
   const child = spawn(process.execPath, [MAIN_JS, ...args], {
-    env: { PATH: process.env.PATH, PORT: '0', ...env },
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  return { child, output };
+}
+
+/** Starts the production build on a random port and waits for it to say where it listens. */
+export function spawnServer(env: NodeJS.ProcessEnv, args: string[] = []): Promise<SpawnedServer> {
+  const { child, output } = startMain({ PORT: '0', ...env }, args);
   return new Promise((resolve, reject) => {
     const onData = () => {
-      const match = /Listening on (http:\/\/[^\s,"]+)/.exec(stdout + stderr);
+      const match = /Listening on (http:\/\/[^\s,"]+)/.exec(output.stdout + output.stderr);
       if (!match) return;
       child.stdout!.off('data', onData);
       child.stderr!.off('data', onData);
       resolve({
         process: child,
         url: match[1],
-        stdout: () => stdout,
-        stderr: () => stderr,
+        stdout: () => output.stdout,
+        stderr: () => output.stderr,
         stop: () => {
           child.kill('SIGTERM');
           return exited(child);
@@ -62,22 +67,18 @@ export function spawnServer(env: NodeJS.ProcessEnv, args: string[] = []): Promis
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) =>
-      reject(new Error(`server exited with ${code} before listening:\n${stdout}\n${stderr}`)),
+      reject(
+        new Error(
+          `server exited with ${code} before listening:\n${output.stdout}\n${output.stderr}`,
+        ),
+      ),
     );
   });
 }
 
 /** Runs the production build to completion (for start-up failures). */
 export async function runServerToExit(env: NodeJS.ProcessEnv): Promise<ExitedProcess> {
-  assertBuilt();
-  const child = spawn(process.execPath, [MAIN_JS], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const { child, output } = startMain(env);
   const { code } = await exited(child);
-  return { code, stdout, stderr };
+  return { code, ...output };
 }
