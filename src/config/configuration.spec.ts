@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigValidationError, DEFAULT_CONFIG_DIR, loadConfiguration } from './configuration';
@@ -44,34 +44,34 @@ describe('loadConfiguration', () => {
 
   it('applies the file named after NODE_ENV over the defaults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
-    writeFileSync(join(dir, 'default.yaml'), 'PORT: 8000\n');
+    copyFileSync(join(DEFAULT_CONFIG_DIR, 'default.yaml'), join(dir, 'default.yaml'));
     writeFileSync(join(dir, 'staging.yaml'), 'PORT: 8100\nLOG_FORMAT: pretty\n');
-    const base = {
-      HOST: '0.0.0.0',
-      AAREGURU_BASE_URL: 'https://example.test',
-      AAREGURU_APP_NAME: 'x',
-      AAREGURU_TIMEOUT_MS: '1',
-      AAREGURU_DEADLINE_MS: '2',
-      AAREGURU_RETRIES: '0',
-      AAREGURU_RETRY_BASE_DELAY_MS: '1',
-      AAREGURU_RETRY_MAX_DELAY_MS: '1',
-      AAREGURU_BREAKER_FAILURES: '1',
-      AAREGURU_BREAKER_HALF_OPEN_MS: '1',
-      HISTORY_MAX_RANGE_DAYS: '1',
-      CACHE_TTL_SECONDS: '1',
-      CACHE_MAX_ENTRIES: '1',
-      CACHE_STALE_MAX_SECONDS: '0',
-      LOG_LEVEL: 'info',
-      LOG_DESTINATION: 'stderr',
-      LOG_FORMAT: undefined,
-    };
-    const config = loadConfiguration({ ...base, NODE_ENV: 'staging' }, dir);
+    const config = loadConfiguration({ NODE_ENV: 'staging' }, dir);
     expect(config.server.port).toBe(8100);
     expect(config.logging.format).toBe('pretty');
     expect(config.env).toBe('staging');
-    expect(loadConfiguration({ ...base, NODE_ENV: 'staging', PORT: '1234' }, dir).server.port).toBe(
-      1234,
-    );
+    expect(loadConfiguration({ NODE_ENV: 'staging', PORT: '1234' }, dir).server.port).toBe(1234);
+  });
+
+  it('reads MCP settings: lists, base path, and logs to stderr in stdio mode', () => {
+    const config = loadConfiguration({
+      ALLOWED_HOSTS: 'mcp.example.com, GW.example.com',
+      PUBLIC_BASE_URL: 'https://gw.example.com/aare/',
+      MCP_TRANSPORT: 'stdio',
+    });
+    expect(config.mcp).toEqual({
+      transport: 'stdio',
+      publicBasePath: '/aare',
+      sseHeartbeatSeconds: 15,
+      allowedHosts: ['mcp.example.com', 'gw.example.com'],
+      allowedOrigins: ['localhost', '127.0.0.1', '[::1]'],
+    });
+    expect(config.logging.destination).toBe('stderr');
+    expect(loadConfiguration({ PUBLIC_BASE_URL: '/prefix' }).mcp.publicBasePath).toBe('/prefix');
+    expect(loadConfiguration({}).mcp.publicBasePath).toBe('');
+    expect(problemsOf({ PUBLIC_BASE_URL: 'ftp://x' })).toEqual([
+      'PUBLIC_BASE_URL: must be empty, an http(s) URL or a path starting with / (got "ftp://x")',
+    ]);
   });
 
   it('lists every problem, one per key, with the value it got', () => {

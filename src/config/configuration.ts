@@ -123,7 +123,35 @@ function toConfiguration(vars: EnvironmentVariables): AppConfiguration {
     logging: {
       level: vars.LOG_LEVEL,
       format: vars.LOG_FORMAT,
-      destination: vars.LOG_DESTINATION,
+      // stdout belongs to the protocol in stdio mode.
+      destination: vars.MCP_TRANSPORT === 'stdio' ? 'stderr' : vars.LOG_DESTINATION,
+    },
+    mcp: {
+      transport: vars.MCP_TRANSPORT,
+      publicBasePath: basePathOf(vars.PUBLIC_BASE_URL),
+      sseHeartbeatSeconds: vars.SSE_HEARTBEAT_SECONDS,
+      allowedHosts: listOr(vars.ALLOWED_HOSTS, LOOPBACK_NAMES),
+      allowedOrigins: listOr(vars.ALLOWED_ORIGINS, LOOPBACK_NAMES),
     },
   };
+}
+
+/** The names a local client uses; the SDK's localhost lists hold the same. */
+export const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+function listOr(value: string, fallback: string[]): string[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
+  return items.length > 0 ? items : [...fallback];
+}
+
+function basePathOf(publicBaseUrl: string): string {
+  const path = publicBaseUrl.startsWith('/')
+    ? publicBaseUrl
+    : publicBaseUrl
+      ? new URL(publicBaseUrl).pathname
+      : '';
+  return path.replace(/\/+$/, '');
 }

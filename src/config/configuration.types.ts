@@ -1,4 +1,4 @@
-import type { LOG_DESTINATIONS, LOG_FORMATS, LOG_LEVELS } from './environment';
+import type { LOG_DESTINATIONS, LOG_FORMATS, LOG_LEVELS, MCP_TRANSPORTS } from './environment';
 
 export interface ServerConfig {
   host: string;
@@ -39,10 +39,22 @@ export interface LoggingConfig {
   destination: (typeof LOG_DESTINATIONS)[number];
 }
 
+export interface McpConfig {
+  transport: (typeof MCP_TRANSPORTS)[number];
+  /** Path prefix under which clients reach the server ('' or '/aare'), for URLs we hand out. */
+  publicBasePath: string;
+  sseHeartbeatSeconds: number;
+  /** Host names (no port) accepted in the Host header. */
+  allowedHosts: string[];
+  /** Host names accepted in an Origin header (a request without Origin is always fine). */
+  allowedOrigins: string[];
+}
+
 export interface AppConfiguration {
   env: string;
   server: ServerConfig;
   aareguru: AareguruConfig;
   cache: CacheConfig;
   logging: LoggingConfig;
+  mcp: McpConfig;
 }

@@ -1,10 +1,21 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const LOG_DESTINATIONS = ['stdout', 'stderr'] as const;
+export const MCP_TRANSPORTS = ['http', 'stdio'] as const;
 
 /**
  * Every configuration key, as an environment variable name. Decorators run bottom-up and only the
@@ -97,4 +108,25 @@ export class EnvironmentVariables {
 
   @IsIn(LOG_DESTINATIONS)
   LOG_DESTINATION!: (typeof LOG_DESTINATIONS)[number];
+
+  @IsIn(MCP_TRANSPORTS)
+  MCP_TRANSPORT!: (typeof MCP_TRANSPORTS)[number];
+
+  @IsString()
+  @Matches(/^(|https?:\/\/[^\s]+|\/[^\s]*)$/, {
+    message: 'PUBLIC_BASE_URL must be empty, an http(s) URL or a path starting with /',
+  })
+  PUBLIC_BASE_URL!: string;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(300)
+  @IsInt()
+  SSE_HEARTBEAT_SECONDS!: number;
+
+  @IsString()
+  ALLOWED_HOSTS!: string;
+
+  @IsString()
+  ALLOWED_ORIGINS!: string;
 }

@@ -68,3 +68,19 @@ export function assessDangerLevel(input: {
   }
   return { level: null, label: UNKNOWN_DANGER_LABEL, source: 'unknown', flow: null };
 }
+
+const SAFETY_ADVICE: Readonly<Record<DangerLevel, string>> = {
+  1: 'Low flow for the Aare. Swimming is possible for good swimmers who know the exits; never swim alone.',
+  2: 'Moderate flow: the current is strong. Only experienced Aare swimmers, close to the bank, with known exits.',
+  3: 'Considerable danger: fast current and floating debris are likely. Swimming in the river is not advised.',
+  4: 'High danger: dangerous current, debris and high water. Stay out of the river and away from the banks.',
+  5: 'Very high danger: flood conditions. Do not enter the water; follow the authorities’ warnings.',
+};
+
+const UNKNOWN_ADVICE =
+  'No flow data for this station, so the danger level is unknown. Judge the river on site and ask locally before swimming.';
+
+/** What a swimmer should take from a level. */
+export function safetyAdvice(level: DangerLevel | null): string {
+  return level === null ? UNKNOWN_ADVICE : SAFETY_ADVICE[level];
+}

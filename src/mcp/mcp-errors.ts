@@ -1,0 +1,41 @@
+import { UnknownCityError, UpstreamError } from '../aareguru/aareguru.errors';
+import { HistoryRangeError } from '../domain/history-dates';
+
+export type FailureKind = 'unknown_city' | 'invalid_range' | 'upstream' | 'internal';
+
+export interface DescribedFailure {
+  kind: FailureKind;
+  /** Safe to show a person: never a stack trace or an internal detail. */
+  message: string;
+}
+
+const UPSTREAM_REASONS: Record<UpstreamError['kind'], string> = {
+  timeout: 'it did not answer in time',
+  network: 'it could not be reached',
+  http: 'it answered with an error',
+  malformed: 'it sent an unreadable answer',
+  shape: 'it sent an answer in an unexpected format',
+  circuit_open: 'it failed several times in a row, so requests are paused briefly',
+};
+
+/** The one place that turns an error into words for an MCP client. */
+export function describeFailure(error: unknown): DescribedFailure {
+  if (error instanceof UnknownCityError) {
+    return { kind: 'unknown_city', message: `${error.message} Use list_cities to see every city.` };
+  }
+  if (error instanceof HistoryRangeError) {
+    return { kind: 'invalid_range', message: error.message };
+  }
+  if (error instanceof UpstreamError) {
+    return {
+      kind: 'upstream',
+      message:
+        `The Aareguru API is unavailable right now (${UPSTREAM_REASONS[error.kind]}) and no ` +
+        'earlier answer is cached. Please try again in a minute.',
+    };
+  }
+  return {
+    kind: 'internal',
+    message: 'Something went wrong while answering. The error has been logged; please try again.',
+  };
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
+import { describeFailure } from './mcp-errors';
+import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS } from './mcp.tokens';
+import type { AarePrompt } from './prompts/aare-prompt';
+import type { AareResource } from './resources/aare-resource';
+import type { AareTool, ToolResult } from './tools/aare-tool';
+import { SERVER_INSTRUCTIONS } from './server-instructions';
+
+/**
+ * Builds one McpServer per session (or per request for stateless traffic) from the tool,
+ * resource and prompt providers. What does not change between servers — the providers, their
+ * schemas and the JSON-schema validator — is created once and shared.
+ */
+@Injectable()
+export class McpServerFactory {
+  private readonly logger = new Logger(McpServerFactory.name);
+  private readonly validator = new AjvJsonSchemaValidator();
+
+  constructor(
+    @Inject(MCP_TOOLS) private readonly tools: AareTool[],
+    @Inject(MCP_RESOURCES) private readonly resources: AareResource[],
+    @Inject(MCP_PROMPTS) private readonly prompts: AarePrompt[],
+  ) {}
+
+  readonly create = (): McpServer => {
+    const server = new McpServer(
+      { name: PACKAGE_NAME, title: 'Aare river (aare.guru)', version: PACKAGE_VERSION },
+      {
+        capabilities: { logging: {} },
+        instructions: SERVER_INSTRUCTIONS,
+        jsonSchemaValidator: this.validator,
+      },
+    );
+    for (const tool of this.tools) this.registerTool(server, tool);
+    for (const resource of this.resources) resource.register(server);
+    for (const prompt of this.prompts) prompt.register(server);
+    return server;
+  };
+
+  /** Tool failures become `isError` results with a plain message; nothing else leaves the tool. */
+  async callTool(tool: AareTool, args: unknown): Promise<ToolResult> {
+    try {
+      const result = await tool.run(args as never);
+      return {
+        content: [{ type: 'text', text: tool.summarise(result) }],
+        structuredContent: result as Record<string, unknown>,
+      };
+    } catch (error) {
+      const failure = describeFailure(error);
+      if (failure.kind === 'internal') {
+        this.logger.error({ err: error, tool: tool.name }, 'tool failed unexpectedly');
+      }
+      return { isError: true, content: [{ type: 'text', text: failure.message }] };
+    }
+  }
+
+  private registerTool(server: McpServer, tool: AareTool): void {
+    server.registerTool(tool.name, tool.config, (args: unknown) => this.callTool(tool, args));
+  }
+}

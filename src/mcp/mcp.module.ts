@@ -1,0 +1,53 @@
+import { Module } from '@nestjs/common';
+import { AareModule } from '../aare/aare.module';
+import { AareguruModule } from '../aareguru/aareguru.module';
+import { CityCompletionService } from './city-completion.service';
+import { McpServerFactory } from './mcp-server.factory';
+import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS } from './mcp.tokens';
+import {
+  CompareSwimmingSpotsPrompt,
+  DailySwimmingReportPrompt,
+  WeeklyTrendAnalysisPrompt,
+} from './prompts/aare.prompts';
+import { SafetyLevelsResource } from './resources/safety-levels.resource';
+import { CityTemplateResources, StaticUpstreamResources } from './resources/upstream.resources';
+import { CompareCitiesTool } from './tools/compare-cities.tool';
+import { GetCurrentConditionsTool } from './tools/get-current-conditions.tool';
+import { GetCurrentTemperatureTool } from './tools/get-current-temperature.tool';
+import { GetFlowDangerLevelTool } from './tools/get-flow-danger-level.tool';
+import { GetForecastTool } from './tools/get-forecast.tool';
+import { GetHistoricalDataTool } from './tools/get-historical-data.tool';
+import { ListCitiesTool } from './tools/list-cities.tool';
+
+const TOOLS = [
+  GetCurrentTemperatureTool,
+  GetCurrentConditionsTool,
+  ListCitiesTool,
+  GetFlowDangerLevelTool,
+  GetHistoricalDataTool,
+  CompareCitiesTool,
+  GetForecastTool,
+];
+const RESOURCES = [StaticUpstreamResources, CityTemplateResources, SafetyLevelsResource];
+const PROMPTS = [DailySwimmingReportPrompt, CompareSwimmingSpotsPrompt, WeeklyTrendAnalysisPrompt];
+
+function collect(token: symbol, classes: readonly (new (...args: never[]) => unknown)[]) {
+  return { provide: token, useFactory: (...items: unknown[]) => items, inject: [...classes] };
+}
+
+/** The MCP surface: tools, resources and prompts, and the factory that puts them on a server. */
+@Module({
+  imports: [AareguruModule, AareModule],
+  providers: [
+    ...TOOLS,
+    ...RESOURCES,
+    ...PROMPTS,
+    CityCompletionService,
+    collect(MCP_TOOLS, TOOLS),
+    collect(MCP_RESOURCES, RESOURCES),
+    collect(MCP_PROMPTS, PROMPTS),
+    McpServerFactory,
+  ],
+  exports: [McpServerFactory],
+})
+export class McpModule {}

@@ -1,0 +1,36 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+} from '@modelcontextprotocol/server';
+import { UnknownCityError } from '../../aareguru/aareguru.errors';
+import type { Cached } from '../../aareguru/cache/upstream-cache.service';
+import { freshnessOf } from '../../aare/report-mapping';
+import { describeFailure } from '../mcp-errors';
+
+/** A resource registers itself on a server; the factory calls this once per server instance. */
+export interface AareResource {
+  register(server: McpServer): void;
+}
+
+export const JSON_MIME = 'application/json';
+
+/** Resource body: the upstream data and how fresh it is. */
+export function jsonContents(uri: URL, answer: Cached<unknown>) {
+  const body = { data: answer.value, source: freshnessOf(answer) };
+  return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(body) }] };
+}
+
+/**
+ * Runs a read and maps failures to protocol errors: an unknown city is "resource not found";
+ * anything else an internal error with a plain message.
+ */
+export async function readOrFail<T>(uri: URL, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof UnknownCityError) throw new ResourceNotFoundError(uri.href, error.message);
+    throw new ProtocolError(ProtocolErrorCode.InternalError, describeFailure(error).message);
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { AareguruService } from '../../aareguru/aareguru.service';
+import { CityCompletionService } from '../city-completion.service';
+import { AareResource, JSON_MIME, jsonContents, readOrFail } from './aare-resource';
+
+/** `aareguru://cities` and `aareguru://widget`: upstream's lists, as JSON. */
+@Injectable()
+export class StaticUpstreamResources implements AareResource {
+  constructor(private readonly aareguru: AareguruService) {}
+
+  register(server: McpServer): void {
+    server.registerResource(
+      'cities',
+      'aareguru://cities',
+      {
+        title: 'Aare cities',
+        description: 'Every city aare.guru measures: id, names, coordinates and water temperature.',
+        mimeType: JSON_MIME,
+      },
+      (uri) => readOrFail(uri, async () => jsonContents(uri, await this.aareguru.cities())),
+    );
+    server.registerResource(
+      'widget',
+      'aareguru://widget',
+      {
+        title: 'All cities at a glance',
+        description:
+          'Temperature, flow, BAFU danger level, air temperature and sunshine for every city in one document.',
+        mimeType: JSON_MIME,
+      },
+      (uri) => readOrFail(uri, async () => jsonContents(uri, await this.aareguru.widget())),
+    );
+  }
+}
+
+/** `aareguru://current/{city}` and `aareguru://today/{city}`: one resource per city. */
+@Injectable()
+export class CityTemplateResources implements AareResource {
+  constructor(
+    private readonly aareguru: AareguruService,
+    private readonly completion: CityCompletionService,
+  ) {}
+
+  register(server: McpServer): void {
+    this.registerTemplate(server, {
+      name: 'current',
+      title: 'Current data for a city',
+      description:
+        'Everything aare.guru knows about one city now: water, flow, weather, sun, history of the last 48 h.',
+      read: (city) => this.aareguru.current(city),
+    });
+    this.registerTemplate(server, {
+      name: 'today',
+      title: 'Water temperature summary for a city',
+      description: 'The short form: water temperature and its Swiss German phrase.',
+      read: (city) => this.aareguru.today(city),
+    });
+  }
+
+  private registerTemplate(
+    server: McpServer,
+    spec: {
+      name: 'current' | 'today';
+      title: string;
+      description: string;
+      read: (city: string) => Promise<Parameters<typeof jsonContents>[1]>;
+    },
+  ): void {
+    const template = new ResourceTemplate(`aareguru://${spec.name}/{city}`, {
+      list: async () => {
+        // Listing must not fail because upstream does: without the city list there is nothing to list.
+        const cities = await this.aareguru.cities().catch(() => ({ value: [] }));
+        return {
+          resources: cities.value.map((c) => ({
+            uri: `aareguru://${spec.name}/${c.city}`,
+            name: `${spec.name}-${c.city}`,
+            title: `${spec.title}: ${c.name ?? c.city}`,
+            mimeType: JSON_MIME,
+          })),
+        };
+      },
+      complete: { city: (value) => this.completion.complete(value) },
+    });
+    server.registerResource(
+      spec.name,
+      template,
+      { title: spec.title, description: spec.description, mimeType: JSON_MIME },
+      (uri, variables) =>
+        readOrFail(uri, async () => jsonContents(uri, await spec.read(String(variables.city)))),
+    );
+  }
+}

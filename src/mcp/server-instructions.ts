@@ -1,0 +1,12 @@
+import { FLOW_THRESHOLDS } from '../domain/danger-level';
+
+const thresholds = FLOW_THRESHOLDS.map((t) => `level ${t.level} from ${t.minFlow} m³/s`).join(', ');
+
+/** What the model is told about this server when it connects. */
+export const SERVER_INSTRUCTIONS = [
+  'Live data about the Aare river in Switzerland from aare.guru: water temperature, flow and BAFU flow danger levels, weather, forecasts and history for the cities aare.guru measures (Brienz to Brugg; list_cities gives the ids).',
+  'Start with get_current_conditions for a full picture of one city, get_current_temperature for a quick answer, compare_cities to find the best place, get_flow_danger_level before recommending a swim, get_forecast for the coming hours and days, get_historical_data for trends.',
+  `BAFU danger levels go from 1 (no or low danger) to 5 (very high danger). aare.guru reports BAFU's own level per station; where it does not, the level is computed from the flow: ${thresholds}. At level 3 or higher, advise against swimming in the river.`,
+  'Texts such as "Uschaflig chaut" are Bernese Swiss German from aare.guru; results include an English reading where one is known. Quote them and explain them.',
+  'Results say when data is stale (upstream unavailable). Always credit aare.guru and BAFU as sources.',
+].join('\n\n');

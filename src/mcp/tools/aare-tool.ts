@@ -1,0 +1,34 @@
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
+
+export interface AareToolConfig<I extends z.ZodObject, O extends z.ZodObject> {
+  title: string;
+  description: string;
+  inputSchema: I;
+  outputSchema: O;
+  annotations?: ToolAnnotations;
+}
+
+/** Every Aare tool only reads public data from the open world and may be called again freely. */
+export const READ_ONLY_ANNOTATIONS: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+/**
+ * A tool is a name, its schemas and two small functions: `run` delegates to a service and
+ * returns the structured result; `summarise` writes the short text block for people.
+ */
+export abstract class AareTool<
+  I extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject = z.ZodObject,
+> {
+  abstract readonly name: string;
+  abstract readonly config: AareToolConfig<I, O>;
+  abstract run(args: z.output<I>): Promise<z.output<O>>;
+  abstract summarise(result: z.output<O>): string;
+}
+
+export type ToolResult = CallToolResult & { structuredContent?: Record<string, unknown> };

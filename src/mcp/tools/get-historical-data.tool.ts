@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { AareReportService } from '../../aare/aare-report.service';
+import { HistoryReport, historyReportSchema } from '../../aare/reports.schemas';
+import { ACCEPTED_TIME_FORMATS } from '../../domain/history-dates';
+import { AareTool, READ_ONLY_ANNOTATIONS } from './aare-tool';
+import { cityArgument, describeFreshness, formatCelsius, formatFlow } from './tool-text';
+
+const time = (what: string, example: string) =>
+  z
+    .union([z.string().min(1).max(64), z.number().int().nonnegative()])
+    .describe(`${what}: ${ACCEPTED_TIME_FORMATS}. Example: "${example}".`);
+
+const inputSchema = z.object({
+  city: cityArgument,
+  start: time('Start of the range', '-7 days').default('-7 days'),
+  end: time('End of the range, after the start', 'now').default('now'),
+});
+
+@Injectable()
+export class GetHistoricalDataTool extends AareTool<
+  typeof inputSchema,
+  typeof historyReportSchema
+> {
+  readonly name = 'get_historical_data';
+  readonly config = {
+    title: 'Aare history',
+    description:
+      'Water temperature and flow of the Aare at one city over a time range, with a summary (min, max, ' +
+      'mean, first, last, trend) and the spacing of the points. Accepts relative times such as "-7 days" ' +
+      'and "now". Ranges are limited to about a year; long series are averaged down to 500 points.',
+    inputSchema,
+    outputSchema: historyReportSchema,
+    annotations: { title: 'Aare history', ...READ_ONLY_ANNOTATIONS },
+  };
+
+  constructor(private readonly reports: AareReportService) {
+    super();
+  }
+
+  run({ city, start, end }: z.output<typeof inputSchema>): Promise<HistoryReport> {
+    return this.reports.history(city, start, end);
+  }
+
+  summarise(r: HistoryReport): string {
+    const t = r.temperature.summary;
+    const f = r.flow.summary;
+    return [
+      `${r.city} from ${r.start} to ${r.end}, one point every ${r.granularity.label}.`,
+      `Water: ${formatCelsius(t.min)} to ${formatCelsius(t.max)}, mean ${formatCelsius(t.mean)}, ${t.trend} ` +
+        `(${formatCelsius(t.first)} → ${formatCelsius(t.last)}).`,
+      `Flow: ${formatFlow(f.min)} to ${formatFlow(f.max)}, mean ${formatFlow(f.mean)}, ${f.trend}.`,
+      ...(r.downsampled ? ['The series were averaged down to keep the answer readable.'] : []),
+      describeFreshness(r.source),
+    ].join('\n');
+  }
+}
