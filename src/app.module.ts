@@ -4,10 +4,14 @@ import { CommonModule } from './common/common.module';
 import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { McpModule } from './mcp/mcp.module';
+import { TransportModule } from './transport/transport.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfigOptions = {}): DynamicModule {
+  /** `http: false` builds the stdio variant: the MCP surface without HTTP routes. */
+  static forRoot(options: AppConfigOptions & { http?: boolean } = {}): DynamicModule {
+    const { http = true, ...config } = options;
     return {
       module: AppModule,
       imports: [
@@ -15,7 +19,7 @@ export class AppModule {
         CommonModule,
         LoggingModule,
         AareguruModule,
-        HealthModule,
+        ...(http ? [HealthModule, TransportModule] : [McpModule]),
       ],
     };
   }

@@ -1,11 +1,26 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Express } from 'express';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfiguration } from './config/configuration.types';
 
-/** What main.ts and the end-to-end tests both apply, so tests run the app as deployed. */
-export function configureApp(app: INestApplication): void {
+/** The SDK's own limit for one JSON-RPC message body. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
+export async function createHttpApp(
+  configuration: AppConfiguration,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ configuration }),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  const express = app.getHttpAdapter().getInstance() as Express;
-  express.disable('x-powered-by');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  return app;
 }

@@ -1,14 +1,18 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { createHttpApp } from './app.setup';
 import { ConfigValidationError, loadConfiguration } from './config/configuration';
 import type { AppConfiguration } from './config/configuration.types';
+import { runStdio } from './transport/stdio';
 
 function configurationOrExit(): AppConfiguration {
+  const transportArg = process.argv.indexOf('--transport');
+  const env =
+    transportArg >= 0
+      ? { ...process.env, MCP_TRANSPORT: process.argv[transportArg + 1] }
+      : process.env;
   try {
-    return loadConfiguration();
+    return loadConfiguration(env);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       console.error(error.message);
@@ -20,11 +24,11 @@ function configurationOrExit(): AppConfiguration {
 
 async function bootstrap(): Promise<void> {
   const configuration = configurationOrExit();
-  const app = await NestFactory.create(AppModule.forRoot({ configuration }), {
-    bufferLogs: true,
-  });
-  configureApp(app);
-
+  if (configuration.mcp.transport === 'stdio') {
+    await runStdio(configuration);
+    return;
+  }
+  const app = await createHttpApp(configuration);
   const { host, port } = configuration.server;
   await app.listen(port, host);
   app

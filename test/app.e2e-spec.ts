@@ -1,9 +1,6 @@
-import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
+import { RunningApp, startApp } from './support/http-app';
 import { runServerToExit, spawnServer } from './support/spawn-server';
 
 describe('The application', () => {
@@ -20,19 +17,16 @@ describe('The application', () => {
   });
 
   describe('in process', () => {
-    let app: INestApplication;
+    let running: RunningApp;
+    let app: RunningApp['app'];
 
     beforeAll(async () => {
-      const module = await Test.createTestingModule({
-        imports: [AppModule.forRoot({ env: { AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent' } })],
-      }).compile();
-      app = module.createNestApplication({ logger: false });
-      configureApp(app);
-      await app.listen(0, '127.0.0.1');
+      running = await startApp({}, fake);
+      app = running.app;
     });
 
     afterAll(async () => {
-      await app.close();
+      await running.close();
     });
 
     it('answers GET /health/live without touching upstream', async () => {

@@ -8,12 +8,14 @@ export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
 export const AAREGURU_CONFIG = Symbol('AAREGURU_CONFIG');
 export const CACHE_CONFIG = Symbol('CACHE_CONFIG');
 export const LOGGING_CONFIG = Symbol('LOGGING_CONFIG');
+export const MCP_CONFIG = Symbol('MCP_CONFIG');
 
 const NAMESPACES = [
   [SERVER_CONFIG, 'server'],
   [AAREGURU_CONFIG, 'aareguru'],
   [CACHE_CONFIG, 'cache'],
   [LOGGING_CONFIG, 'logging'],
+  [MCP_CONFIG, 'mcp'],
 ] as const;
 
 export interface AppConfigOptions {

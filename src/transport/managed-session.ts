@@ -1,0 +1,39 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpSession, SessionCloseReason, SessionInfo } from './session-registry.interface';
+
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * A session's transport and server, closed together exactly once whichever side ends first. The
+ * `onClosed` callback removes it from the registry and records why it ended.
+ */
+export class ManagedSession<T extends Closable = Closable> implements McpSession {
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    readonly info: SessionInfo,
+    readonly transport: T,
+    private readonly server: McpServer,
+    private readonly onClosed: (session: McpSession, reason: SessionCloseReason) => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  touch(now: number): void {
+    this.info.lastActiveAt = now;
+  }
+
+  close(reason: SessionCloseReason): Promise<void> {
+    if (this.closing) return this.closing;
+    // Set before anything runs: closing the transport calls back into close() synchronously.
+    let done!: () => void;
+    this.closing = new Promise<void>((resolve) => (done = resolve));
+    this.onClosed(this, reason);
+    void Promise.allSettled([this.transport.close(), this.server.close()]).then(() => done());
+    return this.closing;
+  }
+}

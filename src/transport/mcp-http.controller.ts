@@ -1,0 +1,42 @@
+import { Controller, Delete, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { HostOriginGuard } from './host-origin.guard';
+import { JsonRpcExceptionFilter } from './json-rpc-exception.filter';
+import { SseService } from './sse.service';
+import { StreamableHttpService } from './streamable-http.service';
+
+/** The MCP HTTP endpoints. Each handler hands the raw request to its transport service. */
+@Controller()
+@UseGuards(HostOriginGuard)
+@UseFilters(JsonRpcExceptionFilter)
+export class McpHttpController {
+  constructor(
+    private readonly streamable: StreamableHttpService,
+    private readonly sse: SseService,
+  ) {}
+
+  @Post('mcp')
+  post(@Req() req: Request, @Res() res: Response) {
+    return this.streamable.handle(req, res);
+  }
+
+  @Get('mcp')
+  stream(@Req() req: Request, @Res() res: Response) {
+    return this.streamable.handle(req, res);
+  }
+
+  @Delete('mcp')
+  end(@Req() req: Request, @Res() res: Response) {
+    return this.streamable.handle(req, res);
+  }
+
+  @Get('sse')
+  openSse(@Req() req: Request, @Res() res: Response) {
+    return this.sse.open(req, res);
+  }
+
+  @Post('messages')
+  message(@Req() req: Request, @Res() res: Response) {
+    return this.sse.post(req, res);
+  }
+}

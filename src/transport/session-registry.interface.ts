@@ -1,0 +1,38 @@
+export type TransportKind = 'streamable-http' | 'sse';
+
+/** Why a session ended: every exit path is named. */
+export type SessionCloseReason = 'client' | 'deleted' | 'expired' | 'admin' | 'shutdown' | 'error';
+
+export interface SessionInfo {
+  id: string;
+  transport: TransportKind;
+  /** Protocol revision the client asked for when it opened the session. */
+  protocolVersion: string | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  /** Epoch ms. */
+  openedAt: number;
+  lastActiveAt: number;
+}
+
+/** A live session: its description and the one way to end it. */
+export interface McpSession {
+  readonly info: SessionInfo;
+  touch(now: number): void;
+  /** Closes transport and server; safe to call more than once. */
+  close(reason: SessionCloseReason): Promise<void>;
+}
+
+/**
+ * Where open sessions are kept. In memory for one process; a shared implementation can stand in
+ * for several replicas without touching the transports.
+ */
+export interface SessionRegistry {
+  add(session: McpSession): void;
+  get(id: string): McpSession | undefined;
+  remove(id: string): void;
+  list(): McpSession[];
+  size(transport?: TransportKind): number;
+}
+
+export const SESSION_REGISTRY = Symbol('SESSION_REGISTRY');

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import type { Request, Response } from 'express';
+import { CLOCK, Clock } from '../common/clock';
+import { MCP_CONFIG } from '../config/app-config.module';
+import type { McpConfig } from '../config/configuration.types';
+import { McpServerFactory } from '../mcp/mcp-server.factory';
+import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
+import { ManagedSession } from './managed-session';
+import { SESSION_REGISTRY, SessionRegistry } from './session-registry.interface';
+import { SessionLifecycleService } from './session-lifecycle.service';
+
+/**
+ * The 2024-11-05 HTTP+SSE transport: `GET /sse` opens a stream whose first event names the URL
+ * to POST to; `POST /messages?sessionId=…` delivers client messages, answered on the stream.
+ */
+@Injectable()
+export class SseService {
+  constructor(
+    private readonly factory: McpServerFactory,
+    private readonly lifecycle: SessionLifecycleService,
+    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
+    @Inject(MCP_CONFIG) private readonly config: McpConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async open(req: Request, res: Response): Promise<void> {
+    // Proxies must neither buffer nor compress the stream.
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    // The endpoint is announced with the public path prefix, so gateways that rewrite paths work.
+    const transport = new SSEServerTransport(`${this.config.publicBasePath}/messages`, res);
+    const server = this.factory.create();
+    const session = this.lifecycle.open(transport.sessionId, 'sse', { transport, server });
+
+    // Idle streams are cut by proxies; a comment frame now and then keeps them open.
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded) res.write(': keep-alive\n\n');
+    }, this.config.sseHeartbeatSeconds * 1000);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      void session.close('client');
+    });
+    server.server.onclose = () => void session.close('client');
+    await server.connect(transport);
+  }
+
+  async post(req: Request, res: Response): Promise<void> {
+    const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
+    const session = this.registry.get(id);
+    if (
+      !(session instanceof ManagedSession) ||
+      !(session.transport instanceof SSEServerTransport)
+    ) {
+      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+      return;
+    }
+    if (!req.is('application/json')) {
+      sendJsonRpcError(
+        res,
+        415,
+        JsonRpcCode.InvalidRequest,
+        'Content-Type must be application/json',
+      );
+      return;
+    }
+    if (!isJsonRpcMessage(req.body)) {
+      sendJsonRpcError(
+        res,
+        400,
+        JsonRpcCode.InvalidRequest,
+        'Invalid Request: not a JSON-RPC 2.0 message',
+      );
+      return;
+    }
+    session.touch(this.clock.now());
+    await session.transport.handlePostMessage(req, res, req.body);
+  }
+}
+
+function isJsonRpcMessage(body: unknown): boolean {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    (body as { jsonrpc?: unknown }).jsonrpc === '2.0'
+  );
+}

@@ -1,0 +1,118 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  McpHttpHandler,
+} from '@modelcontextprotocol/server';
+import {
+  NodeStreamableHTTPServerTransport,
+  NodeMcpRequestHandler,
+  toNodeHandler,
+  toWebRequest,
+} from '@modelcontextprotocol/node';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { CLOCK, Clock } from '../common/clock';
+import { McpServerFactory } from '../mcp/mcp-server.factory';
+import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
+import { ManagedSession } from './managed-session';
+import { SESSION_REGISTRY, SessionRegistry } from './session-registry.interface';
+import { SessionLifecycleService } from './session-lifecycle.service';
+
+export const SESSION_HEADER = 'mcp-session-id';
+
+interface InitializeParams {
+  protocolVersion?: string;
+  clientInfo?: { name?: string; version?: string };
+}
+
+/**
+ * Streamable HTTP at one endpoint for every era: 2025-era clients get stateful sessions over the
+ * SDK's Node transport; 2026-07-28 traffic goes to the SDK's per-request handler. The split is
+ * the SDK's own classification (`isLegacyRequest`).
+ */
+@Injectable()
+export class StreamableHttpService implements OnModuleDestroy {
+  private readonly logger = new Logger(StreamableHttpService.name);
+  private readonly modern: McpHttpHandler;
+  private readonly serveModern: NodeMcpRequestHandler;
+
+  constructor(
+    private readonly factory: McpServerFactory,
+    private readonly lifecycle: SessionLifecycleService,
+    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
+    this.modern = createMcpHandler(() => this.factory.create(), { legacy: 'reject', onerror });
+    this.serveModern = toNodeHandler(this.modern, { onerror });
+  }
+
+  async handle(req: Request, res: Response): Promise<void> {
+    const body: unknown = req.method === 'POST' ? req.body : undefined;
+    const legacy = await isLegacyRequest(await toWebRequest(req, body), body);
+    if (!legacy) {
+      await this.serveModern(req, res, body);
+      return;
+    }
+
+    const sessionId = req.headers[SESSION_HEADER];
+    if (typeof sessionId === 'string' && sessionId !== '') {
+      const session = this.registry.get(sessionId);
+      if (
+        !(session instanceof ManagedSession) ||
+        !(session.transport instanceof NodeStreamableHTTPServerTransport)
+      ) {
+        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+        return;
+      }
+      session.touch(this.clock.now());
+      await session.transport.handleRequest(req, res, body);
+      return;
+    }
+
+    if (req.method === 'POST' && isInitializeRequest(body)) {
+      await this.open(req, res, body);
+      return;
+    }
+    sendJsonRpcError(
+      res,
+      400,
+      JsonRpcCode.ServerError,
+      'Bad Request: Mcp-Session-Id header is required',
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.modern.close();
+  }
+
+  private async open(req: Request, res: Response, body: { params?: unknown }): Promise<void> {
+    const params = (body.params ?? {}) as InitializeParams;
+    const server = this.factory.create();
+    const http = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        const session = this.lifecycle.open(
+          id,
+          'streamable-http',
+          { transport: http, server },
+          {
+            protocolVersion: params.protocolVersion,
+            clientName: params.clientInfo?.name,
+            clientVersion: params.clientInfo?.version,
+          },
+        );
+        server.server.onclose = () => void session.close('client');
+      },
+      onsessionclosed: (id) => void this.registry.get(id)?.close('deleted'),
+    });
+    await server.connect(http);
+    await http.handleRequest(req, res, body);
+    if (!http.sessionId) {
+      // The handshake failed (the transport answered with an error): nothing to keep.
+      await Promise.allSettled([http.close(), server.close()]);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createHttpApp } from '../../src/app.setup';
+import { loadConfiguration } from '../../src/config/configuration';
+import { FakeAareguru } from '../fake-upstream/fake-aareguru';
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  fake: FakeAareguru;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP app as deployed (same factory as main.ts), on a random loopback port, against a fresh
+ * fake upstream (or the one given).
+ */
+export async function startApp(
+  env: NodeJS.ProcessEnv = {},
+  fake: FakeAareguru = new FakeAareguru(),
+): Promise<RunningApp> {
+  const ownsFake = !fakeIsRunning(fake);
+  const baseUrl = ownsFake ? await fake.start() : fake.baseUrl;
+  const app = await createHttpApp(
+    loadConfiguration({ AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env }),
+  );
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    fake,
+    close: async () => {
+      await app.close();
+      if (ownsFake) await fake.stop();
+    },
+  };
+}
+
+function fakeIsRunning(fake: FakeAareguru): boolean {
+  try {
+    return Boolean(fake.baseUrl);
+  } catch {
+    return false;
+  }
+}
