@@ -62,7 +62,7 @@ const PHRASES: Readonly<Record<string, string>> = {
 /** Upstream sometimes prefixes a warning sign ("⚠️ mega viu"); it is not part of the phrase. */
 function normalise(phrase: string): string {
   return phrase
-    .replace(/^[\s\u26a0\ufe0f]+/u, '')
+    .replace(/^(?:\s|\u26a0|\ufe0f)+/u, '')
     .trim()
     .toLowerCase();
 }
