@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import type { AppConfiguration } from './config/configuration.types';
 
 /** The SDK's own limit for one JSON-RPC message body. */
@@ -22,5 +23,6 @@ export async function createHttpApp(
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useGlobalFilters(new HttpExceptionFilter());
   return app;
 }

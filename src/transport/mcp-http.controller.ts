@@ -1,14 +1,13 @@
-import { Controller, Delete, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { All, Controller, Delete, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { HostOriginGuard } from './host-origin.guard';
-import { JsonRpcExceptionFilter } from './json-rpc-exception.filter';
+import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 
 /** The MCP HTTP endpoints. Each handler hands the raw request to its transport service. */
 @Controller()
 @UseGuards(HostOriginGuard)
-@UseFilters(JsonRpcExceptionFilter)
 export class McpHttpController {
   constructor(
     private readonly streamable: StreamableHttpService,
@@ -28,6 +27,12 @@ export class McpHttpController {
   @Delete('mcp')
   end(@Req() req: Request, @Res() res: Response) {
     return this.streamable.handle(req, res);
+  }
+
+  @All('mcp')
+  otherMethod(@Res() res: Response) {
+    res.setHeader('Allow', 'GET, POST, DELETE');
+    sendJsonRpcError(res, 405, JsonRpcCode.ServerError, 'Method not allowed');
   }
 
   @Get('sse')

@@ -1,0 +1,99 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+
+/** Routes that speak JSON-RPC: their errors must be JSON-RPC error objects. */
+const JSON_RPC_ROUTES = /^\/(mcp|sse|messages)(\/|\?|$)/;
+
+export const JsonRpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  /** Transport-level errors (bad session header, forbidden Host/Origin…). */
+  ServerError: -32000,
+  /** Unknown or ended session. */
+  SessionNotFound: -32001,
+  InternalError: -32603,
+} as const;
+
+export function jsonRpcErrorBody(code: number, message: string) {
+  return { jsonrpc: '2.0' as const, error: { code, message }, id: null };
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/**
+ * The one place that turns an error into an HTTP answer: JSON everywhere, JSON-RPC error objects
+ * on the MCP routes, never an HTML page and never a stack trace. Body-parser failures (invalid
+ * JSON, too large) arrive here too, before any route runs.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const status = statusOf(exception);
+    if (status >= 500) this.logger.error({ err: exception, url: req.url }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const body = JSON_RPC_ROUTES.test(req.originalUrl ?? req.url)
+      ? jsonRpcBodyFor(exception, status)
+      : plainBodyFor(exception, status);
+    res.status(status).json(body);
+  }
+}
+
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const status = (exception as BodyParserError)?.status;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function parserErrorType(exception: unknown): string | undefined {
+  const direct = (exception as BodyParserError)?.type;
+  const cause =
+    exception instanceof HttpException ? (exception.cause as BodyParserError) : undefined;
+  return direct ?? cause?.type;
+}
+
+function jsonRpcBodyFor(exception: unknown, status: number) {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && 'jsonrpc' in response) return response;
+  }
+  const type = parserErrorType(exception);
+  if (type === 'entity.parse.failed' || (status === 400 && isSyntaxError(exception))) {
+    return jsonRpcErrorBody(JsonRpcCode.ParseError, 'Parse error: the body is not valid JSON');
+  }
+  if (status === 413) return jsonRpcErrorBody(JsonRpcCode.InvalidRequest, 'Request body too large');
+  if (status >= 500) return jsonRpcErrorBody(JsonRpcCode.InternalError, 'Internal error');
+  return jsonRpcErrorBody(JsonRpcCode.ServerError, messageOf(exception));
+}
+
+function plainBodyFor(exception: unknown, status: number) {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    return typeof response === 'object' ? response : { statusCode: status, message: response };
+  }
+  return {
+    statusCode: status,
+    message: status >= 500 ? 'Internal server error' : messageOf(exception),
+  };
+}
+
+function isSyntaxError(exception: unknown): boolean {
+  return (
+    exception instanceof SyntaxError ||
+    (exception instanceof HttpException && exception.cause instanceof SyntaxError) ||
+    (exception instanceof HttpException && /JSON/.test(exception.message))
+  );
+}
+
+function messageOf(exception: unknown): string {
+  return exception instanceof Error ? exception.message : 'Request failed';
+}
