@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AareguruModule } from './aareguru/aareguru.module';
+import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
 import { HealthModule } from './health/health.module';
@@ -7,16 +8,21 @@ import { LoggingModule } from './logging/logging.module';
 import { McpModule } from './mcp/mcp.module';
 import { TransportModule } from './transport/transport.module';
 
+export interface AppModuleOptions extends AppConfigOptions {
+  /** false builds the stdio variant: the MCP surface without HTTP routes. */
+  http?: boolean;
+  clock?: Clock;
+}
+
 @Module({})
 export class AppModule {
-  /** `http: false` builds the stdio variant: the MCP surface without HTTP routes. */
-  static forRoot(options: AppConfigOptions & { http?: boolean } = {}): DynamicModule {
-    const { http = true, ...config } = options;
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    const { http = true, clock, ...config } = options;
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        CommonModule,
+        CommonModule.forRoot(clock),
         LoggingModule,
         AareguruModule,
         ...(http ? [HealthModule, TransportModule] : [McpModule]),

@@ -1,10 +1,16 @@
-import { Global, Module } from '@nestjs/common';
-import { CLOCK, systemClock } from './clock';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { CLOCK, Clock, systemClock } from './clock';
 
 /** Cross-cutting providers every feature module may inject. */
 @Global()
-@Module({
-  providers: [{ provide: CLOCK, useValue: systemClock }],
-  exports: [CLOCK],
-})
-export class CommonModule {}
+@Module({})
+export class CommonModule {
+  /** `clock` replaces the system clock (tests move time instead of waiting for it). */
+  static forRoot(clock: Clock = systemClock): DynamicModule {
+    return {
+      module: CommonModule,
+      providers: [{ provide: CLOCK, useValue: clock }],
+      exports: [CLOCK],
+    };
+  }
+}

@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createHttpApp } from '../../src/app.setup';
+import type { Clock } from '../../src/common/clock';
 import { loadConfiguration } from '../../src/config/configuration';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 
@@ -18,11 +19,13 @@ export interface RunningApp {
 export async function startApp(
   env: NodeJS.ProcessEnv = {},
   fake: FakeAareguru = new FakeAareguru(),
+  clock?: Clock,
 ): Promise<RunningApp> {
   const ownsFake = !fakeIsRunning(fake);
   const baseUrl = ownsFake ? await fake.start() : fake.baseUrl;
   const app = await createHttpApp(
     loadConfiguration({ AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env }),
+    { clock },
   );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

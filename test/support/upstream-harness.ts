@@ -27,7 +27,7 @@ export async function startUpstreamHarness(env: NodeJS.ProcessEnv = {}): Promise
   const module = await Test.createTestingModule({
     imports: [
       AppConfigModule.forRoot({ env: { AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', ...env } }),
-      CommonModule,
+      CommonModule.forRoot(),
       AareguruModule,
     ],
   })
