@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AareguruModule } from './aareguru/aareguru.module';
 import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
@@ -12,12 +12,14 @@ export interface AppModuleOptions extends AppConfigOptions {
   /** false builds the stdio variant: the MCP surface without HTTP routes. */
   http?: boolean;
   clock?: Clock;
+  /** The module providing the MCP surface (tools, resources, prompts); the Aare one by default. */
+  surface?: Type;
 }
 
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
-    const { http = true, clock, ...config } = options;
+    const { http = true, clock, surface, ...config } = options;
     return {
       module: AppModule,
       imports: [
@@ -25,7 +27,7 @@ export class AppModule {
         CommonModule.forRoot(clock),
         LoggingModule,
         AareguruModule,
-        ...(http ? [HealthModule, TransportModule] : [McpModule]),
+        ...(http ? [HealthModule, TransportModule.forRoot(surface)] : [McpModule]),
       ],
     };
   }

@@ -11,7 +11,7 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
 export async function createHttpApp(
   configuration: AppConfiguration,
-  options: Pick<AppModuleOptions, 'clock'> = {},
+  options: Pick<AppModuleOptions, 'clock' | 'surface'> = {},
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ configuration, ...options }),

@@ -3,7 +3,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
 import { describeFailure } from './mcp-errors';
-import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS } from './mcp.tokens';
+import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.tokens';
 import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
 import type { AareTool, ToolResult } from './tools/aare-tool';
@@ -15,7 +15,7 @@ import { SERVER_INSTRUCTIONS } from './server-instructions';
  * schemas and the JSON-schema validator — is created once and shared.
  */
 @Injectable()
-export class McpServerFactory {
+export class McpServerFactory implements McpServerSource {
   private readonly logger = new Logger(McpServerFactory.name);
   private readonly validator = new AjvJsonSchemaValidator();
 

@@ -3,7 +3,7 @@ import { AareModule } from '../aare/aare.module';
 import { AareguruModule } from '../aareguru/aareguru.module';
 import { CityCompletionService } from './city-completion.service';
 import { McpServerFactory } from './mcp-server.factory';
-import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS } from './mcp.tokens';
+import { MCP_PROMPTS, MCP_RESOURCES, MCP_SERVER_FACTORY, MCP_TOOLS } from './mcp.tokens';
 import {
   CompareSwimmingSpotsPrompt,
   DailySwimmingReportPrompt,
@@ -47,7 +47,8 @@ function collect(token: symbol, classes: readonly (new (...args: never[]) => unk
     collect(MCP_RESOURCES, RESOURCES),
     collect(MCP_PROMPTS, PROMPTS),
     McpServerFactory,
+    { provide: MCP_SERVER_FACTORY, useExisting: McpServerFactory },
   ],
-  exports: [McpServerFactory],
+  exports: [McpServerFactory, MCP_SERVER_FACTORY],
 })
 export class McpModule {}

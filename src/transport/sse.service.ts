@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { CLOCK, Clock } from '../common/clock';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
-import { McpServerFactory } from '../mcp/mcp-server.factory';
+import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
 import { ManagedSession } from './managed-session';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry.interface';
@@ -17,7 +17,7 @@ import { SessionLifecycleService } from './session-lifecycle.service';
 @Injectable()
 export class SseService {
   constructor(
-    private readonly factory: McpServerFactory,
+    @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,

@@ -14,7 +14,7 @@ import {
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, Clock } from '../common/clock';
-import { McpServerFactory } from '../mcp/mcp-server.factory';
+import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
 import { ManagedSession } from './managed-session';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry.interface';
@@ -39,7 +39,7 @@ export class StreamableHttpService implements OnModuleDestroy {
   private readonly serveModern: NodeMcpRequestHandler;
 
   constructor(
-    private readonly factory: McpServerFactory,
+    @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     @Inject(CLOCK) private readonly clock: Clock,

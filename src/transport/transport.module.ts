@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { McpModule } from '../mcp/mcp.module';
 import { HostOriginGuard } from './host-origin.guard';
 import { InMemorySessionRegistry } from './in-memory-session.registry';
@@ -9,16 +9,25 @@ import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 
 /** MCP over HTTP: Streamable HTTP at /mcp and the legacy HTTP+SSE pair /sse + /messages. */
-@Module({
-  imports: [McpModule],
-  controllers: [McpHttpController],
-  providers: [
-    { provide: SESSION_REGISTRY, useClass: InMemorySessionRegistry },
-    SessionLifecycleService,
-    StreamableHttpService,
-    SseService,
-    HostOriginGuard,
-  ],
-  exports: [SESSION_REGISTRY, SessionLifecycleService],
-})
-export class TransportModule {}
+@Module({})
+export class TransportModule {
+  /**
+   * `surface` is the module that provides MCP_SERVER_FACTORY: the Aare MCP module in the product;
+   * the conformance suite's fixture module in its tests, on the same transport stack.
+   */
+  static forRoot(surface: Type = McpModule): DynamicModule {
+    return {
+      module: TransportModule,
+      imports: [surface],
+      controllers: [McpHttpController],
+      providers: [
+        { provide: SESSION_REGISTRY, useClass: InMemorySessionRegistry },
+        SessionLifecycleService,
+        StreamableHttpService,
+        SseService,
+        HostOriginGuard,
+      ],
+      exports: [SESSION_REGISTRY, SessionLifecycleService],
+    };
+  }
+}

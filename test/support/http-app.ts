@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createHttpApp } from '../../src/app.setup';
 import type { Clock } from '../../src/common/clock';
@@ -20,12 +21,13 @@ export async function startApp(
   env: NodeJS.ProcessEnv = {},
   fake: FakeAareguru = new FakeAareguru(),
   clock?: Clock,
+  surface?: Type,
 ): Promise<RunningApp> {
   const ownsFake = !fakeIsRunning(fake);
   const baseUrl = ownsFake ? await fake.start() : fake.baseUrl;
   const app = await createHttpApp(
     loadConfiguration({ AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env }),
-    { clock },
+    { clock, surface },
   );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
