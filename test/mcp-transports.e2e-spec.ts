@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import request from 'supertest';
+import { SessionLifecycleService } from '../src/transport/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/transport/session-registry.interface';
 import { RunningApp, startApp } from './support/http-app';
 import { connectClient, eventually } from './support/mcp-clients';
@@ -100,6 +101,7 @@ describe('MCP transports and sessions', () => {
 
       await clients[0].http!.terminateSession();
       expect(registry.get(ids[0]!)).toBeUndefined();
+      expect(running.app.get(SessionLifecycleService).closedCounts()).toEqual({ deleted: 1 });
       expect(registry.size()).toBe(2);
       await request(running.url)
         .post('/mcp')
@@ -186,6 +188,17 @@ describe('MCP transports and sessions', () => {
     });
   });
 
+  it('closes every session, of every transport, when the app shuts down', async () => {
+    const lifecycle = running.app.get(SessionLifecycleService);
+    const streamable = await connectClient('streamable-2025', { url: running.url });
+    const sse = await connectClient('sse', { url: running.url });
+    expect(registry.size()).toBe(2);
+    await running.close();
+    expect(registry.size()).toBe(0);
+    expect(lifecycle.closedCounts()).toEqual({ shutdown: 2 });
+    await Promise.allSettled([streamable.close(), sse.close()]);
+  });
+
   describe('legacy HTTP+SSE', () => {
     it('announces the messages endpoint first and forgets the session when the client leaves', async () => {
       const client = await connectClient('sse', { url: running.url });
@@ -194,6 +207,7 @@ describe('MCP transports and sessions', () => {
       expect(session.info.transport).toBe('sse');
       await client.close();
       await eventually(() => registry.size() === 0);
+      expect(running.app.get(SessionLifecycleService).closedCounts()).toEqual({ client: 1 });
     });
 
     it('sends keep-alive comments and the endpoint under the public base path', async () => {

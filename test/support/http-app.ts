@@ -31,14 +31,17 @@ export async function startApp(
   );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let closing: Promise<void> | undefined;
   return {
     app,
     url,
     fake,
-    close: async () => {
-      await app.close();
-      if (ownsFake) await fake.stop();
-    },
+    // Idempotent: a test may shut the app down itself before the usual teardown.
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        if (ownsFake) await fake.stop();
+      })()),
   };
 }
 
