@@ -8,6 +8,7 @@ import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
 import type { AareTool, ToolResult } from './tools/aare-tool';
 import { SERVER_INSTRUCTIONS } from './server-instructions';
+import { shareJsonSchema } from './shared-json-schema';
 
 /**
  * Builds one McpServer per session (or per request for stateless traffic) from the tool,
@@ -23,7 +24,12 @@ export class McpServerFactory implements McpServerSource {
     @Inject(MCP_TOOLS) private readonly tools: AareTool[],
     @Inject(MCP_RESOURCES) private readonly resources: AareResource[],
     @Inject(MCP_PROMPTS) private readonly prompts: AarePrompt[],
-  ) {}
+  ) {
+    for (const tool of tools) {
+      shareJsonSchema(tool.config.inputSchema);
+      shareJsonSchema(tool.config.outputSchema);
+    }
+  }
 
   readonly create = (): McpServer => {
     const server = new McpServer(

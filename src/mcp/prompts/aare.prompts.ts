@@ -3,14 +3,27 @@ import { completable, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AareguruService } from '../../aareguru/aareguru.service';
 import { CityCompletionService } from '../city-completion.service';
+import { shareJsonSchema } from '../shared-json-schema';
 import { AarePrompt, checkedCity, userPrompt } from './aare-prompt';
+
+/** A city argument that completes from the live city list. */
+function completableCity(completion: CityCompletionService) {
+  return completable(z.string().describe('City id, e.g. "bern" (see list_cities).'), (value) =>
+    completion.complete(value),
+  );
+}
 
 @Injectable()
 export class DailySwimmingReportPrompt implements AarePrompt {
+  // Built once and shared by every server instance.
+  private readonly argsSchema;
+
   constructor(
     private readonly aareguru: AareguruService,
-    private readonly completion: CityCompletionService,
-  ) {}
+    completion: CityCompletionService,
+  ) {
+    this.argsSchema = shareJsonSchema(z.object({ city: completableCity(completion) }));
+  }
 
   register(server: McpServer): void {
     server.registerPrompt(
@@ -18,12 +31,7 @@ export class DailySwimmingReportPrompt implements AarePrompt {
       {
         title: 'Daily swimming report',
         description: 'A report on whether today is a good day to swim in the Aare at one city.',
-        argsSchema: z.object({
-          city: completable(
-            z.string().describe('City id, e.g. "bern" (see list_cities).'),
-            (value) => this.completion.complete(value),
-          ),
-        }),
+        argsSchema: this.argsSchema,
       },
       async ({ city }) => {
         const id = await checkedCity(this.aareguru, city);
@@ -70,10 +78,23 @@ export class CompareSwimmingSpotsPrompt implements AarePrompt {
 
 @Injectable()
 export class WeeklyTrendAnalysisPrompt implements AarePrompt {
+  private readonly argsSchema;
+
   constructor(
     private readonly aareguru: AareguruService,
-    private readonly completion: CityCompletionService,
-  ) {}
+    completion: CityCompletionService,
+  ) {
+    this.argsSchema = shareJsonSchema(
+      z.object({
+        city: completableCity(completion),
+        days: z
+          .string()
+          .regex(/^([1-9]|[12]\d|30)$/, 'days must be a whole number from 1 to 30')
+          .optional()
+          .describe('How many days to look back, 1 to 30. Defaults to 7.'),
+      }),
+    );
+  }
 
   register(server: McpServer): void {
     server.registerPrompt(
@@ -81,17 +102,7 @@ export class WeeklyTrendAnalysisPrompt implements AarePrompt {
       {
         title: 'Weekly trend analysis',
         description: 'How water temperature and flow developed at one city over the past days.',
-        argsSchema: z.object({
-          city: completable(
-            z.string().describe('City id, e.g. "bern" (see list_cities).'),
-            (value) => this.completion.complete(value),
-          ),
-          days: z
-            .string()
-            .regex(/^([1-9]|[12]\d|30)$/, 'days must be a whole number from 1 to 30')
-            .optional()
-            .describe('How many days to look back, 1 to 30. Defaults to 7.'),
-        }),
+        argsSchema: this.argsSchema,
       },
       async ({ city, days }) => {
         const id = await checkedCity(this.aareguru, city);
