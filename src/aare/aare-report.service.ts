@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AareguruService, normaliseCityId } from '../aareguru/aareguru.service';
-import { UpstreamError } from '../aareguru/aareguru.errors';
+import { UnknownCityError, UpstreamError } from '../aareguru/aareguru.errors';
 import type { Cached } from '../aareguru/cache/upstream-cache.service';
 import type { Widget, WidgetCity } from '../aareguru/aareguru.schemas';
 import {
@@ -197,9 +197,9 @@ export class AareReportService {
     const wanted = requested?.length ? [...new Set(requested.map(normaliseCityId))] : ids;
     const entries = wanted.map((city) => {
       const values = widget.value.values[city];
-      const name = widget.value.cities.find((c) => c.key === city)?.name ?? null;
+      const name = widgetCityName(widget.value, city);
       const error = !ids.includes(city)
-        ? `Unknown city "${city}". Valid city ids: ${ids.join(', ')}.`
+        ? new UnknownCityError(city, ids).message
         : !values
           ? 'Upstream has no current data for this city.'
           : null;
@@ -300,7 +300,7 @@ export class AareReportService {
       return {
         values: widget.value.values[city],
         answer: widget,
-        name: widget.value.cities.find((c) => c.key === city)?.name ?? null,
+        name: widgetCityName(widget.value, city),
       };
     }
     const current = await this.aareguru.current(city);
@@ -327,10 +327,14 @@ function warmestOther(widget: Widget, city: string, temperature: number | null) 
     if (!best || values.temperature > best.temperature) {
       best = {
         city: id,
-        name: widget.cities.find((c) => c.key === id)?.name ?? null,
+        name: widgetCityName(widget, id),
         temperature: values.temperature,
       };
     }
   }
   return best && (temperature === null || best.temperature > temperature) ? best : null;
+}
+
+function widgetCityName(widget: Widget, city: string): string | null {
+  return widget.cities.find((c) => c.key === city)?.name ?? null;
 }

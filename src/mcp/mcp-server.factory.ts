@@ -19,16 +19,23 @@ import { shareJsonSchema } from './shared-json-schema';
 export class McpServerFactory implements McpServerSource {
   private readonly logger = new Logger(McpServerFactory.name);
   private readonly validator = new AjvJsonSchemaValidator();
+  /** Each tool with its registration config, prepared once. */
+  private readonly registrations: { tool: AareTool; config: AareTool['config'] }[];
 
   constructor(
-    @Inject(MCP_TOOLS) private readonly tools: AareTool[],
+    @Inject(MCP_TOOLS) tools: AareTool[],
     @Inject(MCP_RESOURCES) private readonly resources: AareResource[],
     @Inject(MCP_PROMPTS) private readonly prompts: AarePrompt[],
   ) {
-    for (const tool of tools) {
-      shareJsonSchema(tool.config.inputSchema);
-      shareJsonSchema(tool.config.outputSchema);
-    }
+    this.registrations = tools.map((tool) => ({
+      tool,
+      config: {
+        ...tool.config,
+        inputSchema: shareJsonSchema(tool.config.inputSchema),
+        outputSchema: shareJsonSchema(tool.config.outputSchema),
+        annotations: { title: tool.config.title, ...tool.config.annotations },
+      },
+    }));
   }
 
   readonly create = (): McpServer => {
@@ -40,7 +47,9 @@ export class McpServerFactory implements McpServerSource {
         jsonSchemaValidator: this.validator,
       },
     );
-    for (const tool of this.tools) this.registerTool(server, tool);
+    for (const { tool, config } of this.registrations) {
+      server.registerTool(tool.name, config, (args: unknown) => this.callTool(tool, args));
+    }
     for (const resource of this.resources) resource.register(server);
     for (const prompt of this.prompts) prompt.register(server);
     return server;
@@ -61,9 +70,5 @@ export class McpServerFactory implements McpServerSource {
       }
       return { isError: true, content: [{ type: 'text', text: failure.message }] };
     }
-  }
-
-  private registerTool(server: McpServer, tool: AareTool): void {
-    server.registerTool(tool.name, tool.config, (args: unknown) => this.callTool(tool, args));
   }
 }

@@ -23,7 +23,7 @@ export class CompareCitiesTool extends AareTool<typeof inputSchema, typeof compa
       'the warmest, the coldest and the safest. A city without data is reported in the list, not as a failure.',
     inputSchema,
     outputSchema: comparisonReportSchema,
-    annotations: { title: 'Compare Aare cities', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {

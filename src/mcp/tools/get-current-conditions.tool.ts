@@ -22,7 +22,7 @@ export class GetCurrentConditionsTool extends AareTool<
       "channel in Bern, and the last 24 hours' water temperature range.",
     inputSchema,
     outputSchema: conditionsReportSchema,
-    annotations: { title: 'Current conditions at the Aare', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {

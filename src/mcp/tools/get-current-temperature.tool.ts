@@ -22,7 +22,7 @@ export class GetCurrentTemperatureTool extends AareTool<
       'Use list_cities for valid city ids.',
     inputSchema,
     outputSchema: temperatureReportSchema,
-    annotations: { title: 'Current Aare water temperature', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {

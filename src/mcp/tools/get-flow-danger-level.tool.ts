@@ -22,7 +22,7 @@ export class GetFlowDangerLevelTool extends AareTool<
       'safety advice for swimmers. A station without flow data gets level "unknown".',
     inputSchema,
     outputSchema: dangerReportSchema,
-    annotations: { title: 'Aare flow and BAFU danger level', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {

@@ -18,7 +18,7 @@ export class GetForecastTool extends AareTool<typeof inputSchema, typeof forecas
       'morning, afternoon and evening and the next days, and the expected sunshine per day.',
     inputSchema,
     outputSchema: forecastReportSchema,
-    annotations: { title: 'Aare and weather forecast', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {

@@ -31,7 +31,7 @@ export class GetHistoricalDataTool extends AareTool<
       'and "now". Ranges are limited to about a year; long series are averaged down to 500 points.',
     inputSchema,
     outputSchema: historyReportSchema,
-    annotations: { title: 'Aare history', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {

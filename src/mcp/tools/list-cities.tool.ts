@@ -17,7 +17,7 @@ export class ListCitiesTool extends AareTool<typeof inputSchema, typeof cityList
       'tools, the Bernese display name, the measuring site, coordinates and the current water temperature.',
     inputSchema,
     outputSchema: cityListSchema,
-    annotations: { title: 'Aare cities', ...READ_ONLY_ANNOTATIONS },
+    annotations: READ_ONLY_ANNOTATIONS,
   };
 
   constructor(private readonly reports: AareReportService) {
