@@ -1,5 +1,9 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AareguruModule } from './aareguru/aareguru.module';
+import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
+import { MetricsEndpointModule, MetricsModule } from './metrics/metrics.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
@@ -27,7 +31,17 @@ export class AppModule {
         CommonModule.forRoot(clock),
         LoggingModule,
         AareguruModule,
-        ...(http ? [HealthModule, TransportModule.forRoot(surface)] : [McpModule]),
+        MetricsModule,
+        ...(http
+          ? [
+              AuthModule,
+              MetricsEndpointModule,
+              ThrottlingModule,
+              HealthModule,
+              TransportModule.forRoot(surface),
+              AdminModule,
+            ]
+          : [McpModule]),
       ],
     };
   }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { createHttpApp } from './app.setup';
+import { AppStateService } from './common/app-state.service';
+import { InFlightService } from './common/in-flight.service';
 import { ConfigValidationError, loadConfiguration } from './config/configuration';
 import type { AppConfiguration } from './config/configuration.types';
 import { runStdio } from './transport/stdio';
@@ -22,21 +24,47 @@ function configurationOrExit(): AppConfiguration {
   }
 }
 
-async function bootstrap(): Promise<void> {
-  const configuration = configurationOrExit();
-  if (configuration.mcp.transport === 'stdio') {
-    await runStdio(configuration);
-    return;
-  }
+async function serveHttp(configuration: AppConfiguration): Promise<void> {
   const app = await createHttpApp(configuration);
+  const logger = app.get(Logger);
+  const state = app.get(AppStateService);
+  const inFlight = app.get(InFlightService);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Readiness fails and new sessions are refused at once; running calls get the grace period.
+    state.beginDrain();
+    const graceMs = configuration.sessions.shutdownGraceSeconds * 1000;
+    logger.log(
+      `${signal}: draining (${inFlight.active} calls in flight, up to ${graceMs} ms)`,
+      'Shutdown',
+    );
+    const drained = await inFlight.idle(graceMs);
+    if (!drained)
+      logger.warn(`${inFlight.active} calls still running after the grace period`, 'Shutdown');
+    // Closes every session (SSE streams included) and then the HTTP server.
+    await app.close();
+    logger.log('stopped', 'Shutdown');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
   const { host, port } = configuration.server;
   await app.listen(port, host);
-  app
-    .get(Logger)
-    .log(
-      `Listening on ${await app.getUrl()}, upstream ${configuration.aareguru.baseUrl}`,
-      'Bootstrap',
-    );
+  state.markServing();
+  logger.log(
+    `Listening on ${await app.getUrl()}, upstream ${configuration.aareguru.baseUrl}`,
+    'Bootstrap',
+  );
+}
+
+async function bootstrap(): Promise<void> {
+  const configuration = configurationOrExit();
+  if (configuration.mcp.transport === 'stdio') await runStdio(configuration);
+  else await serveHttp(configuration);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -16,6 +16,13 @@ const CLI = join(
 );
 const BASELINE = join(__dirname, 'conformance', 'baseline.yml');
 
+/** The suite opens a session per scenario, far faster than the default limits allow. */
+const UNTHROTTLED = {
+  RATE_LIMIT_PER_MINUTE: '100000',
+  RATE_LIMIT_PER_HOUR: '100000',
+  SESSION_OPEN_PER_MINUTE: '10000',
+};
+
 /** Scenarios that test any server, whatever its tools. */
 const GENERIC = [
   'server-initialize',
@@ -89,7 +96,7 @@ describe('The official MCP conformance suite', () => {
     let running: RunningApp;
 
     beforeAll(async () => {
-      running = await startApp();
+      running = await startApp(UNTHROTTLED);
     });
     afterAll(() => running.close());
 
@@ -111,7 +118,7 @@ describe('The official MCP conformance suite', () => {
     let running: RunningApp;
 
     beforeAll(async () => {
-      running = await startApp({}, undefined, undefined, ConformanceFixturesModule);
+      running = await startApp(UNTHROTTLED, undefined, undefined, ConformanceFixturesModule);
     });
     afterAll(() => running.close());
 

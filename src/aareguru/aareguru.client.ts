@@ -20,6 +20,7 @@ import https from 'node:https';
 import { z } from 'zod';
 import { CLOCK, Clock } from '../common/clock';
 import { AAREGURU_CONFIG } from '../config/app-config.module';
+import { MetricsService } from '../metrics/metrics.service';
 import type { AareguruConfig } from '../config/configuration.types';
 import { UpstreamError } from './aareguru.errors';
 import {
@@ -47,7 +48,16 @@ export interface UpstreamStatus {
   lastFailure: string | null;
   requests: number;
   failures: number;
+  /** The latest failures, newest first (at most 20). */
+  recentFailures: { at: number; endpoint: string; kind: string; message: string }[];
 }
+
+const CIRCUIT_GAUGE: Record<CircuitState, number> = {
+  [CircuitState.Closed]: 0,
+  [CircuitState.HalfOpen]: 1,
+  [CircuitState.Open]: 2,
+  [CircuitState.Isolated]: 3,
+};
 
 const CIRCUIT_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Closed]: 'closed',
@@ -80,11 +90,13 @@ export class AareguruClient implements OnModuleDestroy {
     lastFailure: null,
     requests: 0,
     failures: 0,
+    recentFailures: [],
   };
 
   constructor(
     @Inject(AAREGURU_CONFIG) private readonly config: AareguruConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {
     const agentOptions = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4 };
     this.agent = config.baseUrl.startsWith('https:')
@@ -95,6 +107,7 @@ export class AareguruClient implements OnModuleDestroy {
       halfOpenAfter: config.breakerHalfOpenMs,
       breaker: new ConsecutiveBreaker(config.breakerFailures),
     });
+    this.breaker.onStateChange((state) => this.metrics.circuitState.set(CIRCUIT_GAUGE[state]));
     this.breaker.onBreak(() => this.logger.warn('Aareguru circuit opened'));
     this.breaker.onReset(() => this.logger.log('Aareguru circuit closed'));
 
@@ -139,7 +152,11 @@ export class AareguruClient implements OnModuleDestroy {
   }
 
   status(): UpstreamStatus {
-    return { circuit: CIRCUIT_NAMES[this.breaker.state], ...this.state };
+    return {
+      circuit: CIRCUIT_NAMES[this.breaker.state],
+      ...this.state,
+      recentFailures: [...this.state.recentFailures],
+    };
   }
 
   onModuleDestroy(): void {
@@ -166,10 +183,23 @@ export class AareguruClient implements OnModuleDestroy {
     const url = this.url(endpoint, params);
     const started = performance.now(); // durations need real time, not the injectable clock
     try {
-      const body = await this.policy.execute(({ signal }) => {
+      const body = await this.policy.execute(async ({ signal }) => {
         this.state.requests += 1;
-        return httpGetJson(url, endpoint, { agent: this.agent, signal, maxBytes: MAX_BODY_BYTES });
+        try {
+          const answer = await httpGetJson(url, endpoint, {
+            agent: this.agent,
+            signal,
+            maxBytes: MAX_BODY_BYTES,
+          });
+          this.metrics.upstreamRequests.inc({ endpoint, status: String(answer.status) });
+          return answer.body;
+        } catch (error) {
+          const status = error instanceof UpstreamError ? (error.status ?? error.kind) : 'network';
+          this.metrics.upstreamRequests.inc({ endpoint, status: String(status) });
+          throw error;
+        }
       });
+      this.metrics.upstreamDuration.observe({ endpoint }, (performance.now() - started) / 1000);
       this.state.lastSuccessAt = this.clock.now();
       this.logger.debug(
         { endpoint, params, ms: Math.round(performance.now() - started) },
@@ -179,9 +209,17 @@ export class AareguruClient implements OnModuleDestroy {
     } catch (error) {
       const elapsedMs = performance.now() - started;
       const failure = this.describe(endpoint, error, elapsedMs);
+      this.metrics.upstreamDuration.observe({ endpoint }, elapsedMs / 1000);
       this.state.failures += 1;
       this.state.lastFailureAt = this.clock.now();
       this.state.lastFailure = `${endpoint}: ${failure.message}`;
+      this.state.recentFailures.unshift({
+        at: this.state.lastFailureAt,
+        endpoint,
+        kind: failure.kind,
+        message: failure.message,
+      });
+      this.state.recentFailures.length = Math.min(this.state.recentFailures.length, 20);
       this.logger.warn(
         {
           endpoint,

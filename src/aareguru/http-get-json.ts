@@ -23,7 +23,11 @@ const NETWORK_CODES_SAID_PLAINLY: Record<string, string> = {
  * One GET that resolves to parsed JSON or rejects with a typed UpstreamError. node:http with a
  * keep-alive agent: no per-request TLS handshake and no extra dependency.
  */
-export function httpGetJson(url: URL, endpoint: string, options: HttpGetOptions): Promise<unknown> {
+export function httpGetJson(
+  url: URL,
+  endpoint: string,
+  options: HttpGetOptions,
+): Promise<{ status: number; body: unknown }> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.get(
@@ -60,7 +64,7 @@ export function httpGetJson(url: URL, endpoint: string, options: HttpGetOptions)
           }
           const text = Buffer.concat(chunks).toString('utf8');
           try {
-            resolve(JSON.parse(text));
+            resolve({ status, body: JSON.parse(text) as unknown });
           } catch (error) {
             reject(
               new UpstreamError('malformed', endpoint, 'response is not valid JSON', status, {

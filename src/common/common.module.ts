@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppStateService } from './app-state.service';
 import { CLOCK, Clock, systemClock } from './clock';
+import { InFlightService } from './in-flight.service';
 
 /** Cross-cutting providers every feature module may inject. */
 @Global()
@@ -9,8 +11,8 @@ export class CommonModule {
   static forRoot(clock: Clock = systemClock): DynamicModule {
     return {
       module: CommonModule,
-      providers: [{ provide: CLOCK, useValue: clock }],
-      exports: [CLOCK],
+      providers: [{ provide: CLOCK, useValue: clock }, AppStateService, InFlightService],
+      exports: [CLOCK, AppStateService, InFlightService],
     };
   }
 }

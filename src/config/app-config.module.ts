@@ -9,6 +9,11 @@ export const AAREGURU_CONFIG = Symbol('AAREGURU_CONFIG');
 export const CACHE_CONFIG = Symbol('CACHE_CONFIG');
 export const LOGGING_CONFIG = Symbol('LOGGING_CONFIG');
 export const MCP_CONFIG = Symbol('MCP_CONFIG');
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+export const HTTP_CONFIG = Symbol('HTTP_CONFIG');
+export const SESSION_CONFIG = Symbol('SESSION_CONFIG');
+/** The whole validated tree (the admin API shows it, redacted). */
+export const APP_CONFIGURATION = Symbol('APP_CONFIGURATION');
 
 const NAMESPACES = [
   [SERVER_CONFIG, 'server'],
@@ -16,6 +21,9 @@ const NAMESPACES = [
   [CACHE_CONFIG, 'cache'],
   [LOGGING_CONFIG, 'logging'],
   [MCP_CONFIG, 'mcp'],
+  [AUTH_CONFIG, 'auth'],
+  [HTTP_CONFIG, 'http'],
+  [SESSION_CONFIG, 'sessions'],
 ] as const;
 
 export interface AppConfigOptions {
@@ -39,13 +47,16 @@ export class AppConfigModule {
           load: [() => configuration],
         }),
       ],
-      providers: NAMESPACES.map(([token, key]) => ({
-        provide: token,
-        useFactory: (config: ConfigService<AppConfiguration, true>) =>
-          config.get(key, { infer: true }),
-        inject: [ConfigService],
-      })),
-      exports: [ConfigModule, ...NAMESPACES.map(([token]) => token)],
+      providers: [
+        { provide: APP_CONFIGURATION, useValue: configuration },
+        ...NAMESPACES.map(([token, key]) => ({
+          provide: token,
+          useFactory: (config: ConfigService<AppConfiguration, true>) =>
+            config.get(key, { infer: true }),
+          inject: [ConfigService],
+        })),
+      ],
+      exports: [ConfigModule, APP_CONFIGURATION, ...NAMESPACES.map(([token]) => token)],
     };
   }
 }

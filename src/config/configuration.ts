@@ -3,6 +3,7 @@ import { getMetadataStorage, validateSync, ValidationError } from 'class-validat
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
+import { ApiKeyEntry, ApiKeyParseError, parseApiKeys } from '../auth/api-keys';
 import { PACKAGE_VERSION } from '../common/package-info';
 import { EnvironmentVariables } from './environment';
 import type { AppConfiguration } from './configuration.types';
@@ -93,12 +94,52 @@ export function loadConfiguration(
       `AAREGURU_DEADLINE_MS: must be at least AAREGURU_TIMEOUT_MS (${vars.AAREGURU_TIMEOUT_MS}) (got ${vars.AAREGURU_DEADLINE_MS})`,
     );
   }
-  if (problems.length > 0) throw new ConfigValidationError(problems);
+  const keys = problems.length === 0 ? parseKeys(vars, problems) : undefined;
+  if (problems.length > 0 || !keys) throw new ConfigValidationError(problems);
 
-  return toConfiguration(vars);
+  return toConfiguration(vars, keys);
 }
 
-function toConfiguration(vars: EnvironmentVariables): AppConfiguration {
+function parseKeys(vars: EnvironmentVariables, problems: string[]) {
+  try {
+    const keys = {
+      user: parseApiKeys(vars.API_KEYS, 'API_KEYS'),
+      admin: parseApiKeys(vars.ADMIN_API_KEYS, 'ADMIN_API_KEYS'),
+    };
+    // Secure by default: keyless only on loopback, or when someone says so explicitly.
+    if (keys.user.length === 0 && !vars.AUTH_DISABLED && !isLoopback(vars.HOST)) {
+      problems.push(
+        `API_KEYS: required when HOST is not a loopback address (got HOST ${JSON.stringify(vars.HOST)}); set AUTH_DISABLED=true to run without keys on purpose`,
+      );
+      return undefined;
+    }
+    return keys;
+  } catch (error) {
+    if (!(error instanceof ApiKeyParseError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
+function trustProxyOf(value: string): boolean | number | string[] {
+  if (value.trim() === '') return false;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function toConfiguration(
+  vars: EnvironmentVariables,
+  keys: { user: ApiKeyEntry[]; admin: ApiKeyEntry[] },
+): AppConfiguration {
   return {
     env: vars.NODE_ENV ?? 'production',
     server: { host: vars.HOST, port: vars.PORT },
@@ -132,6 +173,27 @@ function toConfiguration(vars: EnvironmentVariables): AppConfiguration {
       sseHeartbeatSeconds: vars.SSE_HEARTBEAT_SECONDS,
       allowedHosts: listOr(vars.ALLOWED_HOSTS, LOOPBACK_NAMES),
       allowedOrigins: listOr(vars.ALLOWED_ORIGINS, LOOPBACK_NAMES),
+    },
+    auth: {
+      keys: keys.user,
+      adminKeys: keys.admin,
+      keyless: keys.user.length === 0,
+      metricsRequireKey: vars.METRICS_REQUIRE_KEY,
+    },
+    http: {
+      trustProxy: trustProxyOf(vars.TRUST_PROXY),
+      corsOrigins: listOr(vars.CORS_ORIGINS, []).map((origin) => origin.replace(/\/+$/, '')),
+      maxBodyBytes: vars.MAX_BODY_BYTES,
+      rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+      rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR,
+      sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,
+    },
+    sessions: {
+      maxSessions: vars.MAX_SESSIONS,
+      maxSessionsPerKey: vars.MAX_SESSIONS_PER_KEY,
+      idleTimeoutSeconds: vars.SESSION_IDLE_TIMEOUT_SECONDS,
+      maxLifetimeSeconds: vars.SESSION_MAX_LIFETIME_SECONDS,
+      shutdownGraceSeconds: vars.SHUTDOWN_GRACE_SECONDS,
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { ApiKeyEntry } from '../auth/api-keys';
 import type { LOG_DESTINATIONS, LOG_FORMATS, LOG_LEVELS, MCP_TRANSPORTS } from './environment';
 
 export interface ServerConfig {
@@ -50,6 +51,35 @@ export interface McpConfig {
   allowedOrigins: string[];
 }
 
+export interface AuthConfig {
+  /** Keys for the MCP routes (and /metrics when it requires a key). Empty: keyless. */
+  keys: ApiKeyEntry[];
+  /** Keys for /admin; empty disables the admin API. */
+  adminKeys: ApiKeyEntry[];
+  /** True when the server deliberately runs without keys. */
+  keyless: boolean;
+  metricsRequireKey: boolean;
+}
+
+export interface HttpConfig {
+  /** Express `trust proxy`: false, a hop count, or a list of proxy addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  corsOrigins: string[];
+  maxBodyBytes: number;
+  rateLimitPerMinute: number;
+  rateLimitPerHour: number;
+  sessionOpenPerMinute: number;
+}
+
+export interface SessionConfig {
+  maxSessions: number;
+  maxSessionsPerKey: number;
+  idleTimeoutSeconds: number;
+  /** 0: no maximum. */
+  maxLifetimeSeconds: number;
+  shutdownGraceSeconds: number;
+}
+
 export interface AppConfiguration {
   env: string;
   server: ServerConfig;
@@ -57,4 +87,7 @@ export interface AppConfiguration {
   cache: CacheConfig;
   logging: LoggingConfig;
   mcp: McpConfig;
+  auth: AuthConfig;
+  http: HttpConfig;
+  sessions: SessionConfig;
 }

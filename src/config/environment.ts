@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -129,4 +130,85 @@ export class EnvironmentVariables {
 
   @IsString()
   ALLOWED_ORIGINS!: string;
+
+  @IsString()
+  API_KEYS!: string;
+
+  @IsString()
+  ADMIN_API_KEYS!: string;
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean()
+  AUTH_DISABLED!: boolean;
+
+  @Transform(({ value }) => toBoolean(value))
+  @IsBoolean()
+  METRICS_REQUIRE_KEY!: boolean;
+
+  @IsString()
+  @Matches(/^(|\d+|[0-9a-fA-F.:/, ]+)$/, {
+    message: 'TRUST_PROXY must be empty, a hop count or a comma-separated list of addresses/CIDRs',
+  })
+  TRUST_PROXY!: string;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  RATE_LIMIT_PER_MINUTE!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  RATE_LIMIT_PER_HOUR!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  SESSION_OPEN_PER_MINUTE!: number;
+
+  @IsString()
+  CORS_ORIGINS!: string;
+
+  @Type(() => Number)
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  @IsInt()
+  MAX_BODY_BYTES!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  MAX_SESSIONS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  MAX_SESSIONS_PER_KEY!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  SESSION_IDLE_TIMEOUT_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @IsInt()
+  SESSION_MAX_LIFETIME_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @Max(600)
+  @IsInt()
+  SHUTDOWN_GRACE_SECONDS!: number;
+}
+
+/** "true"/"false" (any case), "1"/"0", or a YAML boolean; anything else stays as is and fails. */
+function toBoolean(value: unknown): unknown {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const text = value.trim().toLowerCase();
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+  }
+  return value;
 }

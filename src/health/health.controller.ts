@@ -1,14 +1,79 @@
-import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AareguruHealthIndicator } from '../aareguru/aareguru.health';
+import { AppStateService } from '../common/app-state.service';
+import { PACKAGE_VERSION } from '../common/package-info';
+import { SessionsHealthIndicator } from '../sessions/sessions.health';
 
+/** Health indicators answer from memory; this bound keeps a stuck one from stalling a probe. */
+const INDICATOR_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(key: string, check: () => Promise<T> | T): () => Promise<T> {
+  return () =>
+    Promise.race([
+      Promise.resolve(check()),
+      new Promise<T>((_, reject) =>
+        setTimeout(
+          () => reject(new ServiceUnavailableException(`${key} check timed out`)),
+          INDICATOR_TIMEOUT_MS,
+        ).unref(),
+      ),
+    ]);
+}
+
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthCheckService) {}
+  private readonly startedAt = Date.now();
 
-  /** The process answers; no dependency is checked, so an upstream outage never restarts it. */
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly state: AppStateService,
+    private readonly upstream: AareguruHealthIndicator,
+    private readonly sessions: SessionsHealthIndicator,
+  ) {}
+
   @Get('live')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers. Checks no dependency.' })
   live() {
     return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    summary:
+      'Readiness: 503 while starting and while draining after SIGTERM, otherwise 200. An Aareguru outage does not make the server unready.',
+  })
+  ready() {
+    return this.health.check([
+      () => {
+        const indicator = this.indicators.check('server');
+        if (this.state.ready) return indicator.up();
+        return indicator.down({ phase: this.state.draining ? 'draining' : 'starting' });
+      },
+    ]);
+  }
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({
+    summary:
+      'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport. 503 while the upstream circuit is open.',
+  })
+  details() {
+    return this.health.check([
+      () =>
+        this.indicators.check('server').up({
+          version: PACKAGE_VERSION,
+          uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+          ready: this.state.ready,
+        }),
+      withTimeout('aareguru', () => this.upstream.check()),
+      withTimeout('sessions', () => this.sessions.check()),
+    ]);
   }
 }

@@ -29,9 +29,23 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
   return id;
 }
 
-/** Probes arrive every few seconds; logging each one would drown everything else. */
+/** Probes and scrapes arrive every few seconds; logging each one would drown everything else. */
 function isProbe(req: IncomingMessage): boolean {
-  return req.url === '/health/live' || req.url === '/health/ready';
+  const path = req.url?.split('?')[0];
+  return path === '/health/live' || path === '/health/ready' || path === '/metrics';
+}
+
+/** Who and which session, on every request log line (the key's label, never the key). */
+function requestContext(req: IncomingMessage) {
+  const request = req as IncomingMessage & {
+    principal?: { label: string };
+    query?: Record<string, unknown>;
+  };
+  const sessionId = req.headers['mcp-session-id'] ?? request.query?.sessionId;
+  return {
+    ...(request.principal && { keyLabel: request.principal.label }),
+    ...(typeof sessionId === 'string' && { sessionId }),
+  };
 }
 
 export function buildPinoHttpOptions(config: LoggingConfig): Options {
@@ -43,6 +57,7 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     genReqId: requestIdFor,
     autoLogging: { ignore: isProbe },
+    customProps: requestContext,
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {

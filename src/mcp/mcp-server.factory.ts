@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { performance } from 'node:perf_hooks';
+import { InFlightService } from '../common/in-flight.service';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
+import { MetricsService } from '../metrics/metrics.service';
+import type { CallObserver } from './call-observer';
 import { describeFailure } from './mcp-errors';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.tokens';
 import type { AarePrompt } from './prompts/aare-prompt';
@@ -16,13 +20,15 @@ import { shareJsonSchema } from './shared-json-schema';
  * schemas and the JSON-schema validator — is created once and shared.
  */
 @Injectable()
-export class McpServerFactory implements McpServerSource {
+export class McpServerFactory implements McpServerSource, CallObserver {
   private readonly logger = new Logger(McpServerFactory.name);
   private readonly validator = new AjvJsonSchemaValidator();
   /** Each tool with its registration config, prepared once. */
   private readonly registrations: { tool: AareTool; config: AareTool['config'] }[];
 
   constructor(
+    private readonly metrics: MetricsService,
+    private readonly inFlight: InFlightService,
     @Inject(MCP_TOOLS) tools: AareTool[],
     @Inject(MCP_RESOURCES) private readonly resources: AareResource[],
     @Inject(MCP_PROMPTS) private readonly prompts: AarePrompt[],
@@ -50,25 +56,57 @@ export class McpServerFactory implements McpServerSource {
     for (const { tool, config } of this.registrations) {
       server.registerTool(tool.name, config, (args: unknown) => this.callTool(tool, args));
     }
-    for (const resource of this.resources) resource.register(server);
-    for (const prompt of this.prompts) prompt.register(server);
+    for (const resource of this.resources) resource.register(server, this);
+    for (const prompt of this.prompts) prompt.register(server, this);
     return server;
   };
 
   /** Tool failures become `isError` results with a plain message; nothing else leaves the tool. */
-  async callTool(tool: AareTool, args: unknown): Promise<ToolResult> {
-    try {
-      const result = await tool.run(args as never);
-      return {
-        content: [{ type: 'text', text: tool.summarise(result) }],
-        structuredContent: result as Record<string, unknown>,
-      };
-    } catch (error) {
-      const failure = describeFailure(error);
-      if (failure.kind === 'internal') {
-        this.logger.error({ err: error, tool: tool.name }, 'tool failed unexpectedly');
+  callTool(tool: AareTool, args: unknown): Promise<ToolResult> {
+    return this.inFlight.track(async () => {
+      const started = performance.now();
+      let result: ToolResult;
+      let kind: string | undefined;
+      try {
+        const report = await tool.run(args as never);
+        result = {
+          content: [{ type: 'text', text: tool.summarise(report) }],
+          structuredContent: report as Record<string, unknown>,
+        };
+      } catch (error) {
+        const failure = describeFailure(error);
+        kind = failure.kind;
+        if (failure.kind === 'internal') {
+          this.logger.error({ err: error, tool: tool.name }, 'tool failed unexpectedly');
+        }
+        result = { isError: true, content: [{ type: 'text', text: failure.message }] };
       }
-      return { isError: true, content: [{ type: 'text', text: failure.message }] };
-    }
+      const seconds = (performance.now() - started) / 1000;
+      const outcome = result.isError ? 'error' : 'ok';
+      this.metrics.toolCalls.inc({ tool: tool.name, outcome });
+      this.metrics.toolDuration.observe({ tool: tool.name }, seconds);
+      this.logger.log(
+        { tool: tool.name, outcome, failure: kind, durationMs: Math.round(seconds * 1000) },
+        'tool call',
+      );
+      return result;
+    });
+  }
+
+  observe<T>(kind: 'resource' | 'prompt', name: string, work: () => Promise<T>): Promise<T> {
+    const count = (outcome: 'ok' | 'error') =>
+      kind === 'resource'
+        ? this.metrics.resourceReads.inc({ resource: name, outcome })
+        : this.metrics.promptGets.inc({ prompt: name, outcome });
+    return this.inFlight.track(async () => {
+      try {
+        const result = await work();
+        count('ok');
+        return result;
+      } catch (error) {
+        count('error');
+        throw error;
+      }
+    });
   }
 }

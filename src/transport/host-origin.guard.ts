@@ -3,6 +3,7 @@ import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/
 import type { Request } from 'express';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
+import { MetricsService } from '../metrics/metrics.service';
 import { JsonRpcCode, JsonRpcHttpException } from './json-rpc';
 
 /**
@@ -11,16 +12,23 @@ import { JsonRpcCode, JsonRpcHttpException } from './json-rpc';
  */
 @Injectable()
 export class HostOriginGuard implements CanActivate {
-  constructor(@Inject(MCP_CONFIG) private readonly config: McpConfig) {}
+  constructor(
+    @Inject(MCP_CONFIG) private readonly config: McpConfig,
+    private readonly metrics: MetricsService,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    const host = validateHostHeader(req.headers.host, this.config.allowedHosts);
+    const host = this.config.allowedHosts.includes('*')
+      ? ({ ok: true } as const)
+      : validateHostHeader(req.headers.host, this.config.allowedHosts);
     if (!host.ok) {
+      this.metrics.reject('host');
       throw new JsonRpcHttpException(403, JsonRpcCode.ServerError, `Forbidden: ${host.message}`);
     }
     const origin = validateOriginHeader(req.headers.origin, this.config.allowedOrigins);
     if (!origin.ok) {
+      this.metrics.reject('origin');
       throw new JsonRpcHttpException(403, JsonRpcCode.ServerError, `Forbidden: ${origin.message}`);
     }
     return true;

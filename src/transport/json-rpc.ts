@@ -9,12 +9,24 @@ export function sendJsonRpcError(
   status: number,
   code: number,
   message: string,
+  headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(status).json(jsonRpcErrorBody(code, message));
+}
+
+/** 503 with Retry-After for a session that may not be opened now. */
+export function sendAdmissionError(
+  res: Response,
+  error: { message: string; retryAfterSeconds: number },
+): void {
+  sendJsonRpcError(res, 503, JsonRpcCode.ServerError, error.message, {
+    'Retry-After': String(error.retryAfterSeconds),
+  });
 }
 
 /** Thrown by guards on the MCP routes; the HTTP exception filter renders its body as is. */

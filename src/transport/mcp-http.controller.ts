@@ -1,13 +1,18 @@
 import { All, Controller, Delete, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
 import { HostOriginGuard } from './host-origin.guard';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 
 /** The MCP HTTP endpoints. Each handler hands the raw request to its transport service. */
+@ApiExcludeController()
 @Controller()
-@UseGuards(HostOriginGuard)
+// Order matters: Host/Origin first, then who is calling, then how often they may.
+@UseGuards(HostOriginGuard, ApiKeyGuard, McpThrottlerGuard)
 export class McpHttpController {
   constructor(
     private readonly streamable: StreamableHttpService,

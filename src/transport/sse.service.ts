@@ -5,10 +5,13 @@ import { CLOCK, Clock } from '../common/clock';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
-import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
-import { ManagedSession } from './managed-session';
-import { SESSION_REGISTRY, SessionRegistry } from './session-registry.interface';
-import { SessionLifecycleService } from './session-lifecycle.service';
+import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
+import { ManagedSession } from '../sessions/managed-session';
+import {
+  SessionAdmissionError,
+  SessionLifecycleService,
+} from '../sessions/session-lifecycle.service';
+import { principalOf } from '../auth/principal';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: `GET /sse` opens a stream whose first event names the URL
@@ -19,19 +22,31 @@ export class SseService {
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
-    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async open(req: Request, res: Response): Promise<void> {
+    const keyLabel = principalOf(req).label;
+    try {
+      this.lifecycle.admit(keyLabel);
+    } catch (error) {
+      if (!(error instanceof SessionAdmissionError)) throw error;
+      sendAdmissionError(res, error);
+      return;
+    }
     // Proxies must neither buffer nor compress the stream.
     res.setHeader('X-Accel-Buffering', 'no');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     // The endpoint is announced with the public path prefix, so gateways that rewrite paths work.
     const transport = new SSEServerTransport(`${this.config.publicBasePath}/messages`, res);
     const server = this.factory.create();
-    const session = this.lifecycle.open(transport.sessionId, 'sse', { transport, server });
+    const session = this.lifecycle.open(
+      transport.sessionId,
+      'sse',
+      { transport, server },
+      { keyLabel, protocolVersion: '2024-11-05' },
+    );
 
     // Idle streams are cut by proxies; a comment frame now and then keeps them open.
     const heartbeat = setInterval(() => {
@@ -48,7 +63,7 @@ export class SseService {
 
   async post(req: Request, res: Response): Promise<void> {
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
-    const session = this.registry.get(id);
+    const session = this.lifecycle.find(id, principalOf(req).label);
     if (
       !(session instanceof ManagedSession) ||
       !(session.transport instanceof SSEServerTransport)

@@ -15,10 +15,13 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, Clock } from '../common/clock';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
-import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
-import { ManagedSession } from './managed-session';
-import { SESSION_REGISTRY, SessionRegistry } from './session-registry.interface';
-import { SessionLifecycleService } from './session-lifecycle.service';
+import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
+import { ManagedSession } from '../sessions/managed-session';
+import {
+  SessionAdmissionError,
+  SessionLifecycleService,
+} from '../sessions/session-lifecycle.service';
+import { principalOf } from '../auth/principal';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
@@ -41,7 +44,6 @@ export class StreamableHttpService implements OnModuleDestroy {
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
-    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
@@ -57,9 +59,11 @@ export class StreamableHttpService implements OnModuleDestroy {
       return;
     }
 
+    const keyLabel = principalOf(req).label;
     const sessionId = req.headers[SESSION_HEADER];
     if (typeof sessionId === 'string' && sessionId !== '') {
-      const session = this.registry.get(sessionId);
+      // Another key's session is answered exactly like one that does not exist.
+      const session = this.lifecycle.find(sessionId, keyLabel);
       if (
         !(session instanceof ManagedSession) ||
         !(session.transport instanceof NodeStreamableHTTPServerTransport)
@@ -73,7 +77,14 @@ export class StreamableHttpService implements OnModuleDestroy {
     }
 
     if (req.method === 'POST' && isInitializeRequest(body)) {
-      await this.open(req, res, body);
+      try {
+        this.lifecycle.admit(keyLabel);
+      } catch (error) {
+        if (!(error instanceof SessionAdmissionError)) throw error;
+        sendAdmissionError(res, error);
+        return;
+      }
+      await this.open(req, res, body, keyLabel);
       return;
     }
     sendJsonRpcError(
@@ -88,7 +99,12 @@ export class StreamableHttpService implements OnModuleDestroy {
     await this.modern.close();
   }
 
-  private async open(req: Request, res: Response, body: { params?: unknown }): Promise<void> {
+  private async open(
+    req: Request,
+    res: Response,
+    body: { params?: unknown },
+    keyLabel: string,
+  ): Promise<void> {
     const params = (body.params ?? {}) as InitializeParams;
     const server = this.factory.create();
     const http = new NodeStreamableHTTPServerTransport({
@@ -99,6 +115,7 @@ export class StreamableHttpService implements OnModuleDestroy {
           'streamable-http',
           { transport: http, server },
           {
+            keyLabel,
             protocolVersion: params.protocolVersion,
             clientName: params.clientInfo?.name,
             clientVersion: params.clientInfo?.version,
@@ -106,7 +123,7 @@ export class StreamableHttpService implements OnModuleDestroy {
         );
         server.server.onclose = () => void session.close('client');
       },
-      onsessionclosed: (id) => void this.registry.get(id)?.close('deleted'),
+      onsessionclosed: (id) => void this.lifecycle.find(id, keyLabel)?.close('deleted'),
     });
     await server.connect(http);
     await http.handleRequest(req, res, body);

@@ -1,10 +1,8 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { McpModule } from '../mcp/mcp.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { HostOriginGuard } from './host-origin.guard';
-import { InMemorySessionRegistry } from './in-memory-session.registry';
 import { McpHttpController } from './mcp-http.controller';
-import { SESSION_REGISTRY } from './session-registry.interface';
-import { SessionLifecycleService } from './session-lifecycle.service';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 
@@ -18,16 +16,9 @@ export class TransportModule {
   static forRoot(surface: Type = McpModule): DynamicModule {
     return {
       module: TransportModule,
-      imports: [surface],
+      imports: [surface, SessionsModule],
       controllers: [McpHttpController],
-      providers: [
-        { provide: SESSION_REGISTRY, useClass: InMemorySessionRegistry },
-        SessionLifecycleService,
-        StreamableHttpService,
-        SseService,
-        HostOriginGuard,
-      ],
-      exports: [SESSION_REGISTRY, SessionLifecycleService],
+      providers: [StreamableHttpService, SseService, HostOriginGuard],
     };
   }
 }

@@ -6,6 +6,7 @@ import { AareguruService } from '../../src/aareguru/aareguru.service';
 import { CLOCK } from '../../src/common/clock';
 import { CommonModule } from '../../src/common/common.module';
 import { AppConfigModule } from '../../src/config/app-config.module';
+import { MetricsModule } from '../../src/metrics/metrics.module';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 import { ManualClock } from './manual-clock';
 
@@ -28,6 +29,7 @@ export async function startUpstreamHarness(env: NodeJS.ProcessEnv = {}): Promise
     imports: [
       AppConfigModule.forRoot({ env: { AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', ...env } }),
       CommonModule.forRoot(),
+      MetricsModule,
       AareguruModule,
     ],
   })

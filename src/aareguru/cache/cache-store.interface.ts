@@ -13,6 +13,9 @@ export interface CacheEntry<T = unknown> {
 export interface CacheStore {
   get<T>(key: string): Promise<CacheEntry<T> | undefined>;
   set<T>(key: string, entry: CacheEntry<T>, retainMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Every key with when its value was stored, for the admin API. */
+  list(): Promise<{ key: string; storedAt: number }[]>;
   /** Number of entries held, for health and metrics. */
   size(): Promise<number>;
   clear(): Promise<void>;

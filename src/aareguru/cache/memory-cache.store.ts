@@ -34,6 +34,20 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve();
   }
 
+  delete(key: string): Promise<void> {
+    this.slots.delete(key);
+    return Promise.resolve();
+  }
+
+  list(): Promise<{ key: string; storedAt: number }[]> {
+    const now = this.clock.now();
+    return Promise.resolve(
+      [...this.slots.entries()]
+        .filter(([, slot]) => slot.expiresAt > now)
+        .map(([key, slot]) => ({ key, storedAt: slot.entry.storedAt })),
+    );
+  }
+
   size(): Promise<number> {
     return Promise.resolve(this.slots.size);
   }

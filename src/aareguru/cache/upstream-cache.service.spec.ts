@@ -1,4 +1,5 @@
 import { ManualClock } from '../../../test/support/manual-clock';
+import { MetricsService } from '../../metrics/metrics.service';
 import { MemoryCacheStore } from './memory-cache.store';
 import { UpstreamCacheService } from './upstream-cache.service';
 
@@ -19,7 +20,12 @@ describe('UpstreamCacheService', () => {
 
   beforeEach(() => {
     clock = new ManualClock();
-    cache = new UpstreamCacheService(new MemoryCacheStore(config.maxEntries, clock), config, clock);
+    cache = new UpstreamCacheService(
+      new MemoryCacheStore(config.maxEntries, clock),
+      config,
+      clock,
+      new MetricsService(),
+    );
   });
 
   it('builds keys independent of parameter order', () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, Clock } from '../../common/clock';
 import { CACHE_CONFIG } from '../../config/app-config.module';
+import { MetricsService } from '../../metrics/metrics.service';
 import type { CacheConfig } from '../../config/configuration.types';
 import { CACHE_STORE, CacheStore } from './cache-store.interface';
 
@@ -37,6 +38,7 @@ export class UpstreamCacheService {
     @Inject(CACHE_STORE) private readonly store: CacheStore,
     @Inject(CACHE_CONFIG) config: CacheConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
     this.staleMaxMs = config.staleMaxSeconds * 1000;
@@ -59,6 +61,7 @@ export class UpstreamCacheService {
     const now = this.clock.now();
     if (entry && now - entry.storedAt < this.ttlMs) {
       this.counters.hits += 1;
+      this.metrics.cacheEvents.inc({ result: 'hit' });
       return {
         value: entry.value,
         fetchedAt: entry.storedAt,
@@ -72,6 +75,7 @@ export class UpstreamCacheService {
     if (raced) return raced as Promise<Cached<T>>;
 
     this.counters.misses += 1;
+    this.metrics.cacheEvents.inc({ result: 'miss' });
     const flight = this.refresh(key, fetch, entry);
     this.inFlight.set(key, flight);
     try {
@@ -89,6 +93,28 @@ export class UpstreamCacheService {
     return this.store.size();
   }
 
+  /** Cached keys with their age; stale ones (past the TTL) are marked. */
+  async entries(): Promise<{ key: string; ageSeconds: number; fresh: boolean }[]> {
+    const now = this.clock.now();
+    return (await this.store.list()).map(({ key, storedAt }) => ({
+      key,
+      ageSeconds: age(now, storedAt),
+      fresh: now - storedAt < this.ttlMs,
+    }));
+  }
+
+  /**
+   * Forgets cached answers: all of them, or those of one city (its /current, /today and
+   * /history). Returns how many went.
+   */
+  async invalidate(city?: string): Promise<number> {
+    const keys = (await this.store.list())
+      .map((entry) => entry.key)
+      .filter((key) => city === undefined || new RegExp(`[?&]city=${city}(&|$)`).test(key));
+    await Promise.all(keys.map((key) => this.store.delete(key)));
+    return keys.length;
+  }
+
   private async refresh<T>(
     key: string,
     fetch: () => Promise<T>,
@@ -103,6 +129,7 @@ export class UpstreamCacheService {
       const now = this.clock.now();
       if (previous && now - previous.storedAt <= this.ttlMs + this.staleMaxMs) {
         this.counters.staleServes += 1;
+        this.metrics.cacheEvents.inc({ result: 'stale' });
         this.logger.warn({ key, ageSeconds: age(now, previous.storedAt) }, 'serving stale value');
         return {
           value: previous.value,

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { MetricsService } from '../../metrics/metrics.service';
 
 /** Routes that speak JSON-RPC: their errors must be JSON-RPC error objects. */
 const JSON_RPC_ROUTES = /^\/(mcp|sse|messages)(\/|\?|$)/;
@@ -32,10 +33,13 @@ interface BodyParserError {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
+  constructor(private readonly metrics?: MetricsService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const status = statusOf(exception);
+    if (status === 413) this.metrics?.reject('body');
     if (status >= 500) this.logger.error({ err: exception, url: req.url }, 'request failed');
     if (res.headersSent) {
       res.end();

@@ -1,10 +1,11 @@
 import type { GetPromptResult, McpServer } from '@modelcontextprotocol/server';
+import type { CallObserver } from '../call-observer';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { UnknownCityError } from '../../aareguru/aareguru.errors';
 import type { AareguruService } from '../../aareguru/aareguru.service';
 
 export interface AarePrompt {
-  register(server: McpServer): void;
+  register(server: McpServer, observer: CallObserver): void;
 }
 
 export function userPrompt(description: string, text: string): GetPromptResult {

@@ -1,3 +1,4 @@
+import type { CallObserver } from '../call-observer';
 import type { McpServer } from '@modelcontextprotocol/server';
 import {
   ProtocolError,
@@ -11,7 +12,7 @@ import { describeFailure } from '../mcp-errors';
 
 /** A resource registers itself on a server; the factory calls this once per server instance. */
 export interface AareResource {
-  register(server: McpServer): void;
+  register(server: McpServer, observer: CallObserver): void;
 }
 
 export const JSON_MIME = 'application/json';

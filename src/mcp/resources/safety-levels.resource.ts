@@ -7,6 +7,7 @@ import {
   safetyAdvice,
 } from '../../domain/danger-level';
 import { ATTRIBUTION } from '../../aare/reports.schemas';
+import type { CallObserver } from '../call-observer';
 import { AareResource, JSON_MIME } from './aare-resource';
 
 /** `aareguru://safety-levels`: the BAFU danger levels, the flow thresholds and what they mean. */
@@ -28,7 +29,7 @@ export class SafetyLevelsResource implements AareResource {
     attribution: ATTRIBUTION,
   });
 
-  register(server: McpServer): void {
+  register(server: McpServer, observer: CallObserver): void {
     server.registerResource(
       'safety-levels',
       'aareguru://safety-levels',
@@ -38,7 +39,10 @@ export class SafetyLevelsResource implements AareResource {
           'The five BAFU flow danger levels, the flow thresholds used to compute them, and advice.',
         mimeType: JSON_MIME,
       },
-      (uri) => ({ contents: [{ uri: uri.href, mimeType: JSON_MIME, text: this.body }] }),
+      (uri) =>
+        observer.observe('resource', 'safety-levels', () =>
+          Promise.resolve({ contents: [{ uri: uri.href, mimeType: JSON_MIME, text: this.body }] }),
+        ),
     );
   }
 }

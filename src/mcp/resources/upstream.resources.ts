@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { AareguruService } from '../../aareguru/aareguru.service';
 import { CityCompletionService } from '../city-completion.service';
+import type { CallObserver } from '../call-observer';
 import { AareResource, JSON_MIME, jsonContents, readOrFail } from './aare-resource';
 
 /** `aareguru://cities` and `aareguru://widget`: upstream's lists, as JSON. */
@@ -9,7 +10,7 @@ import { AareResource, JSON_MIME, jsonContents, readOrFail } from './aare-resour
 export class StaticUpstreamResources implements AareResource {
   constructor(private readonly aareguru: AareguruService) {}
 
-  register(server: McpServer): void {
+  register(server: McpServer, observer: CallObserver): void {
     server.registerResource(
       'cities',
       'aareguru://cities',
@@ -18,7 +19,10 @@ export class StaticUpstreamResources implements AareResource {
         description: 'Every city aare.guru measures: id, names, coordinates and water temperature.',
         mimeType: JSON_MIME,
       },
-      (uri) => readOrFail(uri, async () => jsonContents(uri, await this.aareguru.cities())),
+      (uri) =>
+        observer.observe('resource', 'cities', () =>
+          readOrFail(uri, async () => jsonContents(uri, await this.aareguru.cities())),
+        ),
     );
     server.registerResource(
       'widget',
@@ -29,7 +33,10 @@ export class StaticUpstreamResources implements AareResource {
           'Temperature, flow, BAFU danger level, air temperature and sunshine for every city in one document.',
         mimeType: JSON_MIME,
       },
-      (uri) => readOrFail(uri, async () => jsonContents(uri, await this.aareguru.widget())),
+      (uri) =>
+        observer.observe('resource', 'widget', () =>
+          readOrFail(uri, async () => jsonContents(uri, await this.aareguru.widget())),
+        ),
     );
   }
 }
@@ -42,15 +49,15 @@ export class CityTemplateResources implements AareResource {
     private readonly completion: CityCompletionService,
   ) {}
 
-  register(server: McpServer): void {
-    this.registerTemplate(server, {
+  register(server: McpServer, observer: CallObserver): void {
+    this.registerTemplate(server, observer, {
       name: 'current',
       title: 'Current data for a city',
       description:
         'Everything aare.guru knows about one city now: water, flow, weather, sun, history of the last 48 h.',
       read: (city) => this.aareguru.current(city),
     });
-    this.registerTemplate(server, {
+    this.registerTemplate(server, observer, {
       name: 'today',
       title: 'Water temperature summary for a city',
       description: 'The short form: water temperature and its Swiss German phrase.',
@@ -60,6 +67,7 @@ export class CityTemplateResources implements AareResource {
 
   private registerTemplate(
     server: McpServer,
+    observer: CallObserver,
     spec: {
       name: 'current' | 'today';
       title: string;
@@ -87,7 +95,9 @@ export class CityTemplateResources implements AareResource {
       template,
       { title: spec.title, description: spec.description, mimeType: JSON_MIME },
       (uri, variables) =>
-        readOrFail(uri, async () => jsonContents(uri, await spec.read(String(variables.city)))),
+        observer.observe('resource', spec.name, () =>
+          readOrFail(uri, async () => jsonContents(uri, await spec.read(String(variables.city)))),
+        ),
     );
   }
 }

@@ -6,6 +6,8 @@ export type SessionCloseReason = 'client' | 'deleted' | 'expired' | 'admin' | 's
 export interface SessionInfo {
   id: string;
   transport: TransportKind;
+  /** Label of the API key that opened it ("anonymous" when keyless); only that key may use it. */
+  keyLabel: string;
   /** Protocol revision the client asked for when it opened the session. */
   protocolVersion: string | null;
   clientName: string | null;

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export class ListSessionsQueryDto {
+  @ApiPropertyOptional({ enum: ['streamable-http', 'sse'] })
+  @IsOptional()
+  @IsIn(['streamable-http', 'sse'])
+  transport?: 'streamable-http' | 'sse';
+
+  @ApiPropertyOptional({ description: 'Label of the API key that opened the session.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  keyLabel?: string;
+
+  @ApiPropertyOptional({ description: 'Client name as sent in initialize (exact match).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  clientName?: string;
+
+  @ApiPropertyOptional({ description: 'Only sessions idle for at least this many seconds.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  idleSeconds?: number;
+
+  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+export class SessionDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['streamable-http', 'sse'] }) transport!: string;
+  @ApiProperty({ description: 'Protocol generation: 2024 (HTTP+SSE) or 2025 (Streamable HTTP).' })
+  era!: string;
+  @ApiProperty({ nullable: true, type: String }) protocolVersion!: string | null;
+  @ApiProperty({ description: 'Label of the API key that opened it.' }) keyLabel!: string;
+  @ApiProperty({ nullable: true, type: String }) clientName!: string | null;
+  @ApiProperty({ nullable: true, type: String }) clientVersion!: string | null;
+  @ApiProperty({ description: 'ISO 8601' }) openedAt!: string;
+  @ApiProperty({ description: 'ISO 8601' }) lastActiveAt!: string;
+}
+
+export class SessionListDto {
+  @ApiProperty() total!: number;
+  @ApiProperty({ type: [SessionDto] }) sessions!: SessionDto[];
+}
+
+export class InvalidateCacheDto {
+  @ApiPropertyOptional({
+    description: 'City id; every cached answer when omitted.',
+    example: 'bern',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'city must be a lower-case city id' })
+  city?: string;
+}
+
+export class InvalidateCacheResultDto {
+  @ApiProperty() removed!: number;
+}
+
+export class CacheEntryDto {
+  @ApiProperty() key!: string;
+  @ApiProperty() ageSeconds!: number;
+  @ApiProperty({ description: 'False once the TTL has passed (kept for stale-on-error).' })
+  fresh!: boolean;
+}
+
+export class UpstreamFailureDto {
+  @ApiProperty({ description: 'ISO 8601' }) at!: string;
+  @ApiProperty() endpoint!: string;
+  @ApiProperty() kind!: string;
+  @ApiProperty() message!: string;
+}
+
+export class UpstreamStatusDto {
+  @ApiProperty({ enum: ['closed', 'open', 'half-open', 'isolated'] }) circuit!: string;
+  @ApiProperty({ nullable: true, type: String }) lastSuccessAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastFailureAt!: string | null;
+  @ApiProperty() requests!: number;
+  @ApiProperty() failures!: number;
+  @ApiProperty({ type: [UpstreamFailureDto] }) recentFailures!: UpstreamFailureDto[];
+  @ApiProperty({ type: [CacheEntryDto] }) cache!: CacheEntryDto[];
+}

@@ -1,0 +1,82 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { AUTH_CONFIG } from '../config/app-config.module';
+import type { AuthConfig } from '../config/configuration.types';
+import { MetricsService } from '../metrics/metrics.service';
+import { AuthService } from './auth.service';
+import { AuthenticatedRequest, presentedKey } from './principal';
+
+const UNAUTHORIZED = 'Unauthorized: a valid API key is required (X-API-Key header)';
+
+/** The MCP routes: a user (or admin) key, unless the server runs keyless. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const outcome = this.auth.authenticateUser(presentedKey(req));
+    if (!outcome.ok) {
+      this.metrics.reject('auth');
+      throw new UnauthorizedException(UNAUTHORIZED);
+    }
+    req.principal = outcome.principal;
+    return true;
+  }
+}
+
+/** /admin: an admin key. A user key is 403; with no admin keys configured, admin does not exist. */
+@Injectable()
+export class AdminKeyGuard implements CanActivate {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.auth.adminEnabled) throw new NotFoundException('The admin API is disabled');
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const outcome = this.auth.authenticate(presentedKey(req));
+    if (!outcome.ok) {
+      this.metrics.reject('auth');
+      throw new UnauthorizedException(UNAUTHORIZED);
+    }
+    if (!outcome.principal.admin) {
+      this.metrics.reject('auth');
+      throw new ForbiddenException('Forbidden: this key is not an admin key');
+    }
+    req.principal = outcome.principal;
+    return true;
+  }
+}
+
+/** /metrics: open by default; any valid key when METRICS_REQUIRE_KEY=true. */
+@Injectable()
+export class MetricsKeyGuard implements CanActivate {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly auth: AuthService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.config.metricsRequireKey) return true;
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const outcome = this.auth.authenticate(presentedKey(req));
+    if (!outcome.ok) {
+      this.metrics.reject('auth');
+      throw new UnauthorizedException(UNAUTHORIZED);
+    }
+    return true;
+  }
+}

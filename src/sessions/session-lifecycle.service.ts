@@ -1,0 +1,181 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import type { McpServer } from '@modelcontextprotocol/server';
+import { AppStateService } from '../common/app-state.service';
+import { CLOCK, Clock } from '../common/clock';
+import { SESSION_CONFIG } from '../config/app-config.module';
+import type { SessionConfig } from '../config/configuration.types';
+import { MetricsService } from '../metrics/metrics.service';
+import { Closable, ManagedSession } from './managed-session';
+import {
+  McpSession,
+  SESSION_REGISTRY,
+  SessionCloseReason,
+  SessionInfo,
+  SessionRegistry,
+  TransportKind,
+} from './session-registry.interface';
+
+export interface OpeningDetails {
+  keyLabel: string;
+  protocolVersion?: string | null;
+  clientName?: string | null;
+  clientVersion?: string | null;
+}
+
+/** Why a new session cannot be opened right now; the transports answer 503 with Retry-After. */
+export class SessionAdmissionError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    readonly reason: 'capacity' | 'draining',
+  ) {
+    super(message);
+  }
+}
+
+/** "2025-11-25" → "2025": the protocol generation, a label with few values. */
+export function eraOf(protocolVersion: string | null | undefined): string {
+  return /^(\d{4})-/.exec(protocolVersion ?? '')?.[1] ?? 'unknown';
+}
+
+/**
+ * Opens, tracks and closes sessions for every transport: admission (limits, draining), idle and
+ * lifetime expiry, and closing them all on shutdown. Every close is counted by reason.
+ */
+@Injectable()
+export class SessionLifecycleService
+  implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger(SessionLifecycleService.name);
+  private readonly closedByReason = new Map<string, number>();
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
+    @Inject(SESSION_CONFIG) private readonly config: SessionConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly state: AppStateService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    // Check often enough that a session outlives its timeout by at most a quarter of it.
+    const period = Math.min(30_000, Math.max(1000, (this.config.idleTimeoutSeconds * 1000) / 4));
+    this.sweeper = setInterval(() => void this.sweep(), period);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Throws SessionAdmissionError when a session for this key may not be opened now. */
+  admit(keyLabel: string): void {
+    if (this.state.draining) {
+      this.metrics.reject('draining');
+      throw new SessionAdmissionError(
+        'Service Unavailable: the server is shutting down',
+        5,
+        'draining',
+      );
+    }
+    if (this.registry.size() >= this.config.maxSessions) {
+      this.metrics.reject('capacity');
+      throw new SessionAdmissionError(
+        'Service Unavailable: too many open sessions',
+        30,
+        'capacity',
+      );
+    }
+    const ofKey = this.registry.list().filter((s) => s.info.keyLabel === keyLabel).length;
+    if (ofKey >= this.config.maxSessionsPerKey) {
+      this.metrics.reject('capacity');
+      throw new SessionAdmissionError(
+        'Service Unavailable: this API key has too many open sessions',
+        30,
+        'capacity',
+      );
+    }
+  }
+
+  /** Registers a session whose transport and server are connected and have an id. */
+  open<T extends Closable>(
+    id: string,
+    transport: TransportKind,
+    handles: { transport: T; server: McpServer },
+    details: OpeningDetails,
+  ): ManagedSession<T> {
+    const now = this.clock.now();
+    const info: SessionInfo = {
+      id,
+      transport,
+      keyLabel: details.keyLabel,
+      protocolVersion: details.protocolVersion ?? null,
+      clientName: details.clientName ?? null,
+      clientVersion: details.clientVersion ?? null,
+      openedAt: now,
+      lastActiveAt: now,
+    };
+    const session = new ManagedSession(info, handles.transport, handles.server, (closed, reason) =>
+      this.forget(closed, reason),
+    );
+    this.registry.add(session);
+    const era = eraOf(info.protocolVersion);
+    this.metrics.sessionsOpened.inc({ transport, era });
+    this.metrics.sessionsOpen.inc({ transport, era });
+    this.logger.log(
+      { sessionId: id, transport, keyLabel: details.keyLabel, client: details.clientName },
+      'session opened',
+    );
+    return session;
+  }
+
+  /** The session with this id if the caller's key opened it; another key's session is not found. */
+  find(id: string, keyLabel: string): McpSession | undefined {
+    const session = this.registry.get(id);
+    return session && session.info.keyLabel === keyLabel ? session : undefined;
+  }
+
+  /** Closes sessions idle for longer than the idle timeout, or older than the maximum lifetime. */
+  async sweep(): Promise<number> {
+    const now = this.clock.now();
+    const idleMs = this.config.idleTimeoutSeconds * 1000;
+    const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
+    const expired = this.registry
+      .list()
+      .filter(
+        (s) =>
+          now - s.info.lastActiveAt >= idleMs ||
+          (lifetimeMs > 0 && now - s.info.openedAt >= lifetimeMs),
+      );
+    await Promise.allSettled(expired.map((s) => s.close('expired')));
+    return expired.length;
+  }
+
+  /** How many sessions ended for each reason since start. */
+  closedCounts(): Record<string, number> {
+    return Object.fromEntries(this.closedByReason);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const sessions = this.registry.list();
+    if (sessions.length > 0) this.logger.log(`closing ${sessions.length} open sessions`);
+    await Promise.allSettled(sessions.map((s) => s.close('shutdown')));
+  }
+
+  private forget(session: McpSession, reason: SessionCloseReason): void {
+    const { id, transport, protocolVersion } = session.info;
+    this.registry.remove(id);
+    this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
+    this.metrics.sessionsClosed.inc({ transport, reason });
+    this.metrics.sessionsOpen.dec({ transport, era: eraOf(protocolVersion) });
+    this.logger.log({ sessionId: id, transport, reason }, 'session closed');
+  }
+}
