@@ -54,7 +54,6 @@ async function serveHttp(configuration: AppConfiguration): Promise<void> {
 
   const { host, port } = configuration.server;
   await app.listen(port, host);
-  state.markServing();
   logger.log(
     `Listening on ${await app.getUrl()}, upstream ${configuration.aareguru.baseUrl}`,
     'Bootstrap',

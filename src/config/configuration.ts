@@ -172,7 +172,11 @@ function toConfiguration(
       publicBasePath: basePathOf(vars.PUBLIC_BASE_URL),
       sseHeartbeatSeconds: vars.SSE_HEARTBEAT_SECONDS,
       allowedHosts: listOr(vars.ALLOWED_HOSTS, LOOPBACK_NAMES),
-      allowedOrigins: listOr(vars.ALLOWED_ORIGINS, LOOPBACK_NAMES),
+      // Browser apps allowed by CORS must also pass the Origin check.
+      allowedOrigins: listOr(vars.ALLOWED_ORIGINS, [
+        ...LOOPBACK_NAMES,
+        ...hostnamesOf(vars.CORS_ORIGINS),
+      ]),
     },
     auth: {
       keys: keys.user,
@@ -207,6 +211,16 @@ function listOr(value: string, fallback: string[]): string[] {
     .map((item) => item.trim().toLowerCase())
     .filter(Boolean);
   return items.length > 0 ? items : [...fallback];
+}
+
+function hostnamesOf(origins: string): string[] {
+  return listOr(origins, []).flatMap((origin) => {
+    try {
+      return [new URL(origin).hostname];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function basePathOf(publicBaseUrl: string): string {

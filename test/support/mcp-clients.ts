@@ -21,12 +21,13 @@ const CLIENT_INFO = { name: 'aareguru-e2e', version: '1.0.0' };
 /** Connects the official MCP client over one transport and protocol era. */
 export async function connectClient(
   kind: ClientKind,
-  target: { url?: string; env?: NodeJS.ProcessEnv },
+  target: { url?: string; env?: NodeJS.ProcessEnv; apiKey?: string },
 ): Promise<ConnectedClient> {
+  const fetch = target.apiKey ? withApiKey(target.apiKey) : undefined;
   switch (kind) {
     case 'streamable-2025': {
       const client = new Client(CLIENT_INFO);
-      const http = new StreamableHTTPClientTransport(new URL(`${target.url}/mcp`));
+      const http = new StreamableHTTPClientTransport(new URL(`${target.url}/mcp`), { fetch });
       await client.connect(http);
       return { client, kind, http, close: () => client.close() };
     }
@@ -34,12 +35,14 @@ export async function connectClient(
       const client = new Client(CLIENT_INFO, {
         versionNegotiation: { mode: { pin: '2026-07-28' } },
       });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${target.url}/mcp`)));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${target.url}/mcp`), { fetch }),
+      );
       return { client, kind, close: () => client.close() };
     }
     case 'sse': {
       const client = new Client(CLIENT_INFO);
-      await client.connect(new SSEClientTransport(new URL(`${target.url}/sse`)));
+      await client.connect(new SSEClientTransport(new URL(`${target.url}/sse`), { fetch }));
       return { client, kind, close: () => client.close() };
     }
     case 'stdio': {
@@ -57,6 +60,15 @@ export async function connectClient(
       return { client, kind, close: () => client.close() };
     }
   }
+}
+
+/** A fetch that sends the API key on every request, the stream included. */
+export function withApiKey(apiKey: string): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('X-API-Key', apiKey);
+    return fetch(input, { ...init, headers });
+  };
 }
 
 /** Polls a condition that an event elsewhere will make true (a socket closing, say). */
