@@ -31,6 +31,12 @@ export class ApiKeyGuard implements CanActivate {
       throw new UnauthorizedException(UNAUTHORIZED);
     }
     req.principal = outcome.principal;
+    // The MCP transports pass `req.auth` to the server as the call's authInfo: the label only.
+    (req as AuthenticatedRequest & { auth?: unknown }).auth = {
+      token: '',
+      clientId: outcome.principal.label,
+      scopes: [],
+    };
     return true;
   }
 }

@@ -107,6 +107,58 @@ describe('loadConfiguration', () => {
     expect(problems).toContain('HOST: is required but not set');
   });
 
+  it('runs keyless only on loopback unless AUTH_DISABLED says so', () => {
+    expect(loadConfiguration({ HOST: '127.0.0.1' }).auth.keyless).toBe(true);
+    expect(problemsOf({ HOST: '0.0.0.0' })).toEqual([
+      'API_KEYS: required when HOST is not a loopback address (got HOST "0.0.0.0"); set AUTH_DISABLED=true to run without keys on purpose',
+    ]);
+    expect(loadConfiguration({ HOST: '0.0.0.0', AUTH_DISABLED: 'true' }).auth.keyless).toBe(true);
+    const keyed = loadConfiguration({ HOST: '0.0.0.0', API_KEYS: 'team:0123456789abcdefgh' });
+    expect(keyed.auth).toMatchObject({ keyless: false, keys: [{ label: 'team' }] });
+    expect(problemsOf({ AUTH_DISABLED: 'maybe' })).toEqual([
+      'AUTH_DISABLED: must be a boolean value (got "maybe")',
+    ]);
+  });
+
+  it('reports unusable API keys', () => {
+    expect(problemsOf({ API_KEYS: 'short' })).toEqual([
+      'API_KEYS: entry 1 is shorter than 16 characters',
+    ]);
+    expect(problemsOf({ ADMIN_API_KEYS: 'sha256:nothex' })).toEqual([
+      'ADMIN_API_KEYS: entry 1 is not a valid sha256:<64 hex digits>',
+    ]);
+  });
+
+  it('reads the HTTP edge and session settings', () => {
+    const config = loadConfiguration({
+      TRUST_PROXY: '2',
+      CORS_ORIGINS: 'https://app.example.com/',
+      SESSION_MAX_LIFETIME_SECONDS: '600',
+    });
+    expect(config.http).toMatchObject({
+      trustProxy: 2,
+      corsOrigins: ['https://app.example.com'],
+      maxBodyBytes: 4 * 1024 * 1024,
+      rateLimitPerMinute: 100,
+      rateLimitPerHour: 1000,
+      sessionOpenPerMinute: 30,
+    });
+    // A browser app allowed by CORS passes the Origin check too.
+    expect(config.mcp.allowedOrigins).toContain('app.example.com');
+    expect(config.sessions).toEqual({
+      maxSessions: 10000,
+      maxSessionsPerKey: 1000,
+      idleTimeoutSeconds: 3600,
+      maxLifetimeSeconds: 600,
+      shutdownGraceSeconds: 10,
+    });
+    expect(loadConfiguration({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.1',
+    ]);
+    expect(loadConfiguration({}).http.trustProxy).toBe(false);
+  });
+
   it('reports a missing config directory', () => {
     expect(problemsOf({}, join(DEFAULT_CONFIG_DIR, 'nope'))[0]).toMatch(
       /default\.yaml: file not found/,

@@ -1,0 +1,112 @@
+import { ForbiddenException, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import type { ExecutionContext } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
+import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
+import { parseApiKeys } from './api-keys';
+import { AuthService } from './auth.service';
+import type { AuthenticatedRequest } from './principal';
+
+const USER = 'user-key-0123456789';
+const ADMIN = 'admin-key-0123456789';
+
+function contextFor(headers: Record<string, string>): {
+  context: ExecutionContext;
+  req: AuthenticatedRequest;
+} {
+  const req = { headers } as unknown as AuthenticatedRequest;
+  const context = {
+    switchToHttp: () => ({ getRequest: () => req }),
+  } as unknown as ExecutionContext;
+  return { context, req };
+}
+
+function authService(
+  options: { keys?: string; adminKeys?: string; metricsRequireKey?: boolean } = {},
+) {
+  const keys = parseApiKeys(options.keys ?? `team:${USER}`);
+  return new AuthService({
+    keys,
+    adminKeys: parseApiKeys(options.adminKeys ?? `ops:${ADMIN}`),
+    keyless: keys.length === 0,
+    metricsRequireKey: options.metricsRequireKey ?? false,
+  });
+}
+
+describe('ApiKeyGuard', () => {
+  it('lets a valid key through and records who it is', () => {
+    const { context, req } = contextFor({ 'x-api-key': USER });
+    expect(new ApiKeyGuard(authService(), new MetricsService()).canActivate(context)).toBe(true);
+    expect(req.principal).toEqual({ label: 'team', admin: false });
+  });
+
+  it('accepts a bearer token too', () => {
+    const { context, req } = contextFor({ authorization: `Bearer ${USER}` });
+    new ApiKeyGuard(authService(), new MetricsService()).canActivate(context);
+    expect(req.principal?.label).toBe('team');
+  });
+
+  it.each([{}, { 'x-api-key': 'wrong-key-0000000000' }])(
+    'refuses %p with 401 and counts it',
+    async (headers) => {
+      const metrics = new MetricsService();
+      const { context } = contextFor(headers);
+      expect(() => new ApiKeyGuard(authService(), metrics).canActivate(context)).toThrow(
+        UnauthorizedException,
+      );
+      expect((await metrics.rejected.get()).values).toEqual([
+        expect.objectContaining({ labels: { reason: 'auth' }, value: 1 }),
+      ]);
+    },
+  );
+
+  it('lets everyone through as "anonymous" when the server is keyless', () => {
+    const { context, req } = contextFor({});
+    expect(
+      new ApiKeyGuard(authService({ keys: '' }), new MetricsService()).canActivate(context),
+    ).toBe(true);
+    expect(req.principal?.label).toBe('anonymous');
+  });
+});
+
+describe('AdminKeyGuard', () => {
+  const guard = (auth = authService()) => new AdminKeyGuard(auth, new MetricsService());
+
+  it('admits an admin key', () => {
+    const { context, req } = contextFor({ 'x-api-key': ADMIN });
+    expect(guard().canActivate(context)).toBe(true);
+    expect(req.principal).toEqual({ label: 'ops', admin: true });
+  });
+
+  it('answers a user key with 403 and no key with 401', () => {
+    expect(() => guard().canActivate(contextFor({ 'x-api-key': USER }).context)).toThrow(
+      ForbiddenException,
+    );
+    expect(() => guard().canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
+  });
+
+  it('does not exist without admin keys', () => {
+    expect(() =>
+      guard(authService({ adminKeys: '' })).canActivate(contextFor({ 'x-api-key': ADMIN }).context),
+    ).toThrow(NotFoundException);
+  });
+});
+
+describe('MetricsKeyGuard', () => {
+  it('is open unless told otherwise', () => {
+    const auth = authService();
+    const guard = new MetricsKeyGuard(
+      { keys: [], adminKeys: [], keyless: true, metricsRequireKey: false },
+      auth,
+      new MetricsService(),
+    );
+    expect(guard.canActivate(contextFor({}).context)).toBe(true);
+  });
+
+  it('wants any valid key when told to', () => {
+    const config = { keys: [], adminKeys: [], keyless: false, metricsRequireKey: true };
+    const guard = new MetricsKeyGuard(config, authService(), new MetricsService());
+    expect(() => guard.canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
+    expect(guard.canActivate(contextFor({ 'x-api-key': USER }).context)).toBe(true);
+    expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).toBe(true);
+  });
+});
