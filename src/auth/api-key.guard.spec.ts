@@ -45,7 +45,7 @@ describe('ApiKeyGuard', () => {
     expect(req.principal?.label).toBe('team');
   });
 
-  it.each([{}, { 'x-api-key': 'wrong-key-0000000000' }])(
+  it.each<Record<string, string>>([{}, { 'x-api-key': 'wrong-key-0000000000' }])(
     'refuses %p with 401 and counts it',
     async (headers) => {
       const metrics = new MetricsService();
