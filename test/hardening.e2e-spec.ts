@@ -178,6 +178,19 @@ describe('Hardening', () => {
     });
   });
 
+  it('keys a keyless caller on its client address, as the trusted proxy reports it', async () => {
+    running = await startApp({ RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '1' });
+    const from = (ip: string) =>
+      request(running.url)
+        .get('/mcp')
+        .set('Accept', 'text/event-stream')
+        .set('X-Forwarded-For', ip);
+    expect((await from('203.0.113.1')).status).toBe(400);
+    expect((await from('203.0.113.1')).status).toBe(400);
+    expect((await from('203.0.113.1')).status).toBe(429);
+    expect((await from('203.0.113.2')).status).toBe(400);
+  });
+
   describe('session capacity and expiry', () => {
     it('answers 503 with Retry-After when full, while open sessions keep working', async () => {
       running = await startApp({ ...KEYS, MAX_SESSIONS: '3', MAX_SESSIONS_PER_KEY: '2' });
