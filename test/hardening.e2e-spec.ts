@@ -4,6 +4,7 @@ import request from 'supertest';
 import { sha256 } from '../src/auth/api-keys';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
+import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 import { RunningApp, startApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
 import { ConnectedClient, connectClient } from './support/mcp-clients';
@@ -16,22 +17,11 @@ const KEYS = {
   API_KEYS: `team-a:${TEAM_A},team-b:sha256:${sha256(TEAM_B).toString('hex')}`,
   ADMIN_API_KEYS: `ops:${ADMIN}`,
 };
-const ACCEPT = 'application/json, text/event-stream';
-const INIT = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '1' },
-  },
-};
 
 function initialize(url: string, key?: string) {
-  const req = request(url).post('/mcp').set('Accept', ACCEPT);
+  const req = request(url).post('/mcp').set('Accept', ACCEPT_BOTH);
   if (key) req.set('X-API-Key', key);
-  return req.send(INIT);
+  return req.send(INITIALIZE);
 }
 
 /** Clients a test opened, closed before its app so nothing reconnects into a closed port. */
@@ -62,9 +52,11 @@ describe('Hardening', () => {
       ['POST', '/messages?sessionId=x'],
     ])('%s %s without a key (or a wrong one) is 401 JSON', async (method, path) => {
       for (const key of [undefined, 'not-a-real-key-000000']) {
-        const req = request(running.url)[method.toLowerCase() as 'get'](path).set('Accept', ACCEPT);
+        const req = request(running.url)
+          [method.toLowerCase() as 'get'](path)
+          .set('Accept', ACCEPT_BOTH);
         if (key) req.set('X-API-Key', key);
-        const response = await (method === 'POST' ? req.send(INIT) : req);
+        const response = await (method === 'POST' ? req.send(INITIALIZE) : req);
         expect(response.status).toBe(401);
         expect(response.body).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
         expect(JSON.stringify(response.body)).not.toMatch(/team-a|team-b|ops/);
@@ -89,7 +81,7 @@ describe('Hardening', () => {
       const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
       await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .set('X-API-Key', TEAM_B)
         .set('Mcp-Session-Id', sessionId)
         .send(list)
@@ -128,7 +120,7 @@ describe('Hardening', () => {
       const response = await request(running.url)
         .post('/mcp')
         .set('Content-Type', 'application/json')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .send(huge);
       expect(response.status).toBe(413);
       expect(response.body).toMatchObject({
@@ -227,7 +219,7 @@ describe('Hardening', () => {
       expect(registry.get(idle.headers['mcp-session-id'])).toBeUndefined();
       await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .set('Mcp-Session-Id', idle.headers['mcp-session-id'])
         .send({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
         .expect(404);

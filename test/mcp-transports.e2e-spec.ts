@@ -4,24 +4,12 @@ import http from 'node:http';
 import request from 'supertest';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
+import { ACCEPT_BOTH, INITIALIZE, LIST_TOOLS } from './support/mcp-messages';
 import { RunningApp, startApp } from './support/http-app';
 import { connectClient, eventually } from './support/mcp-clients';
 import { MAIN_JS } from './support/spawn-server';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
 import { ManualClock } from './support/manual-clock';
-
-const INIT = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'raw-http', version: '0.0.1' },
-  },
-};
-const LIST_TOOLS = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
-const ACCEPT = 'application/json, text/event-stream';
 
 /** A request with a Host header of our choosing (fetch and supertest set their own). */
 function rawRequest(
@@ -105,7 +93,7 @@ describe('MCP transports and sessions', () => {
       expect(registry.size()).toBe(2);
       await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .set('Mcp-Session-Id', ids[0]!)
         .send(LIST_TOOLS)
         .expect(404)
@@ -124,20 +112,20 @@ describe('MCP transports and sessions', () => {
     it('answers initialize with a session id, then serves that session', async () => {
       const init = await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
-        .send(INIT)
+        .set('Accept', ACCEPT_BOTH)
+        .send(INITIALIZE)
         .expect(200);
       const sessionId = init.headers['mcp-session-id'];
       expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
       await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .set('Mcp-Session-Id', sessionId)
         .send({ jsonrpc: '2.0', method: 'notifications/initialized' })
         .expect(202);
       const list = await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .set('Mcp-Session-Id', sessionId)
         .set('Mcp-Protocol-Version', '2025-11-25')
         .send(LIST_TOOLS)
@@ -150,7 +138,7 @@ describe('MCP transports and sessions', () => {
     it('rejects a request without a session id (400) and an unknown one (404) in JSON', async () => {
       const missing = await request(running.url)
         .post('/mcp')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .send(LIST_TOOLS)
         .expect(400);
       expect(missing.body).toEqual({
@@ -174,7 +162,7 @@ describe('MCP transports and sessions', () => {
       const parse = await request(running.url)
         .post('/mcp')
         .set('Content-Type', 'application/json')
-        .set('Accept', ACCEPT)
+        .set('Accept', ACCEPT_BOTH)
         .send('{"jsonrpc": "2.0", "method": ')
         .expect(400);
       expect(parse.body).toEqual({
@@ -253,7 +241,7 @@ describe('MCP transports and sessions', () => {
 
   describe('Host and Origin checks', () => {
     const cases: [string, string, Record<string, string>][] = [
-      ['POST', '/mcp', { 'content-type': 'application/json', accept: ACCEPT }],
+      ['POST', '/mcp', { 'content-type': 'application/json', accept: ACCEPT_BOTH }],
       ['GET', '/mcp', { accept: 'text/event-stream' }],
       ['DELETE', '/mcp', {}],
       ['GET', '/sse', { accept: 'text/event-stream' }],
@@ -267,7 +255,7 @@ describe('MCP transports and sessions', () => {
           method,
           path,
           headers: { ...headers, host: 'evil.example.com' },
-          body: method === 'POST' ? JSON.stringify(INIT) : undefined,
+          body: method === 'POST' ? JSON.stringify(INITIALIZE) : undefined,
         });
         expect(response.status).toBe(403);
         expect(JSON.parse(response.body)).toMatchObject({
@@ -288,7 +276,7 @@ describe('MCP transports and sessions', () => {
             host: new URL(running.url).host,
             origin: 'https://evil.example.com',
           },
-          body: method === 'POST' ? JSON.stringify(INIT) : undefined,
+          body: method === 'POST' ? JSON.stringify(INITIALIZE) : undefined,
         });
         expect(response.status).toBe(403);
         expect(JSON.parse(response.body).error.message).toMatch(/Origin/);
@@ -301,11 +289,11 @@ describe('MCP transports and sessions', () => {
         path: '/mcp',
         headers: {
           'content-type': 'application/json',
-          accept: ACCEPT,
+          accept: ACCEPT_BOTH,
           host: `localhost:${new URL(running.url).port}`,
           origin: 'http://localhost:6274',
         },
-        body: JSON.stringify(INIT),
+        body: JSON.stringify(INITIALIZE),
       });
       expect(response.status).toBe(200);
     });
@@ -367,7 +355,7 @@ describe('stdio', () => {
         child.once('exit', (code) => resolve(code)),
       );
 
-      child.stdin.write(`${JSON.stringify(INIT)}\n`);
+      child.stdin.write(`${JSON.stringify(INITIALIZE)}\n`);
       await eventually(() => stdout.includes('"id":1'));
       child.stdin.write(
         `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,

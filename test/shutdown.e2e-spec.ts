@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import request from 'supertest';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
 import { connectClient, eventually } from './support/mcp-clients';
+import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 import { spawnServer } from './support/spawn-server';
 
 describe('Graceful shutdown of the production build', () => {
@@ -41,17 +42,8 @@ describe('Graceful shutdown of the production build', () => {
     await request(server.url).get('/health/ready').expect(503);
     const refused = await request(server.url)
       .post('/mcp')
-      .set('Accept', 'application/json, text/event-stream')
-      .send({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'late', version: '1' },
-        },
-      });
+      .set('Accept', ACCEPT_BOTH)
+      .send(INITIALIZE);
     expect(refused.status).toBe(503);
 
     const result = await call;

@@ -76,19 +76,23 @@ export class SessionLifecycleService
     clearInterval(this.sweeper);
   }
 
-  /** Throws SessionAdmissionError when a session for this key may not be opened now. */
-  admit(keyLabel: string): void {
+  /** Why a session for this key may not be opened now, or null when it may. */
+  refusal(keyLabel: string): SessionAdmissionError | null {
+    const refusal = this.check(keyLabel);
+    if (refusal) this.metrics.reject(refusal.reason);
+    return refusal;
+  }
+
+  private check(keyLabel: string): SessionAdmissionError | null {
     if (this.state.draining) {
-      this.metrics.reject('draining');
-      throw new SessionAdmissionError(
+      return new SessionAdmissionError(
         'Service Unavailable: the server is shutting down',
         5,
         'draining',
       );
     }
     if (this.registry.size() >= this.config.maxSessions) {
-      this.metrics.reject('capacity');
-      throw new SessionAdmissionError(
+      return new SessionAdmissionError(
         'Service Unavailable: too many open sessions',
         30,
         'capacity',
@@ -96,13 +100,13 @@ export class SessionLifecycleService
     }
     const ofKey = this.registry.list().filter((s) => s.info.keyLabel === keyLabel).length;
     if (ofKey >= this.config.maxSessionsPerKey) {
-      this.metrics.reject('capacity');
-      throw new SessionAdmissionError(
+      return new SessionAdmissionError(
         'Service Unavailable: this API key has too many open sessions',
         30,
         'capacity',
       );
     }
+    return null;
   }
 
   /** Registers a session whose transport and server are connected and have an id. */

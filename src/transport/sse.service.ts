@@ -7,10 +7,7 @@ import type { McpConfig } from '../config/configuration.types';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
 import { ManagedSession } from '../sessions/managed-session';
-import {
-  SessionAdmissionError,
-  SessionLifecycleService,
-} from '../sessions/session-lifecycle.service';
+import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 
 /**
@@ -28,11 +25,9 @@ export class SseService {
 
   async open(req: Request, res: Response): Promise<void> {
     const keyLabel = principalOf(req).label;
-    try {
-      this.lifecycle.admit(keyLabel);
-    } catch (error) {
-      if (!(error instanceof SessionAdmissionError)) throw error;
-      sendAdmissionError(res, error);
+    const refusal = this.lifecycle.refusal(keyLabel);
+    if (refusal) {
+      sendAdmissionError(res, refusal);
       return;
     }
     // Proxies must neither buffer nor compress the stream.

@@ -17,10 +17,7 @@ import { CLOCK, Clock } from '../common/clock';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
 import { ManagedSession } from '../sessions/managed-session';
-import {
-  SessionAdmissionError,
-  SessionLifecycleService,
-} from '../sessions/session-lifecycle.service';
+import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -77,11 +74,9 @@ export class StreamableHttpService implements OnModuleDestroy {
     }
 
     if (req.method === 'POST' && isInitializeRequest(body)) {
-      try {
-        this.lifecycle.admit(keyLabel);
-      } catch (error) {
-        if (!(error instanceof SessionAdmissionError)) throw error;
-        sendAdmissionError(res, error);
+      const refusal = this.lifecycle.refusal(keyLabel);
+      if (refusal) {
+        sendAdmissionError(res, refusal);
         return;
       }
       await this.open(req, res, body, keyLabel);
