@@ -1,0 +1,496 @@
+/**
+ * npm run bench — how fast and how lean the server is, next to the platform's ceiling (raw
+ * node:http) and a plain SDK server, measured side by side in one run. See bench/README.md.
+ */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
+import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './lib/load';
+import { pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
+import {
+  agent,
+  closedLoop,
+  openGetStream,
+  openStreamableSession,
+  post,
+  send,
+  SseSession,
+} from './lib/raw-sessions';
+import { fmt, fmtSpread, percentile, spread, Spread } from './lib/stats';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : fallback;
+}
+
+const ROUNDS = Number(option('rounds', '3'));
+const SECONDS = Number(option('seconds', '10'));
+const WARMUP = Number(option('warmup', '15'));
+const CONNECTIONS = Number(option('connections', '50'));
+const IDLE_SESSIONS = option('sessions', '1000,5000,10000').split(',').map(Number);
+const PARTS = new Set(option('only', 'calls,other,handshakes,upstream,idle,cold').split(','));
+const ROOT = join(__dirname, '..');
+const MAIN = join(ROOT, 'dist', 'main.js');
+const API_KEY = 'bench-key-0123456789abcdef';
+const ADMIN_KEY = 'bench-admin-0123456789abcdef';
+const AUTH = { 'x-api-key': API_KEY };
+const CALL = {
+  method: 'tools/call',
+  params: { name: 'get_current_temperature', arguments: { city: 'bern' } },
+};
+
+const OUR_ENV = (upstream: string): NodeJS.ProcessEnv => ({
+  AAREGURU_BASE_URL: upstream,
+  PORT: '0',
+  API_KEYS: `bench:${API_KEY}`,
+  ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
+  LOG_LEVEL: 'info',
+  // Limits raised so they do not cap the run; everything else as deployed.
+  RATE_LIMIT_PER_MINUTE: '1000000000',
+  RATE_LIMIT_PER_HOUR: '1000000000',
+  SESSION_OPEN_PER_MINUTE: '1000000000',
+  MAX_SESSIONS: '30000',
+  MAX_SESSIONS_PER_KEY: '30000',
+});
+
+interface Row {
+  scenario: string;
+  ours: string;
+  sdk?: string;
+  raw?: string;
+  ratio?: string;
+}
+
+const rows: Row[] = [];
+const json: Record<string, unknown> = {};
+const t0 = Date.now();
+const log = (message: string) =>
+  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${message}\n`);
+
+async function main(): Promise<void> {
+  pinLoadGenerator(1);
+  const fake = new FakeAareguru();
+  const upstream = await fake.start();
+  const resultFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
+
+  const ours = await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
+  writeFileSync(resultFile, JSON.stringify(await callOnce(ours.url)));
+  const sdk = await startServer(
+    'plain SDK',
+    [join(__dirname, 'servers', 'plain-sdk.mjs')],
+    { RESULT_FILE: resultFile },
+    0,
+  );
+  const raw = await startServer(
+    'raw node:http',
+    [join(__dirname, 'servers', 'raw-http.mjs')],
+    { RESULT_FILE: resultFile },
+    0,
+  );
+
+  try {
+    if (PARTS.has('calls')) await cachedToolCalls(ours, sdk, raw);
+    if (PARTS.has('other')) await otherCalls(ours);
+    if (PARTS.has('handshakes')) await handshakes(ours, sdk);
+    if (PARTS.has('upstream')) await upstreamEconomy(ours, fake);
+    await ours.stop();
+    await sdk.stop();
+    if (PARTS.has('idle')) await idleSessions(upstream, resultFile);
+    if (PARTS.has('cold')) await coldStart(upstream);
+  } finally {
+    await Promise.allSettled([ours.stop(), sdk.stop(), raw.stop()]);
+    await fake.stop();
+    agent.destroy();
+  }
+  report();
+}
+
+async function callOnce(url: string) {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: AUTH } }),
+  );
+  const result = await client.callTool({
+    name: 'get_current_temperature',
+    arguments: { city: 'bern' },
+  });
+  await client.close();
+  return result;
+}
+
+const perSecond = (r: LoadResult) => r.callsPerSecond;
+
+/** Runs each contender, warmed up, in alternating order for several rounds. */
+async function rounds(contenders: Record<string, () => Promise<LoadResult>>, warm: boolean) {
+  const names = Object.keys(contenders);
+  if (warm) for (const name of names) await contenders[name]().then(() => undefined);
+  const results: Record<string, LoadResult[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) results[name].push(await contenders[name]());
+  }
+  return results;
+}
+
+function describe(results: LoadResult[]): {
+  rate: Spread;
+  p50: Spread;
+  p99: Spread;
+  errors: number;
+} {
+  return {
+    rate: spread(results.map(perSecond)),
+    p50: spread(results.map((r) => r.p50)),
+    p99: spread(results.map((r) => r.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+  };
+}
+
+const cell = (d: ReturnType<typeof describe>) =>
+  `${fmtSpread(d.rate)} calls/s, p50 ${fmt(d.p50.median)} ms, p99 ${fmt(d.p99.median)} ms${d.errors ? `, ${d.errors} errors` : ''}`;
+
+async function cachedToolCalls(ours: Started, sdk: Started, raw: Started) {
+  log(
+    `cached tools/call: ${CONNECTIONS} sessions, ${ROUNDS} rounds × ${SECONDS} s, warm-up ${WARMUP} s`,
+  );
+  const options = { connections: CONNECTIONS, seconds: SECONDS };
+  const warmOptions = { connections: CONNECTIONS, seconds: WARMUP };
+  const rawRequest = {
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...CALL }),
+  };
+  await statefulLoad(ours.url, CALL, { ...warmOptions, headers: AUTH });
+  await statefulLoad(sdk.url, CALL, warmOptions);
+  await replayLoad(raw.url, rawRequest, warmOptions);
+  const results = await rounds(
+    {
+      ours: () => statefulLoad(ours.url, CALL, { ...options, headers: AUTH }),
+      sdk: () => statefulLoad(sdk.url, CALL, options),
+      raw: () => replayLoad(raw.url, rawRequest, options),
+    },
+    false,
+  );
+  const [o, s, r] = [describe(results.ours), describe(results.sdk), describe(results.raw)];
+  json.cachedToolCall = { ours: o, sdk: s, raw: r };
+  rows.push({
+    scenario: `Cached tools/call, Streamable HTTP 2025 (stateful), ${CONNECTIONS} sessions`,
+    ours: cell(o),
+    sdk: cell(s),
+    raw: cell(r),
+    ratio: `${fmt(o.rate.median / s.rate.median, 2)}× SDK, ${fmt(o.rate.median / r.rate.median, 2)}× raw`,
+  });
+}
+
+async function otherCalls(ours: Started) {
+  const options = { connections: CONNECTIONS, seconds: SECONDS };
+  log('2026-07-28 stateless tools/call');
+  const modern = await captureModernRequest(
+    ours.url,
+    { name: 'get_current_temperature', arguments: { city: 'bern' } },
+    AUTH,
+  );
+  await replayLoad(`${ours.url}/mcp`, modern, { connections: CONNECTIONS, seconds: WARMUP });
+  const stateless = describe(
+    await sequence(ROUNDS, () => replayLoad(`${ours.url}/mcp`, modern, options)),
+  );
+  json.statelessToolCall = stateless;
+  rows.push({
+    scenario: `Cached tools/call, 2026-07-28 stateless, ${CONNECTIONS} connections`,
+    ours: cell(stateless),
+  });
+
+  log('legacy SSE tools/call round trips');
+  const sessions = await Promise.all(
+    Array.from({ length: CONNECTIONS }, () => SseSession.open(ours.url, AUTH)),
+  );
+  const sseCall = (i: number) => sessions[i].request('tools/call', CALL.params);
+  await closedLoop(CONNECTIONS, WARMUP, sseCall);
+  const sse = await sequence(ROUNDS, () => closedLoop(CONNECTIONS, SECONDS, sseCall));
+  sessions.forEach((s) => s.close());
+  const sseStats = {
+    rate: spread(sse.map((r) => r.callsPerSecond)),
+    p50: spread(sse.map((r) => r.p50)),
+    p99: spread(sse.map((r) => r.p99)),
+    errors: 0,
+  };
+  json.sseToolCall = sseStats;
+  rows.push({
+    scenario: `Cached tools/call, legacy SSE, ${CONNECTIONS} sessions`,
+    ours: cell(sseStats),
+  });
+
+  for (const [label, call] of [
+    ['tools/list', { method: 'tools/list' }],
+    [
+      'resources/read aareguru://current/bern',
+      { method: 'resources/read', params: { uri: 'aareguru://current/bern' } },
+    ],
+    [
+      'compare_cities (fan-out, all cities)',
+      { method: 'tools/call', params: { name: 'compare_cities', arguments: {} } },
+    ],
+  ] as const) {
+    log(label);
+    const results = await sequence(ROUNDS, () =>
+      statefulLoad(ours.url, call, { ...options, headers: AUTH }),
+    );
+    const stats = describe(results);
+    json[label] = stats;
+    rows.push({ scenario: `${label}, ${CONNECTIONS} sessions`, ours: cell(stats) });
+  }
+}
+
+async function sequence<T>(times: number, run: () => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < times; i += 1) results.push(await run());
+  return results;
+}
+
+async function handshakes(ours: Started, sdk: Started) {
+  log('session handshakes (initialize + initialized + DELETE)');
+  const handshake = (url: string, headers: Record<string, string>) => async () => {
+    const id = await openStreamableSession(url, headers);
+    await send(`${url}/mcp`, 'DELETE', undefined, { ...headers, 'mcp-session-id': id });
+  };
+  const workers = 10;
+  const results = await rounds(
+    {
+      ours: () => closedLoop(workers, SECONDS, handshake(ours.url, AUTH)).then(asLoad),
+      sdk: () => closedLoop(workers, SECONDS, handshake(sdk.url, {})).then(asLoad),
+    },
+    true,
+  );
+  const [o, s] = [describe(results.ours), describe(results.sdk)];
+  json.handshakes = { ours: o, sdk: s };
+  const hs = (d: ReturnType<typeof describe>) =>
+    `${fmtSpread(d.rate)} /s, p99 ${fmt(d.p99.median)} ms`;
+  rows.push({
+    scenario: `Session handshakes, ${workers} concurrent`,
+    ours: hs(o),
+    sdk: hs(s),
+    ratio: `${fmt(o.rate.median / s.rate.median, 2)}× SDK`,
+  });
+}
+
+const asLoad = (r: {
+  callsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+}): LoadResult => ({
+  ...r,
+  errors: 0,
+  non2xx: 0,
+});
+
+async function upstreamEconomy(ours: Started, fake: FakeAareguru) {
+  log('upstream requests per 1,000 tool calls');
+  const cities = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
+  const sessions = await Promise.all(
+    Array.from({ length: CONNECTIONS }, () => openStreamableSession(ours.url, AUTH)),
+  );
+  let n = 0;
+  const thousand = () =>
+    closedLoopCount(1000, CONNECTIONS, async (w) => {
+      const city = cities[n++ % cities.length];
+      await post(
+        `${ours.url}/mcp`,
+        {
+          jsonrpc: '2.0',
+          id: n,
+          method: 'tools/call',
+          params: { name: 'get_current_conditions', arguments: { city } },
+        },
+        { ...AUTH, 'mcp-session-id': sessions[w], 'mcp-protocol-version': '2025-11-25' },
+      );
+    });
+  await thousand(); // everything cached
+  fake.reset();
+  await thousand();
+  const steady = fake.requests.length;
+  await post(`${ours.url}/admin/cache/invalidate`, {}, { 'x-api-key': ADMIN_KEY });
+  fake.reset();
+  await thousand();
+  const cold = fake.requests.length;
+  json.upstreamPer1000 = { steady, cold };
+  rows.push({
+    scenario: '1,000 get_current_conditions calls over 8 cities, 50 at a time: upstream requests',
+    ours: `${steady} at steady state, ${cold} from a cold cache (9 distinct endpoint+city pairs)`,
+  });
+}
+
+/** Runs `total` calls with `workers` in parallel. */
+async function closedLoopCount(
+  total: number,
+  workers: number,
+  once: (worker: number) => Promise<void>,
+) {
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (started < total) {
+        started += 1;
+        await once(w);
+      }
+    }),
+  );
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = (await send(`${url}/metrics`, 'GET', undefined, {})).body;
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+interface IdleEntry {
+  count: number;
+  kind: string;
+  rssMb: number;
+  rssPerSessionKb: number;
+  heapPerSessionKb: number;
+  probeP50: number;
+  probeP99: number;
+}
+const idleEntries: IdleEntry[] = [];
+
+async function idleSessions(upstream: string, resultFile: string) {
+  for (const count of IDLE_SESSIONS) {
+    for (const kind of ['streamable', 'sse', 'sdk'] as const) {
+      log(`${count} idle sessions (${kind})`);
+      const server =
+        kind === 'sdk'
+          ? await startServer(
+              'plain SDK',
+              [join(__dirname, 'servers', 'plain-sdk.mjs')],
+              { RESULT_FILE: resultFile },
+              0,
+            )
+          : await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
+      const headers = kind === 'sdk' ? {} : AUTH;
+      try {
+        if (kind !== 'sdk') await callOnce(server.url); // warm the cache and the code
+        log(`  ${kind}: server up`);
+        const rssBefore = rssBytes(server.pid);
+        const heapBefore =
+          kind === 'sdk' ? NaN : await metric(server.url, 'nodejs_heap_size_used_bytes');
+        const closers: (() => void)[] = [];
+        const opening = 100;
+        for (let i = 0; i < count; i += opening) {
+          const batch = await Promise.all(
+            Array.from({ length: Math.min(opening, count - i) }, async () => {
+              if (kind === 'sse') {
+                const session = await SseSession.open(server.url, headers);
+                return () => session.close();
+              }
+              const id = await openStreamableSession(server.url, headers);
+              const stream = await openGetStream(server.url, id, headers);
+              return () => stream.close();
+            }),
+          );
+          closers.push(...batch);
+        }
+        log(`  ${kind}: ${closers.length} open`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const rssAfter = rssBytes(server.pid);
+        const heapAfter =
+          kind === 'sdk' ? NaN : await metric(server.url, 'nodejs_heap_size_used_bytes');
+        const probeSession = await openStreamableSession(server.url, headers);
+        const probe: number[] = [];
+        for (let i = 0; i < 200; i += 1) {
+          const started = performance.now();
+          await post(
+            `${server.url}/mcp`,
+            { jsonrpc: '2.0', id: i + 1, ...CALL },
+            { ...headers, 'mcp-session-id': probeSession, 'mcp-protocol-version': '2025-11-25' },
+          );
+          probe.push(performance.now() - started);
+        }
+        probe.sort((a, b) => a - b);
+        const entry = {
+          count,
+          kind,
+          rssMb: rssAfter / 2 ** 20,
+          rssPerSessionKb: (rssAfter - rssBefore) / count / 1024,
+          heapPerSessionKb: (heapAfter - heapBefore) / count / 1024,
+          probeP50: percentile(probe, 50),
+          probeP99: percentile(probe, 99),
+        };
+        idleEntries.push(entry);
+        closers.forEach((close) => close());
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  json.idleSessions = idleEntries;
+  const entries = idleEntries;
+  for (const count of IDLE_SESSIONS) {
+    const of = (kind: string) => entries.find((e) => e.count === count && e.kind === kind)!;
+    const show = (e: IdleEntry) =>
+      `RSS ${fmt(e.rssMb)} MB, ${fmt(e.rssPerSessionKb, 1)} KB/session` +
+      (Number.isFinite(e.heapPerSessionKb) ? ` (heap ${fmt(e.heapPerSessionKb, 1)} KB)` : '') +
+      `, probe p99 ${fmt(e.probeP99, 1)} ms`;
+    rows.push({
+      scenario: `${count} idle sessions, Streamable HTTP with a GET stream each`,
+      ours: show(of('streamable')),
+      sdk: show(of('sdk')),
+      ratio: `${fmt(of('streamable').rssPerSessionKb / of('sdk').rssPerSessionKb, 2)}× SDK memory/session`,
+    });
+    rows.push({ scenario: `${count} idle sessions, legacy SSE streams`, ours: show(of('sse')) });
+  }
+}
+
+async function coldStart(upstream: string) {
+  log('cold start to /health/ready');
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i += 1) {
+    const started = performance.now();
+    const server = await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
+    while (
+      (await send(`${server.url}/health/ready`, 'GET', undefined, {}).catch(() => ({ status: 0 })))
+        .status !== 200
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    times.push(performance.now() - started);
+    await server.stop();
+  }
+  json.coldStartMs = spread(times);
+  rows.push({
+    scenario: 'Cold start: process start → /health/ready 200',
+    ours: `${fmtSpread(spread(times))} ms`,
+  });
+}
+
+function report() {
+  const header =
+    '| Scenario | aareguru-mcp | plain SDK | raw node:http | Ratio |\n| --- | --- | --- | --- | --- |';
+  const lines = rows.map(
+    (r) => `| ${r.scenario} | ${r.ours} | ${r.sdk ?? ''} | ${r.raw ?? ''} | ${r.ratio ?? ''} |`,
+  );
+  const meta = `Node ${process.version}, ${ROUNDS} rounds × ${SECONDS} s after ${WARMUP} s warm-up, medians with (min–max); servers pinned to core 0, load generator to core 1.`;
+  const markdown = [
+    `# Benchmark ${new Date().toISOString()}`,
+    '',
+    meta,
+    '',
+    header,
+    ...lines,
+    '',
+  ].join('\n');
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `${stamp}.md`), markdown);
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ meta, ...json }, null, 2));
+  writeFileSync(join(dir, 'latest.md'), markdown);
+  process.stdout.write(`${markdown}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
