@@ -1,0 +1,278 @@
+/**
+ * npm run soak -- --clients 50 --minutes 30: the design's load target. Mixed traffic over every
+ * transport against the production build, with a reconnection storm and a slow-upstream phase.
+ * Exits non-zero when a target is missed: RSS < 500 MB, average latency < 500 ms, zero errors,
+ * sessions back to zero after the clients leave, no heap growth trend.
+ */
+import {
+  Client,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
+import { pinLoadGenerator, rssBytes, startServer } from './lib/processes';
+import { agent, post, send } from './lib/raw-sessions';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : fallback;
+}
+
+const CLIENTS = Number(option('clients', '50'));
+const MINUTES = Number(option('minutes', '30'));
+const THINK_MS = Number(option('think', '100'));
+const HEAP_GROWTH_LIMIT_MB = Number(option('heap-growth-mb', '30'));
+const API_KEY = 'soak-key-0123456789abcdef';
+const ADMIN_KEY = 'soak-admin-0123456789abcdef';
+const CITIES = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
+const log = (message: string) =>
+  process.stderr.write(`[soak ${new Date().toISOString()}] ${message}\n`);
+
+type Kind = 'streamable-2025' | 'streamable-2026' | 'sse';
+
+interface Stats {
+  calls: number;
+  errors: number;
+  latencyTotal: number;
+  errorSamples: string[];
+}
+
+const stats: Stats = { calls: 0, errors: 0, latencyTotal: 0, errorSamples: [] };
+
+function withKey(apiKey: string): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set('X-API-Key', apiKey);
+    return fetch(input, { ...init, headers });
+  };
+}
+
+async function connect(url: string, kind: Kind): Promise<{ client: Client; end(): Promise<void> }> {
+  const fetch = withKey(API_KEY);
+  if (kind === 'sse') {
+    const client = new Client({ name: 'soak', version: '1' });
+    await client.connect(new SSEClientTransport(new URL(`${url}/sse`), { fetch }));
+    return { client, end: () => client.close() };
+  }
+  const client = new Client(
+    { name: 'soak', version: '1' },
+    kind === 'streamable-2026' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { fetch });
+  await client.connect(transport);
+  return {
+    client,
+    end: async () => {
+      if (kind === 'streamable-2025') await transport.terminateSession().catch(() => undefined);
+      await client.close();
+    },
+  };
+}
+
+/** One client: connects, calls a varied mix until told to stop or to reconnect. */
+class SoakClient {
+  /** A promise, so the loop and a reconnect never open two connections at once. */
+  private connection?: Promise<{ client: Client; end(): Promise<void> }>;
+  private running = true;
+  private loop?: Promise<void>;
+  private n = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly kind: Kind,
+    private readonly index: number,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async reconnect(): Promise<void> {
+    const old = this.connection;
+    this.connection = undefined;
+    await old?.then((c) => c.end()).catch(() => undefined);
+    await this.ensure();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.connection?.then((c) => c.end()).catch(() => undefined);
+  }
+
+  private async ensure(): Promise<Client> {
+    this.connection ??= connect(this.url, this.kind).catch((error: unknown) => {
+      this.connection = undefined; // the next attempt connects afresh
+      throw error;
+    });
+    return (await this.connection).client;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const started = performance.now();
+      try {
+        const client = await this.ensure();
+        await this.callOnce(client);
+        stats.calls += 1;
+        stats.latencyTotal += performance.now() - started;
+      } catch (error) {
+        stats.errors += 1;
+        if (stats.errorSamples.length < 10)
+          stats.errorSamples.push(`${this.kind}: ${(error as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, THINK_MS));
+    }
+  }
+
+  private async callOnce(client: Client): Promise<void> {
+    const city = CITIES[(this.index + this.n++) % CITIES.length];
+    switch (this.n % 5) {
+      case 0:
+        return void (await client.readResource({ uri: `aareguru://today/${city}` }));
+      case 1:
+        return void (await client.callTool({ name: 'compare_cities', arguments: {} }));
+      case 2:
+        return void (await client.callTool({
+          name: 'get_current_conditions',
+          arguments: { city },
+        }));
+      default: {
+        const result = await client.callTool({
+          name: 'get_current_temperature',
+          arguments: { city },
+        });
+        if (result.isError) throw new Error('tool answered isError');
+      }
+    }
+  }
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = (await send(`${url}/metrics`, 'GET', undefined, {})).body;
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+async function main(): Promise<number> {
+  pinLoadGenerator(1);
+  const fake = new FakeAareguru();
+  const upstream = await fake.start();
+  const server = await startServer(
+    'soak server',
+    [join(__dirname, '..', 'dist', 'main.js')],
+    {
+      AAREGURU_BASE_URL: upstream,
+      PORT: '0',
+      API_KEYS: `soak:${API_KEY}`,
+      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_PER_HOUR: '100000000',
+      SESSION_OPEN_PER_MINUTE: '100000',
+    },
+    0,
+  );
+  const kinds: Kind[] = ['streamable-2025', 'streamable-2026', 'sse'];
+  const clients = Array.from(
+    { length: CLIENTS },
+    (_, i) => new SoakClient(server.url, kinds[i % 3], i),
+  );
+  const totalMs = MINUTES * 60_000;
+  const started = Date.now();
+  const rss: number[] = [];
+  const heap: { at: number; bytes: number }[] = [];
+  const sampler = setInterval(
+    () => {
+      rss.push(rssBytes(server.pid));
+      void metric(server.url, 'nodejs_heap_size_used_bytes').then((bytes) =>
+        heap.push({ at: Date.now() - started, bytes }),
+      );
+    },
+    Math.max(1000, Math.min(10_000, totalMs / 60)),
+  );
+
+  log(`${CLIENTS} clients for ${MINUTES} min against ${server.url}`);
+  clients.forEach((c) => c.start());
+  const at = (fraction: number) =>
+    new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, started + totalMs * fraction - Date.now())),
+    );
+
+  await at(0.4);
+  log('reconnection storm: every client drops and reconnects');
+  await Promise.all(clients.map((c) => c.reconnect()));
+
+  await at(0.6);
+  log('slow upstream: 800 ms per answer, cache emptied');
+  fake.inject({ fault: { kind: 'slow', delayMs: 800 } });
+  await post(`${server.url}/admin/cache/invalidate`, {}, { 'x-api-key': ADMIN_KEY });
+  await at(0.7);
+  fake.clearFaults();
+  log('upstream back to normal');
+
+  await at(1);
+  clearInterval(sampler);
+  await Promise.all(clients.map((c) => c.stop()));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const openAfter = await metric(server.url, 'mcp_sessions_open{transport="streamable-http"').catch(
+    () => NaN,
+  );
+  const health = JSON.parse((await send(`${server.url}/health`, 'GET', undefined, {})).body) as {
+    details?: { sessions?: { open?: number } };
+  };
+  const sessionsAfter = health.details?.sessions?.open ?? NaN;
+  await server.stop();
+  await fake.stop();
+  agent.destroy();
+
+  // Heap after GC is approximated by the lowest heap seen in each quarter of the run.
+  const quarter = (q: number) =>
+    Math.min(
+      ...heap
+        .filter((h) => h.at >= (totalMs * q) / 4 && h.at < (totalMs * (q + 1)) / 4)
+        .map((h) => h.bytes),
+    );
+  const growthMb = (quarter(3) - quarter(1)) / 2 ** 20;
+  const maxRssMb = Math.max(...rss) / 2 ** 20;
+  const averageMs = stats.latencyTotal / Math.max(1, stats.calls);
+  const checks = [
+    { name: 'RSS below 500 MB', ok: maxRssMb < 500, value: `${maxRssMb.toFixed(0)} MB max` },
+    {
+      name: 'average latency below 500 ms',
+      ok: averageMs < 500,
+      value: `${averageMs.toFixed(1)} ms`,
+    },
+    {
+      name: 'zero errors',
+      ok: stats.errors === 0,
+      value: `${stats.errors} of ${stats.calls + stats.errors}`,
+    },
+    { name: 'sessions back to zero', ok: sessionsAfter === 0, value: `${sessionsAfter} open` },
+    {
+      name: `no heap growth trend (< ${HEAP_GROWTH_LIMIT_MB} MB from 2nd to 4th quarter)`,
+      ok: !(growthMb >= HEAP_GROWTH_LIMIT_MB),
+      value: `${Number.isFinite(growthMb) ? growthMb.toFixed(1) : '?'} MB`,
+    },
+  ];
+  process.stdout.write(
+    [
+      `Soak: ${CLIENTS} clients, ${MINUTES} min, ${stats.calls} calls`,
+      ...checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value}`),
+      ...(stats.errorSamples.length ? ['Errors:', ...stats.errorSamples] : []),
+      `${checks.filter((c) => c.ok).length} passed, ${checks.filter((c) => !c.ok).length} failed`,
+      '',
+    ].join('\n'),
+  );
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
