@@ -217,9 +217,6 @@ async function main(): Promise<number> {
   clearInterval(sampler);
   await Promise.all(clients.map((c) => c.stop()));
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const openAfter = await metric(server.url, 'mcp_sessions_open{transport="streamable-http"').catch(
-    () => NaN,
-  );
   const health = JSON.parse((await send(`${server.url}/health`, 'GET', undefined, {})).body) as {
     details?: { sessions?: { open?: number } };
   };
