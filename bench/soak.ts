@@ -91,11 +91,11 @@ class SoakClient {
     this.loop = this.run();
   }
 
-  async reconnect(): Promise<void> {
-    const old = this.connection;
-    this.connection = undefined;
-    await old?.then((c) => c.end()).catch(() => undefined);
-    await this.ensure();
+  private reconnectRequest?: () => void;
+
+  /** Drops the connection between two calls (as a client that goes away would) and reconnects. */
+  reconnect(): Promise<void> {
+    return new Promise((resolve) => (this.reconnectRequest = resolve));
   }
 
   async stop(): Promise<void> {
@@ -114,6 +114,15 @@ class SoakClient {
 
   private async run(): Promise<void> {
     while (this.running) {
+      if (this.reconnectRequest) {
+        const done = this.reconnectRequest;
+        this.reconnectRequest = undefined;
+        const old = this.connection;
+        this.connection = undefined;
+        await old?.then((c) => c.end()).catch(() => undefined);
+        await this.ensure().catch(() => undefined);
+        done();
+      }
       const started = performance.now();
       try {
         const client = await this.ensure();

@@ -33,7 +33,7 @@ describe('Soak (short)', () => {
     process.stdout.write(
       `${output
         .split('\n')
-        .filter((l) => /^(Soak|PASS|FAIL|INFO)/.test(l))
+        .filter((l) => /^(Soak|PASS|FAIL|INFO|Errors|streamable|sse)/.test(l))
         .join('\n')}\n`,
     );
     expect({ code, output: output.slice(-2000) }).toMatchObject({ code: 0 });
