@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
+import { metric, option } from './lib/cli';
 import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './lib/load';
 import { pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
 import {
@@ -20,11 +21,6 @@ import {
   SseSession,
 } from './lib/raw-sessions';
 import { fmt, fmtSpread, percentile, spread, Spread } from './lib/stats';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
 
 const ROUNDS = Number(option('rounds', '3'));
 const SECONDS = Number(option('seconds', '10'));
@@ -338,12 +334,6 @@ async function closedLoopCount(
       }
     }),
   );
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = (await send(`${url}/metrics`, 'GET', undefined, {})).body;
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : NaN;
 }
 
 interface IdleEntry {

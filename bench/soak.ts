@@ -12,13 +12,9 @@ import {
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
+import { metric, option } from './lib/cli';
 import { pinLoadGenerator, rssBytes, startServer } from './lib/processes';
 import { agent, post, send } from './lib/raw-sessions';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
 
 const CLIENTS = Number(option('clients', '50'));
 const MINUTES = Number(option('minutes', '30'));
@@ -159,12 +155,6 @@ class SoakClient {
       }
     }
   }
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = (await send(`${url}/metrics`, 'GET', undefined, {})).body;
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : NaN;
 }
 
 async function main(): Promise<number> {

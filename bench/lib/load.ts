@@ -18,7 +18,7 @@ export interface Call {
   params?: Record<string, unknown>;
 }
 
-const initialize = {
+export const INITIALIZE = {
   jsonrpc: '2.0',
   id: 0,
   method: 'initialize',
@@ -58,7 +58,7 @@ export async function statefulLoad(
     setupRequest: (req: autocannon.Request) => ({
       ...req,
       headers: base,
-      body: JSON.stringify(initialize),
+      body: JSON.stringify(INITIALIZE),
     }),
     onResponse: (_status: number, _body: string, ctx: Ctx, headers: Record<string, string>) => {
       ctx.session = headers['mcp-session-id'];

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ACCEPT, PROTOCOL_2025 } from './load';
+import { ACCEPT, INITIALIZE, PROTOCOL_2025 } from './load';
 import { percentile } from './stats';
 
 /** Many sockets, reused: the load generator must not be the bottleneck. */
@@ -47,17 +47,6 @@ export function send(
     req.end(body);
   });
 }
-
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: PROTOCOL_2025,
-    capabilities: {},
-    clientInfo: { name: 'bench', version: '1' },
-  },
-};
 
 /** initialize + initialized on Streamable HTTP; resolves to the session id. */
 export async function openStreamableSession(
