@@ -147,6 +147,23 @@ export class SessionLifecycleService
     return session && session.info.keyLabel === keyLabel ? session : undefined;
   }
 
+  /**
+   * The caller's open session on this transport, marked active; undefined for an unknown or
+   * ended session, another key's, or one on another transport.
+   */
+  use<T extends Closable>(
+    id: string,
+    keyLabel: string,
+    transport: abstract new (...args: never[]) => T,
+  ): ManagedSession<T> | undefined {
+    const session = this.find(id, keyLabel);
+    if (!(session instanceof ManagedSession) || !(session.transport instanceof transport)) {
+      return undefined;
+    }
+    session.touch(this.clock.now());
+    return session as ManagedSession<T>;
+  }
+
   /** Closes sessions idle for longer than the idle timeout, or older than the maximum lifetime. */
   async sweep(): Promise<number> {
     const now = this.clock.now();

@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Request, Response } from 'express';
-import { CLOCK, Clock } from '../common/clock';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
-import { ManagedSession } from '../sessions/managed-session';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 
@@ -20,7 +18,6 @@ export class SseService {
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async open(req: Request, res: Response): Promise<void> {
@@ -58,11 +55,8 @@ export class SseService {
 
   async post(req: Request, res: Response): Promise<void> {
     const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
-    const session = this.lifecycle.find(id, principalOf(req).label);
-    if (
-      !(session instanceof ManagedSession) ||
-      !(session.transport instanceof SSEServerTransport)
-    ) {
+    const session = this.lifecycle.use(id, principalOf(req).label, SSEServerTransport);
+    if (!session) {
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
@@ -84,7 +78,6 @@ export class SseService {
       );
       return;
     }
-    session.touch(this.clock.now());
     await session.transport.handlePostMessage(req, res, req.body);
   }
 }

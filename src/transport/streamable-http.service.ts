@@ -13,10 +13,8 @@ import {
 } from '@modelcontextprotocol/node';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { CLOCK, Clock } from '../common/clock';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
-import { ManagedSession } from '../sessions/managed-session';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 
@@ -41,7 +39,6 @@ export class StreamableHttpService implements OnModuleDestroy {
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
     this.modern = createMcpHandler(() => this.factory.create(), { legacy: 'reject', onerror });
@@ -60,15 +57,11 @@ export class StreamableHttpService implements OnModuleDestroy {
     const sessionId = req.headers[SESSION_HEADER];
     if (typeof sessionId === 'string' && sessionId !== '') {
       // Another key's session is answered exactly like one that does not exist.
-      const session = this.lifecycle.find(sessionId, keyLabel);
-      if (
-        !(session instanceof ManagedSession) ||
-        !(session.transport instanceof NodeStreamableHTTPServerTransport)
-      ) {
+      const session = this.lifecycle.use(sessionId, keyLabel, NodeStreamableHTTPServerTransport);
+      if (!session) {
         sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
         return;
       }
-      session.touch(this.clock.now());
       await session.transport.handleRequest(req, res, body);
       return;
     }
