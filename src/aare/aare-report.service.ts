@@ -139,10 +139,7 @@ export class AareReportService {
   async danger(cityInput: string): Promise<DangerReport> {
     const city = await this.aareguru.resolveCity(cityInput);
     const { values, answer, name } = await this.flowSource(city);
-    const assessment = assessDangerLevel({
-      upstreamLevel: values?.flow_gefahrenstufe,
-      flow: values?.flow,
-    });
+    const assessment = assessWidgetValues(values);
     return {
       city,
       name,
@@ -203,10 +200,7 @@ export class AareReportService {
         : !values
           ? 'Upstream has no current data for this city.'
           : null;
-      const assessment = assessDangerLevel({
-        upstreamLevel: values?.flow_gefahrenstufe,
-        flow: values?.flow,
-      });
+      const assessment = assessWidgetValues(values);
       return {
         city,
         name,
@@ -337,4 +331,9 @@ function warmestOther(widget: Widget, city: string, temperature: number | null) 
 
 function widgetCityName(widget: Widget, city: string): string | null {
   return widget.cities.find((c) => c.key === city)?.name ?? null;
+}
+
+/** The danger level from a city's widget values: BAFU's level when given, else from the flow. */
+function assessWidgetValues(values: Partial<WidgetCity> | undefined) {
+  return assessDangerLevel({ upstreamLevel: values?.flow_gefahrenstufe, flow: values?.flow });
 }
