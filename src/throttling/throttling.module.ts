@@ -4,19 +4,29 @@ import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
 import { isSessionOpening } from './session-opening';
+import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 
 const MINUTE_MS = 60_000;
 
+/** Where the counters live: in this process, O(1) per request whatever the limits. */
+@Module({
+  providers: [SlidingWindowThrottlerStorage],
+  exports: [SlidingWindowThrottlerStorage],
+})
+class RateLimitStorageModule {}
+
 /**
  * Rate limits: per minute and per hour for every request of a caller, and a tighter per-minute
- * limit on opening sessions. The library's in-memory storage sits behind its storage token.
+ * limit on opening sessions, counted in sliding windows behind the library's storage token.
  */
 @Global()
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [HTTP_CONFIG],
-      useFactory: (config: HttpConfig) => ({
+      imports: [RateLimitStorageModule],
+      inject: [HTTP_CONFIG, SlidingWindowThrottlerStorage],
+      useFactory: (config: HttpConfig, storage: SlidingWindowThrottlerStorage) => ({
+        storage,
         errorMessage: 'Too Many Requests: rate limit exceeded, retry later',
         throttlers: [
           { name: 'minute', ttl: MINUTE_MS, limit: config.rateLimitPerMinute },
