@@ -2,40 +2,15 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { corsOptions } from './common/cors-options';
 import { PACKAGE_VERSION } from './common/package-info';
+import { docsSecurityHeaders, strictSecurityHeaders } from './common/security-headers';
 import type { AppConfiguration } from './config/configuration.types';
 import { MetricsService } from './metrics/metrics.service';
-
-/** Headers a browser client may send to the MCP routes, and those it may read back. */
-const CORS_ALLOWED_HEADERS = [
-  'Content-Type',
-  'Accept',
-  'Authorization',
-  'X-API-Key',
-  'X-Request-Id',
-  'Mcp-Session-Id',
-  'Mcp-Protocol-Version',
-  'Mcp-Method',
-  'Mcp-Name',
-  'Last-Event-ID',
-];
-const CORS_EXPOSED_HEADERS = [
-  'Mcp-Session-Id',
-  'X-Request-Id',
-  'Retry-After',
-  'RateLimit-Limit',
-  'RateLimit-Remaining',
-  'RateLimit-Reset',
-];
-
-/** Event streams get none of the page-oriented security headers. */
-function isEventStream(req: Request): boolean {
-  return req.method === 'GET' && (req.path === '/sse' || req.path === '/mcp');
-}
+import { McpHttpGateway } from './transport/mcp-http.gateway';
 
 /** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
 export async function createHttpApp(
@@ -57,16 +32,14 @@ export async function createHttpApp(
   app.set('trust proxy', http.trustProxy);
   app.use(httpMetrics(app.get(MetricsService)));
   app.use(securityHeaders());
-  app.enableCors({
-    origin: http.corsOrigins.length > 0 ? http.corsOrigins : false,
-    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: CORS_ALLOWED_HEADERS,
-    exposedHeaders: CORS_EXPOSED_HEADERS,
-    maxAge: 600,
-  });
+  app.enableCors(corsOptions(http));
   app.useBodyParser('json', { limit: http.maxBodyBytes });
   app.useGlobalFilters(new HttpExceptionFilter(app.get(MetricsService)));
   mountApiDocs(app);
+  // The MCP routes are served in front of Express (see McpHttpGateway), with the same policies.
+  app
+    .get(McpHttpGateway)
+    .install(app.getHttpServer(), app.getHttpAdapter().getInstance().get('trust proxy fn'));
   return app;
 }
 
@@ -87,23 +60,12 @@ function httpMetrics(metrics: MetricsService) {
 }
 
 function securityHeaders() {
-  const strict = helmet({
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-  });
-  // The docs page runs Swagger UI's scripts and styles from this server.
-  const docs = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-      },
-    },
-  });
   return (req: Request, res: Response, next: NextFunction) => {
-    if (isEventStream(req)) return next();
-    return (req.path.startsWith('/docs') ? docs : strict)(req, res, next);
+    return (req.path.startsWith('/docs') ? docsSecurityHeaders : strictSecurityHeaders)(
+      req,
+      res,
+      next,
+    );
   };
 }
 

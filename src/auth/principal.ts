@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 
 /** Who is calling: the label of the key presented (never the key), or "anonymous" when keyless. */
 export interface Principal {
@@ -8,14 +8,14 @@ export interface Principal {
 
 export const ANONYMOUS: Principal = Object.freeze({ label: 'anonymous', admin: false });
 
-export type AuthenticatedRequest = Request & { principal?: Principal };
+export type AuthenticatedRequest = IncomingMessage & { principal?: Principal };
 
-export function principalOf(req: Request): Principal {
+export function principalOf(req: IncomingMessage): Principal {
   return (req as AuthenticatedRequest).principal ?? ANONYMOUS;
 }
 
 /** `X-API-Key: <key>`, or `Authorization: Bearer <key>` for clients that only set that header. */
-export function presentedKey(req: Request): string | undefined {
+export function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const authorization = req.headers.authorization;

@@ -47,11 +47,12 @@ describe('isSessionOpening', () => {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ) => ({ method, path, body, headers }) as never;
+  ) => ({ method, url: path, body, headers }) as never;
 
   it('recognises an initialize POST without a session, and a new SSE stream', () => {
     expect(isSessionOpening(req('POST', '/mcp', { method: 'initialize' }))).toBe(true);
     expect(isSessionOpening(req('GET', '/sse'))).toBe(true);
+    expect(isSessionOpening(req('GET', '/sse?probe=1'))).toBe(true);
   });
 
   it('ignores everything else', () => {

@@ -1,11 +1,11 @@
 import { HttpException } from '@nestjs/common';
-import type { Response } from 'express';
-import { JsonRpcCode, jsonRpcErrorBody } from '../common/filters/http-exception.filter';
+import type { ServerResponse } from 'node:http';
+import { JsonRpcCode, jsonRpcErrorBody, sendJson } from '../common/filters/http-exception.filter';
 
 export { JsonRpcCode, jsonRpcErrorBody };
 
 export function sendJsonRpcError(
-  res: Response,
+  res: ServerResponse,
   status: number,
   code: number,
   message: string,
@@ -16,12 +16,12 @@ export function sendJsonRpcError(
     return;
   }
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(status).json(jsonRpcErrorBody(code, message));
+  sendJson(res, status, jsonRpcErrorBody(code, message));
 }
 
 /** 503 with Retry-After for a session that may not be opened now. */
 export function sendAdmissionError(
-  res: Response,
+  res: ServerResponse,
   error: { message: string; retryAfterSeconds: number },
 ): void {
   sendJsonRpcError(res, 503, JsonRpcCode.ServerError, error.message, {

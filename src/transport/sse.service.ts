@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
@@ -20,7 +20,7 @@ export class SseService {
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
   ) {}
 
-  async open(req: Request, res: Response): Promise<void> {
+  async open(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const keyLabel = principalOf(req).label;
     const refusal = this.lifecycle.refusal(keyLabel);
     if (refusal) {
@@ -53,14 +53,14 @@ export class SseService {
     await server.connect(transport);
   }
 
-  async post(req: Request, res: Response): Promise<void> {
-    const id = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
+  async post(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
+    const id = new URLSearchParams(req.url?.split('?')[1] ?? '').get('sessionId') ?? '';
     const session = this.lifecycle.use(id, principalOf(req).label, SSEServerTransport);
     if (!session) {
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
-    if (!req.is('application/json')) {
+    if (!isJsonContent(req)) {
       sendJsonRpcError(
         res,
         415,
@@ -89,4 +89,9 @@ function isJsonRpcMessage(body: unknown): boolean {
     !Array.isArray(body) &&
     (body as { jsonrpc?: unknown }).jsonrpc === '2.0'
   );
+}
+
+function isJsonContent(req: IncomingMessage): boolean {
+  const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
+  return type === 'application/json';
 }

@@ -11,7 +11,7 @@ import {
   toNodeHandler,
   toWebRequest,
 } from '@modelcontextprotocol/node';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
@@ -45,7 +45,7 @@ export class StreamableHttpService implements OnModuleDestroy {
     this.serveModern = toNodeHandler(this.modern, { onerror });
   }
 
-  async handle(req: Request, res: Response): Promise<void> {
+  async handle(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
     const body: unknown = req.method === 'POST' ? req.body : undefined;
     const legacy = await isLegacyRequest(await toWebRequest(req, body), body);
     if (!legacy) {
@@ -88,8 +88,8 @@ export class StreamableHttpService implements OnModuleDestroy {
   }
 
   private async open(
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
     body: { params?: unknown },
     keyLabel: string,
   ): Promise<void> {

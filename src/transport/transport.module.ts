@@ -2,7 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { McpModule } from '../mcp/mcp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { HostOriginGuard } from './host-origin.guard';
-import { McpHttpController } from './mcp-http.controller';
+import { McpHttpGateway } from './mcp-http.gateway';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 
@@ -17,8 +17,8 @@ export class TransportModule {
     return {
       module: TransportModule,
       imports: [surface, SessionsModule],
-      controllers: [McpHttpController],
-      providers: [StreamableHttpService, SseService, HostOriginGuard],
+      providers: [McpHttpGateway, StreamableHttpService, SseService, HostOriginGuard],
+      exports: [McpHttpGateway],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricsService } from '../../metrics/metrics.service';
 
 /** Routes that speak JSON-RPC: their errors must be JSON-RPC error objects. */
@@ -27,7 +27,8 @@ interface BodyParserError {
 /**
  * The one place that turns an error into an HTTP answer: JSON everywhere, JSON-RPC error objects
  * on the MCP routes, never an HTML page and never a stack trace. Body-parser failures (invalid
- * JSON, too large) arrive here too, before any route runs.
+ * JSON, too large) arrive here too, before any route runs. Works on plain Node requests, so the
+ * MCP gateway (which runs outside Express) answers errors exactly like every other route.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -36,8 +37,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly metrics?: MetricsService) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    this.render(
+      exception,
+      http.getRequest<IncomingMessage & { originalUrl?: string }>(),
+      http.getResponse<ServerResponse>(),
+    );
+  }
+
+  render(
+    exception: unknown,
+    req: IncomingMessage & { originalUrl?: string },
+    res: ServerResponse,
+  ): void {
     const status = statusOf(exception);
     if (status === 413) this.metrics?.reject('body');
     if (status >= 500) this.logger.error({ err: exception, url: req.url }, 'request failed');
@@ -45,11 +57,20 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.end();
       return;
     }
-    const body = JSON_RPC_ROUTES.test(req.originalUrl ?? req.url)
+    const body = JSON_RPC_ROUTES.test(req.originalUrl ?? req.url ?? '')
       ? jsonRpcBodyFor(exception, status)
       : plainBodyFor(exception, status);
-    res.status(status).json(body);
+    sendJson(res, status, body);
   }
+}
+
+/** A JSON answer on a plain Node response (Express's `res.json` is not there outside Express). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.end(payload);
 }
 
 function statusOf(exception: unknown): number {

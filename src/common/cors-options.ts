@@ -1,0 +1,35 @@
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+import type { HttpConfig } from '../config/configuration.types';
+
+/** Headers a browser client may send to the MCP routes, and those it may read back. */
+const CORS_ALLOWED_HEADERS = [
+  'Content-Type',
+  'Accept',
+  'Authorization',
+  'X-API-Key',
+  'X-Request-Id',
+  'Mcp-Session-Id',
+  'Mcp-Protocol-Version',
+  'Mcp-Method',
+  'Mcp-Name',
+  'Last-Event-ID',
+];
+const CORS_EXPOSED_HEADERS = [
+  'Mcp-Session-Id',
+  'X-Request-Id',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+];
+
+/** One CORS policy for every route, Express's and the MCP gateway's. */
+export function corsOptions(http: HttpConfig): CorsOptions {
+  return {
+    origin: http.corsOrigins.length > 0 ? http.corsOrigins : false,
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  };
+}

@@ -1,0 +1,9 @@
+import type { HttpLogger } from 'pino-http';
+
+/** The pino-http options, built once from the logging configuration. */
+export const PINO_HTTP_OPTIONS = Symbol('PINO_HTTP_OPTIONS');
+
+/** A pino-http request logger on those options, for routes served outside Express. */
+export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+
+export type { HttpLogger };
