@@ -2,7 +2,6 @@
  * npm run bench — how fast and how lean the server is, next to the platform's ceiling (raw
  * node:http) and a plain SDK server, measured side by side in one run. See bench/README.md.
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,13 @@ import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
 import { metric, option } from './lib/cli';
 import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './lib/load';
+import {
+  BENCH_ADMIN_KEY,
+  BENCH_API_KEY,
+  benchServerEnv,
+  CACHED_CALL,
+  cachedCallResult,
+} from './lib/our-server';
 import { pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
 import {
   agent,
@@ -30,27 +36,9 @@ const IDLE_SESSIONS = option('sessions', '1000,5000,10000').split(',').map(Numbe
 const PARTS = new Set(option('only', 'calls,other,handshakes,upstream,idle,cold').split(','));
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
-const API_KEY = 'bench-key-0123456789abcdef';
-const ADMIN_KEY = 'bench-admin-0123456789abcdef';
-const AUTH = { 'x-api-key': API_KEY };
-const CALL = {
-  method: 'tools/call',
-  params: { name: 'get_current_temperature', arguments: { city: 'bern' } },
-};
-
-const OUR_ENV = (upstream: string): NodeJS.ProcessEnv => ({
-  AAREGURU_BASE_URL: upstream,
-  PORT: '0',
-  API_KEYS: `bench:${API_KEY}`,
-  ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
-  LOG_LEVEL: 'info',
-  // Limits raised so they do not cap the run; everything else as deployed.
-  RATE_LIMIT_PER_MINUTE: '1000000000',
-  RATE_LIMIT_PER_HOUR: '1000000000',
-  SESSION_OPEN_PER_MINUTE: '1000000000',
-  MAX_SESSIONS: '30000',
-  MAX_SESSIONS_PER_KEY: '30000',
-});
+const AUTH = { 'x-api-key': BENCH_API_KEY };
+const CALL = CACHED_CALL;
+const OUR_ENV = benchServerEnv;
 
 interface Row {
   scenario: string;
@@ -73,7 +61,7 @@ async function main(): Promise<void> {
   const resultFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
 
   const ours = await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
-  writeFileSync(resultFile, JSON.stringify(await callOnce(ours.url)));
+  writeFileSync(resultFile, JSON.stringify(await cachedCallResult(ours.url)));
   const sdk = await startServer(
     'plain SDK',
     [join(__dirname, 'servers', 'plain-sdk.mjs')],
@@ -102,19 +90,6 @@ async function main(): Promise<void> {
     agent.destroy();
   }
   report();
-}
-
-async function callOnce(url: string) {
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: AUTH } }),
-  );
-  const result = await client.callTool({
-    name: 'get_current_temperature',
-    arguments: { city: 'bern' },
-  });
-  await client.close();
-  return result;
 }
 
 const perSecond = (r: LoadResult) => r.callsPerSecond;
@@ -307,7 +282,7 @@ async function upstreamEconomy(ours: Started, fake: FakeAareguru) {
   fake.reset();
   await thousand();
   const steady = fake.requests.length;
-  await post(`${ours.url}/admin/cache/invalidate`, {}, { 'x-api-key': ADMIN_KEY });
+  await post(`${ours.url}/admin/cache/invalidate`, {}, { 'x-api-key': BENCH_ADMIN_KEY });
   fake.reset();
   await thousand();
   const cold = fake.requests.length;
@@ -362,7 +337,7 @@ async function idleSessions(upstream: string, resultFile: string) {
           : await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
       const headers = kind === 'sdk' ? {} : AUTH;
       try {
-        if (kind !== 'sdk') await callOnce(server.url); // warm the cache and the code
+        if (kind !== 'sdk') await cachedCallResult(server.url); // warm the cache and the code
         log(`  ${kind}: server up`);
         const rssBefore = rssBytes(server.pid);
         const heapBefore =

@@ -1,5 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 export interface Started {
   name: string;
@@ -32,52 +34,56 @@ export function pinLoadGenerator(cpu: number): void {
   }
 }
 
-/** Starts a server process and waits until it prints where it listens. */
-export function startServer(
+/**
+ * Starts a server process and waits until it logs where it listens. Its output goes straight to
+ * a file, as a container runtime's log collector would take it: a pipe read by this (busy) load
+ * generator would fill up and slow the server's logging down. `BENCH_SERVER_LOG` keeps the files.
+ */
+export async function startServer(
   name: string,
   script: string[],
   env: NodeJS.ProcessEnv,
   cpu = 0,
 ): Promise<Started> {
+  const keep = process.env.BENCH_SERVER_LOG;
+  const logFile = keep
+    ? `${keep}.${name.replace(/\W+/g, '-')}.${Date.now()}.log`
+    : join(mkdtempSync(join(tmpdir(), 'bench-server-')), 'output.log');
+  const fd = openSync(logFile, 'w');
   const [command, args] = pinned(cpu, process.execPath, script);
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
   });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /Listening on (http:\/\/[^\s,"]+)/.exec(output);
-      if (!match) return;
-      child.stdout!.off('data', onData);
-      // Keep draining the pipes (a full pipe would block the server); keep the output if asked.
-      const keep = process.env.BENCH_SERVER_LOG;
-      const sink = keep
-        ? createWriteStream(`${keep}.${name.replace(/\W+/g, '-')}.${child.pid}.log`)
-        : null;
-      for (const stream of [child.stdout!, child.stderr!]) {
-        if (sink) stream.pipe(sink);
-        else stream.resume();
-      }
-      resolve({
-        name,
-        url: match[1].replace('[::1]', '127.0.0.1'),
-        pid: child.pid!,
-        child,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-          }),
-      });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
-  });
+  closeSync(fd);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited with ${code}:\n${readFileSync(logFile, 'utf8')}`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  const url = await Promise.race([listeningUrl(logFile), exited]);
+  const stop = () =>
+    new Promise<void>((done) => {
+      const finish = () => {
+        if (!keep) rmSync(dirname(logFile), { recursive: true, force: true });
+        done();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return finish();
+      child.once('exit', finish);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+    });
+  return { name, url, pid: child.pid!, child, stop };
+}
+
+/** Polls the server's output until it names the URL it listens on. */
+async function listeningUrl(logFile: string): Promise<string> {
+  for (;;) {
+    const match = /Listening on (http:\/\/[^\s,"]+)/.exec(readFileSync(logFile, 'utf8'));
+    if (match) return match[1].replace('[::1]', '127.0.0.1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Resident memory of a process, in bytes, from /proc. */
