@@ -4,19 +4,18 @@ import {
   isInitializeRequest,
   isLegacyRequest,
   McpHttpHandler,
+  type AuthInfo,
 } from '@modelcontextprotocol/server';
-import {
-  NodeStreamableHTTPServerTransport,
-  NodeMcpRequestHandler,
-  toNodeHandler,
-  toWebRequest,
-} from '@modelcontextprotocol/node';
+import { NodeMcpRequestHandler, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
+import { MCP_CONFIG } from '../config/app-config.module';
+import type { McpConfig } from '../config/configuration.types';
+import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
@@ -26,9 +25,10 @@ interface InitializeParams {
 }
 
 /**
- * Streamable HTTP at one endpoint for every era: 2025-era clients get stateful sessions over the
- * SDK's Node transport; 2026-07-28 traffic goes to the SDK's per-request handler. The split is
- * the SDK's own classification (`isLegacyRequest`).
+ * Streamable HTTP at one endpoint for every era: 2025-era clients get stateful sessions on a
+ * Node-native session transport; 2026-07-28 traffic goes to the SDK's per-request handler. The
+ * split is the SDK's own classification (`isLegacyRequest`); a request naming one of our open
+ * sessions is that session's, without classifying it again.
  */
 @Injectable()
 export class StreamableHttpService implements OnModuleDestroy {
@@ -39,33 +39,39 @@ export class StreamableHttpService implements OnModuleDestroy {
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
+    @Inject(MCP_CONFIG) private readonly config: McpConfig,
   ) {
     const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
     this.modern = createMcpHandler(() => this.factory.create(), { legacy: 'reject', onerror });
     this.serveModern = toNodeHandler(this.modern, { onerror });
   }
 
-  async handle(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
+  async handle(
+    req: IncomingMessage & { body?: unknown; auth?: AuthInfo },
+    res: ServerResponse,
+  ): Promise<void> {
     const body: unknown = req.method === 'POST' ? req.body : undefined;
+    const keyLabel = principalOf(req).label;
+    const sessionId = req.headers[SESSION_HEADER];
+    const hasSessionId = typeof sessionId === 'string' && sessionId !== '';
+    // Another key's session is answered exactly like one that does not exist.
+    const session = hasSessionId
+      ? this.lifecycle.use(sessionId, keyLabel, NodeStreamableSessionTransport)
+      : undefined;
+    if (session) {
+      await session.transport.handleRequest(req, res, body, req.auth);
+      return;
+    }
+
     const legacy = await isLegacyRequest(await toWebRequest(req, body), body);
     if (!legacy) {
       await this.serveModern(req, res, body);
       return;
     }
-
-    const keyLabel = principalOf(req).label;
-    const sessionId = req.headers[SESSION_HEADER];
-    if (typeof sessionId === 'string' && sessionId !== '') {
-      // Another key's session is answered exactly like one that does not exist.
-      const session = this.lifecycle.use(sessionId, keyLabel, NodeStreamableHTTPServerTransport);
-      if (!session) {
-        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
-        return;
-      }
-      await session.transport.handleRequest(req, res, body);
+    if (hasSessionId) {
+      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
-
     if (req.method === 'POST' && isInitializeRequest(body)) {
       const refusal = this.lifecycle.refusal(keyLabel);
       if (refusal) {
@@ -95,8 +101,9 @@ export class StreamableHttpService implements OnModuleDestroy {
   ): Promise<void> {
     const params = (body.params ?? {}) as InitializeParams;
     const server = this.factory.create();
-    const http = new NodeStreamableHTTPServerTransport({
+    const http: NodeStreamableSessionTransport = new NodeStreamableSessionTransport({
       sessionIdGenerator: () => randomUUID(),
+      keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
       onsessioninitialized: (id) => {
         const session = this.lifecycle.open(
           id,
@@ -114,7 +121,7 @@ export class StreamableHttpService implements OnModuleDestroy {
       onsessionclosed: (id) => void this.lifecycle.find(id, keyLabel)?.close('deleted'),
     });
     await server.connect(http);
-    await http.handleRequest(req, res, body);
+    await http.handleRequest(req, res, body, (req as { auth?: AuthInfo }).auth);
     if (!http.sessionId) {
       // The handshake failed (the transport answered with an error): nothing to keep.
       await Promise.allSettled([http.close(), server.close()]);

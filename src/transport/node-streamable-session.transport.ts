@@ -1,0 +1,337 @@
+import {
+  type AuthInfo,
+  isJsonContentType,
+  type JSONRPCMessage,
+  parseJSONRPCMessage,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
+
+/** The SDK's limit on messages in one POST. */
+const MAX_BATCH_SIZE = 100;
+
+type RequestId = string | number;
+
+/** An open event stream: a POST's answer stream, or the session's GET stream. */
+interface EventStream {
+  res: ServerResponse;
+  keepAlive?: NodeJS.Timeout;
+  /** For a POST stream: the requests it answers, and whether each has been answered. */
+  pending?: Map<RequestId, boolean>;
+}
+
+export interface NodeStreamableSessionOptions {
+  /** Called with the new session id once `initialize` arrives. */
+  onsessioninitialized: (sessionId: string) => void;
+  /** Called when the client ends the session with DELETE. */
+  onsessionclosed: (sessionId: string) => void;
+  sessionIdGenerator: () => string;
+  /** Comment frames on open streams so proxies do not cut them (0 turns them off). */
+  keepAliveMs: number;
+}
+
+const EVENT_STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+};
+
+/**
+ * One stateful Streamable HTTP session (2025-era clients), served on Node's own request and
+ * response objects. It keeps the SDK transport's wire behaviour — header checks, status codes,
+ * one event stream per POST that ends when its requests are answered, one GET stream per
+ * session, DELETE — but skips the SDK Node adapter's conversion of every request and response
+ * to Web-standard objects and streams, which cost more than the MCP call itself. Resumability
+ * (an event store) is not offered, as it was not with the SDK transport either.
+ */
+export class NodeStreamableSessionTransport implements Transport {
+  sessionId?: string;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: { authInfo?: AuthInfo }) => void;
+
+  private supportedVersions: string[] = [...SUPPORTED_PROTOCOL_VERSIONS];
+  private started = false;
+  private closed = false;
+  private standalone?: EventStream;
+  /** Which POST stream answers each open request. */
+  private readonly streamOf = new Map<RequestId, EventStream>();
+
+  constructor(private readonly options: NodeStreamableSessionOptions) {}
+
+  start(): Promise<void> {
+    if (this.started) throw new Error('Transport already started');
+    this.started = true;
+    return Promise.resolve();
+  }
+
+  setSupportedProtocolVersions(versions: string[]): void {
+    this.supportedVersions = versions;
+  }
+
+  /** Serves one HTTP request of this session (the body already parsed). */
+  async handleRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    authInfo?: AuthInfo,
+  ): Promise<void> {
+    if (this.closed) return this.fail(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+    if (req.method === 'POST') return this.post(req, res, body, authInfo);
+    if (req.method === 'GET') return this.get(req, res);
+    if (req.method === 'DELETE') return this.delete(req, res);
+    res.setHeader('Allow', 'GET, POST, DELETE');
+    this.fail(res, 405, JsonRpcCode.ServerError, 'Method not allowed.');
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const response = isResponse(message);
+    const requestId = response
+      ? (message as { id: RequestId }).id
+      : (options?.relatedRequestId as RequestId | undefined);
+    if (requestId === undefined) {
+      // Server-initiated messages go on the GET stream, when the client keeps one open.
+      if (this.standalone) writeEvent(this.standalone.res, message);
+      return Promise.resolve();
+    }
+    const stream = this.streamOf.get(requestId);
+    if (!stream) {
+      if (response) {
+        this.onerror?.(
+          new Error(
+            `Response for request ID ${String(requestId)} is undeliverable: its stream is closed`,
+          ),
+        );
+        return Promise.resolve();
+      }
+      throw new Error(`No connection established for request ID: ${String(requestId)}`);
+    }
+    if (!response) {
+      writeEvent(stream.res, message);
+      return Promise.resolve();
+    }
+    stream.pending!.set(requestId, true);
+    this.streamOf.delete(requestId);
+    const done = [...stream.pending!.values()].every(Boolean);
+    if (done) {
+      endStream(stream, message);
+    } else {
+      writeEvent(stream.res, message);
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    const streams = new Set(this.streamOf.values());
+    if (this.standalone) streams.add(this.standalone);
+    for (const stream of streams) endStream(stream);
+    this.streamOf.clear();
+    this.standalone = undefined;
+    this.onclose?.();
+    return Promise.resolve();
+  }
+
+  private post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    authInfo: AuthInfo | undefined,
+  ): void {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      return this.fail(
+        res,
+        406,
+        JsonRpcCode.ServerError,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
+    }
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return this.fail(
+        res,
+        415,
+        JsonRpcCode.ServerError,
+        'Unsupported Media Type: Content-Type must be application/json',
+      );
+    }
+    if (Array.isArray(body) && body.length > MAX_BATCH_SIZE) {
+      return this.fail(
+        res,
+        400,
+        JsonRpcCode.InvalidRequest,
+        `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`,
+      );
+    }
+    let messages: JSONRPCMessage[];
+    try {
+      messages = (Array.isArray(body) ? body : [body]).map((m) => parseJSONRPCMessage(m));
+    } catch {
+      return this.fail(res, 400, JsonRpcCode.ParseError, 'Parse error: Invalid JSON-RPC message');
+    }
+
+    const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');
+    if (initialize) {
+      if (this.sessionId !== undefined) {
+        return this.fail(
+          res,
+          400,
+          JsonRpcCode.InvalidRequest,
+          'Invalid Request: Server already initialized',
+        );
+      }
+      if (messages.length > 1) {
+        return this.fail(
+          res,
+          400,
+          JsonRpcCode.InvalidRequest,
+          'Invalid Request: Only one initialization request is allowed',
+        );
+      }
+      this.sessionId = this.options.sessionIdGenerator();
+      this.options.onsessioninitialized(this.sessionId);
+    } else if (!this.checkSession(req, res)) {
+      return;
+    }
+
+    const requests = messages.filter(isRequest) as { id: RequestId }[];
+    const extra = { authInfo };
+    if (requests.length === 0) {
+      // Notifications and responses only: accepted, nothing to answer.
+      for (const message of messages) this.onmessage?.(message, extra);
+      res.statusCode = 202;
+      res.end();
+      return;
+    }
+
+    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId });
+    const stream: EventStream = { res, pending: new Map() };
+    for (const { id } of requests) {
+      stream.pending!.set(id, false);
+      this.streamOf.set(id, stream);
+    }
+    this.keepAlive(stream);
+    res.once('close', () => {
+      clearInterval(stream.keepAlive);
+      for (const [id, answered] of stream.pending!) {
+        if (!answered && this.streamOf.get(id) === stream) this.streamOf.delete(id);
+      }
+    });
+    for (const message of messages) this.onmessage?.(message, extra);
+  }
+
+  private get(req: IncomingMessage, res: ServerResponse): void {
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      return this.fail(
+        res,
+        406,
+        JsonRpcCode.ServerError,
+        'Not Acceptable: Client must accept text/event-stream',
+      );
+    }
+    if (!this.checkSession(req, res)) return;
+    if (this.standalone) {
+      return this.fail(
+        res,
+        409,
+        JsonRpcCode.ServerError,
+        'Conflict: Only one SSE stream is allowed per session',
+      );
+    }
+    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId });
+    res.flushHeaders();
+    const stream: EventStream = { res };
+    this.standalone = stream;
+    this.keepAlive(stream);
+    res.once('close', () => {
+      clearInterval(stream.keepAlive);
+      if (this.standalone === stream) this.standalone = undefined;
+    });
+  }
+
+  private delete(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.checkSession(req, res)) return;
+    this.options.onsessionclosed(this.sessionId!);
+    res.statusCode = 200;
+    res.end();
+    void this.close();
+  }
+
+  /** The session id header must name this session; a protocol version header must be one we speak. */
+  private checkSession(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.sessionId === undefined) {
+      this.fail(res, 400, JsonRpcCode.ServerError, 'Bad Request: Server not initialized');
+      return false;
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    if (!sessionId) {
+      this.fail(
+        res,
+        400,
+        JsonRpcCode.ServerError,
+        'Bad Request: Mcp-Session-Id header is required',
+      );
+      return false;
+    }
+    if (sessionId !== this.sessionId) {
+      this.fail(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+      return false;
+    }
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !this.supportedVersions.includes(version)) {
+      this.fail(
+        res,
+        400,
+        JsonRpcCode.ServerError,
+        `Bad Request: Unsupported protocol version: ${version} (supported versions: ${this.supportedVersions.join(', ')})`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private keepAlive(stream: EventStream): void {
+    if (this.options.keepAliveMs <= 0) return;
+    stream.keepAlive = setInterval(() => {
+      if (!stream.res.writableEnded) stream.res.write(': keepalive\n\n');
+    }, this.options.keepAliveMs);
+    stream.keepAlive.unref();
+  }
+
+  private fail(res: ServerResponse, status: number, code: number, message: string): void {
+    this.onerror?.(new Error(message));
+    sendJsonRpcError(res, status, code, message);
+  }
+}
+
+function isRequest(message: JSONRPCMessage): boolean {
+  return 'method' in message && 'id' in message && message.id !== undefined;
+}
+
+function isResponse(message: JSONRPCMessage): boolean {
+  return ('result' in message || 'error' in message) && 'id' in message;
+}
+
+function frame(message: JSONRPCMessage): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+function writeEvent(res: ServerResponse, message: JSONRPCMessage): void {
+  if (!res.writableEnded && !res.destroyed) res.write(frame(message));
+}
+
+/**
+ * Ends a stream, with its last event when there is one. A stream that has not written anything
+ * yet goes out in one piece: headers, the event and the end together.
+ */
+function endStream(stream: EventStream, last?: JSONRPCMessage): void {
+  clearInterval(stream.keepAlive);
+  const { res } = stream;
+  if (res.writableEnded || res.destroyed) return;
+  if (last) res.end(frame(last));
+  else res.end();
+}
