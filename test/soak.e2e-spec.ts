@@ -7,7 +7,7 @@ const ROOT = join(__dirname, '..');
 /**
  * A short soak of the production build: a few hundred calls per client over every transport,
  * a reconnection storm and a slow-upstream phase. Only what noise cannot flip is asserted (no
- * errors, sessions back to zero, no heap growth trend); timings are printed, never judged here.
+ * errors, sessions back to zero, no heap growth); timings are printed, never judged here.
  */
 describe('Soak (short)', () => {
   it('keeps every call working and leaks no session', async () => {
@@ -15,6 +15,8 @@ describe('Soak (short)', () => {
     const child = spawn(
       process.execPath,
       [
+        // WebSocket (to reach the server's inspector) is behind a flag on Node 20.
+        '--experimental-websocket',
         join(ROOT, 'node_modules', 'ts-node', 'dist', 'bin.js'),
         '--transpile-only',
         join(ROOT, 'bench', 'soak.ts'),
@@ -39,6 +41,6 @@ describe('Soak (short)', () => {
     expect({ code, output: output.slice(-2000) }).toMatchObject({ code: 0 });
     expect(output).toMatch(/PASS {2}zero errors/);
     expect(output).toMatch(/PASS {2}sessions back to zero: 0 open/);
-    expect(output).toMatch(/PASS {2}no heap growth trend/);
+    expect(output).toMatch(/PASS {2}no heap growth/);
   }, 120_000);
 });

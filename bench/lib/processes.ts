@@ -9,6 +9,8 @@ export interface Started {
   pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** What the server has written to stdout and stderr so far. */
+  output(): string;
 }
 
 let tasksetAvailable: boolean | undefined;
@@ -74,7 +76,8 @@ export async function startServer(
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
     });
-  return { name, url, pid: child.pid!, child, stop };
+  const output = () => readFileSync(logFile, 'utf8');
+  return { name, url, pid: child.pid!, child, stop, output };
 }
 
 /** Polls the server's output until it names the URL it listens on. */
