@@ -91,6 +91,81 @@ describe('The application', () => {
       expect(server.stdout()).not.toContain('super-secret-key');
     });
 
+    it('logs each MCP request once, with the key label, the session and the tool call', async () => {
+      const key = 'logging-key-0123456789';
+      const server = await spawnServer({
+        AAREGURU_BASE_URL: baseUrl,
+        API_KEYS: `team-a:${key}`,
+      });
+      const headers = {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'x-api-key': key,
+      };
+      const opened = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, 'x-request-id': 'open-1' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 't', version: '1' },
+          },
+        }),
+      });
+      await opened.text();
+      const sessionId = opened.headers.get('mcp-session-id')!;
+      const called = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': sessionId, 'x-request-id': 'call-1' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'get_current_temperature', arguments: { city: 'bern' } },
+        }),
+      });
+      await called.text();
+      await server.stop();
+      const lines = server
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const of = (id: string) => lines.filter((l) => (l.req as { id?: string })?.id === id);
+
+      expect(of('open-1').find((l) => l.msg === 'request completed')).toMatchObject({
+        keyLabel: 'team-a',
+        sessionId,
+        res: { statusCode: 200 },
+      });
+      const call = of('call-1');
+      expect(call.find((l) => l.msg === 'tool call')).toMatchObject({
+        keyLabel: 'team-a',
+        sessionId,
+        tool: 'get_current_temperature',
+        outcome: 'ok',
+      });
+      const completed = call.filter((l) => l.msg === 'request completed');
+      expect(completed).toHaveLength(1);
+      expect(completed[0]).toMatchObject({
+        req: { method: 'POST', url: '/mcp', headers: { 'x-api-key': '[redacted]' } },
+        res: { statusCode: 200 },
+        keyLabel: 'team-a',
+      });
+      // Each field once per line (no key is repeated in the JSON text).
+      const raw = server
+        .stdout()
+        .split('\n')
+        .find((line) => line.includes('"call-1"') && line.includes('request completed'))!;
+      expect(raw.match(/"sessionId"/g)).toHaveLength(1);
+      expect(raw.match(/"keyLabel"/g)).toHaveLength(1);
+      expect(server.stdout()).not.toContain(key);
+    });
+
     it('can send every log line to stderr, keeping stdout clean', async () => {
       const server = await spawnServer({ AAREGURU_BASE_URL: baseUrl, LOG_DESTINATION: 'stderr' });
       await request(server.url).get('/health/live').expect(200);

@@ -25,11 +25,21 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const outcome = this.auth.authenticateUser(presentedKey(req));
-    if (!outcome.ok) {
+    if (!this.identify(req)) {
       this.metrics.reject('auth');
       throw new UnauthorizedException(UNAUTHORIZED);
     }
+    return true;
+  }
+
+  /**
+   * Resolves the caller's key once per request and records who it is; false when the key is
+   * missing or unknown. The MCP gateway calls it before logging, the guard reuses the result.
+   */
+  identify(req: AuthenticatedRequest): boolean {
+    if (req.principal) return true;
+    const outcome = this.auth.authenticateUser(presentedKey(req));
+    if (!outcome.ok) return false;
     req.principal = outcome.principal;
     // The MCP transports pass `req.auth` to the server as the call's authInfo: the label only.
     (req as AuthenticatedRequest & { auth?: unknown }).auth = {

@@ -35,13 +35,20 @@ function isProbe(req: IncomingMessage): boolean {
   return path === '/health/live' || path === '/health/ready' || path === '/metrics';
 }
 
-/** Who and which session, on every request log line (the key's label, never the key). */
-function requestContext(req: IncomingMessage) {
+/**
+ * Who and which session, on every request log line (the key's label, never the key). The MCP
+ * gateway knows both before the request is logged, so its log lines get them from the start;
+ * a session opened by the request is named on its completion line. Nothing to add is
+ * `undefined`, so no child logger is made for it.
+ */
+function requestContext(req: IncomingMessage, res: ServerResponse) {
   const request = req as IncomingMessage & {
     principal?: { label: string };
     query?: Record<string, unknown>;
   };
-  const sessionId = req.headers['mcp-session-id'] ?? request.query?.sessionId;
+  const sessionId =
+    req.headers['mcp-session-id'] ?? request.query?.sessionId ?? res.getHeader('mcp-session-id');
+  if (!request.principal && typeof sessionId !== 'string') return undefined;
   return {
     ...(request.principal && { keyLabel: request.principal.label }),
     ...(typeof sessionId === 'string' && { sessionId }),
@@ -57,10 +64,12 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     genReqId: requestIdFor,
     autoLogging: { ignore: isProbe },
-    customProps: requestContext,
+    customProps: requestContext as Options['customProps'],
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {
+      // The status is what matters; the response headers would double every line's size.
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       // Only what helps to follow a request; secret headers are named, never shown.
       req: (req: {
         id: string;

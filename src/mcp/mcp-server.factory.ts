@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { performance } from 'node:perf_hooks';
 import { InFlightService } from '../common/in-flight.service';
@@ -54,10 +54,8 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       },
     );
     for (const { tool, config } of this.registrations) {
-      server.registerTool(tool.name, config, (args: unknown, ctx: ServerContext) =>
-        // The request's log context already carries the request and session ids.
-        this.callTool(tool, args, { keyLabel: ctx.http?.authInfo?.clientId }),
-      );
+      // The request's log context already carries the request id, key label and session id.
+      server.registerTool(tool.name, config, (args: unknown) => this.callTool(tool, args));
     }
     for (const resource of this.resources) resource.register(server, this);
     for (const prompt of this.prompts) prompt.register(server, this);
@@ -65,7 +63,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   };
 
   /** Tool failures become `isError` results with a plain message; nothing else leaves the tool. */
-  callTool(tool: AareTool, args: unknown, caller: { keyLabel?: string } = {}): Promise<ToolResult> {
+  callTool(tool: AareTool, args: unknown): Promise<ToolResult> {
     return this.inFlight.track(async () => {
       const started = performance.now();
       let result: ToolResult;
@@ -94,7 +92,6 @@ export class McpServerFactory implements McpServerSource, CallObserver {
           outcome,
           failure: kind,
           durationMs: Math.round(seconds * 1000),
-          ...caller,
         },
         'tool call',
       );

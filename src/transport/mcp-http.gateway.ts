@@ -100,6 +100,8 @@ export class McpHttpGateway {
         seconds,
       );
     });
+    // Who is calling is known before the request is logged, so every line of it names the key.
+    this.apiKey.identify(req);
     this.logRequest(req, res);
     storage.run(new Store((req as McpRequest).log as never), () => {
       this.serve(req as McpRequest, res, route).catch((error: unknown) =>
