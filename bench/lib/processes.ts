@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -9,7 +9,7 @@ export interface Started {
   pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
-  /** What the server has written to stdout and stderr so far. */
+  /** The first 64 KB the server wrote to stdout and stderr (its start-up lines). */
   output(): string;
 }
 
@@ -60,7 +60,7 @@ export async function startServer(
   closeSync(fd);
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) =>
-      reject(new Error(`${name} exited with ${code}:\n${readFileSync(logFile, 'utf8')}`)),
+      reject(new Error(`${name} exited with ${code}:\n${head(logFile)}`)),
     ),
   );
   exited.catch(() => undefined);
@@ -76,14 +76,25 @@ export async function startServer(
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
     });
-  const output = () => readFileSync(logFile, 'utf8');
+  const output = () => head(logFile);
   return { name, url, pid: child.pid!, child, stop, output };
+}
+
+/** The first 64 KB of a file: a long run's log can grow past what fits in a string. */
+function head(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Polls the server's output until it names the URL it listens on. */
 async function listeningUrl(logFile: string): Promise<string> {
   for (;;) {
-    const match = /Listening on (http:\/\/[^\s,"]+)/.exec(readFileSync(logFile, 'utf8'));
+    const match = /Listening on (http:\/\/[^\s,"]+)/.exec(head(logFile));
     if (match) return match[1].replace('[::1]', '127.0.0.1');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
