@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
 import { metric, option } from './lib/cli';
+import { BENCH_ADMIN_KEY, BENCH_API_KEY, benchServerEnv } from './lib/our-server';
 import { pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
 import { agent, post, send } from './lib/raw-sessions';
 
@@ -22,8 +23,6 @@ const THINK_MS = Number(option('think', '100'));
 const HEAP_GROWTH_LIMIT_MB = Number(option('heap-growth-mb', '30'));
 /** In the test suite only what noise cannot flip is checked; timings are reported, not judged. */
 const STABLE_CHECKS_ONLY = process.argv.includes('--stable-only');
-const API_KEY = 'soak-key-0123456789abcdef';
-const ADMIN_KEY = 'soak-admin-0123456789abcdef';
 const CITIES = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
 const log = (message: string) =>
   process.stderr.write(`[soak ${new Date().toISOString()}] ${message}\n`);
@@ -48,7 +47,7 @@ function withKey(apiKey: string): typeof fetch {
 }
 
 async function connect(url: string, kind: Kind): Promise<{ client: Client; end(): Promise<void> }> {
-  const fetch = withKey(API_KEY);
+  const fetch = withKey(BENCH_API_KEY);
   if (kind === 'sse') {
     const client = new Client({ name: 'soak', version: '1' });
     await client.connect(new SSEClientTransport(new URL(`${url}/sse`), { fetch }));
@@ -168,16 +167,7 @@ async function main(): Promise<number> {
       '--inspect=127.0.0.1:0',
       join(__dirname, '..', 'dist', 'main.js'),
     ],
-    {
-      AAREGURU_BASE_URL: upstream,
-      PORT: '0',
-      API_KEYS: `soak:${API_KEY}`,
-      ADMIN_API_KEYS: `ops:${ADMIN_KEY}`,
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_HOUR: '100000000',
-      SESSION_OPEN_PER_MINUTE: '100000',
-    },
+    benchServerEnv(upstream),
     0,
   );
   const kinds: Kind[] = ['streamable-2025', 'streamable-2026', 'sse'];
@@ -215,7 +205,7 @@ async function main(): Promise<number> {
   await at(0.6);
   log('slow upstream: 800 ms per answer, cache emptied');
   fake.inject({ fault: { kind: 'slow', delayMs: 800 } });
-  await post(`${server.url}/admin/cache/invalidate`, {}, { 'x-api-key': ADMIN_KEY });
+  await post(`${server.url}/admin/cache/invalidate`, {}, { 'x-api-key': BENCH_ADMIN_KEY });
   await at(0.7);
   fake.clearFaults();
   log('upstream back to normal');

@@ -76,11 +76,7 @@ describe('The application', () => {
         .set('X-API-Key', 'super-secret-key')
         .expect(404);
       await server.stop();
-      const lines = server
-        .stdout()
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = logLines(server.stdout());
       const logged = lines.find((line) => (line.req as { id?: string })?.id === 'trace-me-1');
       expect(logged).toMatchObject({
         level: 40,
@@ -130,11 +126,7 @@ describe('The application', () => {
       });
       await called.text();
       await server.stop();
-      const lines = server
-        .stdout()
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = logLines(server.stdout());
       const of = (id: string) => lines.filter((l) => (l.req as { id?: string })?.id === id);
 
       expect(of('open-1').find((l) => l.msg === 'request completed')).toMatchObject({
@@ -193,3 +185,11 @@ describe('The application', () => {
     });
   });
 });
+
+/** A server's JSON log output, one object per line. */
+function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
