@@ -158,6 +158,34 @@ describe('The application', () => {
       expect(server.stdout()).not.toContain(key);
     });
 
+    it('names the legacy SSE session on the log line of each message posted to it', async () => {
+      const key = 'logging-key-0123456789';
+      const server = await spawnServer({ AAREGURU_BASE_URL: baseUrl, API_KEYS: `team-b:${key}` });
+      const stream = new AbortController();
+      const events = await fetch(`${server.url}/sse`, {
+        headers: { accept: 'text/event-stream', 'x-api-key': key },
+        signal: stream.signal,
+      });
+      const reader = events.body!.getReader();
+      let text = '';
+      while (!/sessionId=([\w-]+)/.test(text)) {
+        text += Buffer.from((await reader.read()).value!).toString('utf8');
+      }
+      const sessionId = /sessionId=([\w-]+)/.exec(text)![1];
+      const posted = await fetch(`${server.url}/messages?sessionId=${sessionId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-request-id': 'msg-1' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(posted.status).toBe(202);
+      stream.abort();
+      await server.stop();
+      const line = logLines(server.stdout()).find(
+        (l) => (l.req as { id?: string })?.id === 'msg-1' && l.msg === 'request completed',
+      );
+      expect(line).toMatchObject({ keyLabel: 'team-b', sessionId, res: { statusCode: 202 } });
+    });
+
     it('can send every log line to stderr, keeping stdout clean', async () => {
       const server = await spawnServer({ AAREGURU_BASE_URL: baseUrl, LOG_DESTINATION: 'stderr' });
       await request(server.url).get('/health/live').expect(200);

@@ -4,3 +4,10 @@ export function pathOf(url: string | undefined): string {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
 }
+
+/** A query parameter of a request URL (`/messages?sessionId=…`), or undefined. */
+export function queryParam(url: string | undefined, name: string): string | undefined {
+  const query = url?.indexOf('?') ?? -1;
+  if (query < 0) return undefined;
+  return new URLSearchParams(url!.slice(query + 1)).get(name) ?? undefined;
+}

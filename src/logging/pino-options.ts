@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Options } from 'pino-http';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
+import { queryParam } from '../common/request-path';
 import type { LoggingConfig } from '../config/configuration.types';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -42,12 +43,11 @@ function isProbe(req: IncomingMessage): boolean {
  * `undefined`, so no child logger is made for it.
  */
 function requestContext(req: IncomingMessage, res: ServerResponse) {
-  const request = req as IncomingMessage & {
-    principal?: { label: string };
-    query?: Record<string, unknown>;
-  };
+  const request = req as IncomingMessage & { principal?: { label: string } };
   const sessionId =
-    req.headers['mcp-session-id'] ?? request.query?.sessionId ?? res.getHeader('mcp-session-id');
+    req.headers['mcp-session-id'] ??
+    queryParam(req.url, 'sessionId') ??
+    res.getHeader('mcp-session-id');
   if (!request.principal && typeof sessionId !== 'string') return undefined;
   return {
     ...(request.principal && { keyLabel: request.principal.label }),

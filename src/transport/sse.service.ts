@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isJsonContentType } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_CONFIG } from '../config/app-config.module';
@@ -7,6 +8,7 @@ import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
+import { queryParam } from '../common/request-path';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: `GET /sse` opens a stream whose first event names the URL
@@ -54,13 +56,13 @@ export class SseService {
   }
 
   async post(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
-    const id = new URLSearchParams(req.url?.split('?')[1] ?? '').get('sessionId') ?? '';
+    const id = queryParam(req.url, 'sessionId') ?? '';
     const session = this.lifecycle.use(id, principalOf(req).label, SSEServerTransport);
     if (!session) {
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
-    if (!isJsonContent(req)) {
+    if (!isJsonContentType(req.headers['content-type'])) {
       sendJsonRpcError(
         res,
         415,
@@ -89,9 +91,4 @@ function isJsonRpcMessage(body: unknown): boolean {
     !Array.isArray(body) &&
     (body as { jsonrpc?: unknown }).jsonrpc === '2.0'
   );
-}
-
-function isJsonContent(req: IncomingMessage): boolean {
-  const type = req.headers['content-type']?.split(';')[0].trim().toLowerCase();
-  return type === 'application/json';
 }
