@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
 import { RunningApp, startApp } from './support/http-app';
+import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 import { runServerToExit, spawnServer } from './support/spawn-server';
 
 describe('The application', () => {
@@ -95,22 +96,13 @@ describe('The application', () => {
       });
       const headers = {
         'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
+        accept: ACCEPT_BOTH,
         'x-api-key': key,
       };
       const opened = await fetch(`${server.url}/mcp`, {
         method: 'POST',
         headers: { ...headers, 'x-request-id': 'open-1' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 't', version: '1' },
-          },
-        }),
+        body: JSON.stringify(INITIALIZE),
       });
       await opened.text();
       const sessionId = opened.headers.get('mcp-session-id')!;

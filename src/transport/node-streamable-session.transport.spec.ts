@@ -1,19 +1,8 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ACCEPT_BOTH as ACCEPT, INITIALIZE } from '../../test/support/mcp-messages';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
-
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 't', version: '1' },
-  },
-};
-const ACCEPT = 'application/json, text/event-stream';
 
 describe('NodeStreamableSessionTransport', () => {
   let server: Server;
