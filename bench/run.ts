@@ -319,6 +319,10 @@ interface IdleEntry {
   heapPerSessionKb: number;
   probeP50: number;
   probeP99: number;
+  /** Ours, just after opening, before the sessions hibernated. */
+  awakeRssMb: number;
+  awakeRssPerSessionKb: number;
+  awakeHeapPerSessionKb: number;
 }
 const idleEntries: IdleEntry[] = [];
 
@@ -360,6 +364,17 @@ async function idleSessions(upstream: string, resultFile: string) {
         }
         log(`  ${kind}: ${closers.length} open`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
+        let awake: { rss: number; heap: number } | undefined;
+        if (kind !== 'sdk') {
+          // Ours: the figures just after opening, then once every session has gone to sleep.
+          awake = {
+            rss: rssBytes(server.pid),
+            heap: await metric(server.url, 'nodejs_heap_size_used_bytes'),
+          };
+          await hibernated(server.url, count);
+          log(`  ${kind}: all hibernating`);
+          await settledRss(server.pid);
+        }
         const rssAfter = rssBytes(server.pid);
         const heapAfter =
           kind === 'sdk' ? NaN : await metric(server.url, 'nodejs_heap_size_used_bytes');
@@ -383,6 +398,9 @@ async function idleSessions(upstream: string, resultFile: string) {
           heapPerSessionKb: (heapAfter - heapBefore) / count / 1024,
           probeP50: percentile(probe, 50),
           probeP99: percentile(probe, 99),
+          awakeRssMb: awake ? awake.rss / 2 ** 20 : NaN,
+          awakeRssPerSessionKb: awake ? (awake.rss - rssBefore) / count / 1024 : NaN,
+          awakeHeapPerSessionKb: awake ? (awake.heap - heapBefore) / count / 1024 : NaN,
         };
         idleEntries.push(entry);
         closers.forEach((close) => close());
@@ -398,7 +416,11 @@ async function idleSessions(upstream: string, resultFile: string) {
     const show = (e: IdleEntry) =>
       `RSS ${fmt(e.rssMb)} MB, ${fmt(e.rssPerSessionKb, 1)} KB/session` +
       (Number.isFinite(e.heapPerSessionKb) ? ` (heap ${fmt(e.heapPerSessionKb, 1)} KB)` : '') +
-      `, probe p99 ${fmt(e.probeP99, 1)} ms`;
+      `, probe p99 ${fmt(e.probeP99, 1)} ms` +
+      (Number.isFinite(e.awakeRssMb)
+        ? `; just opened, before hibernating: RSS ${fmt(e.awakeRssMb)} MB, ` +
+          `${fmt(e.awakeRssPerSessionKb, 1)} KB/session (heap ${fmt(e.awakeHeapPerSessionKb, 1)} KB)`
+        : '');
     rows.push({
       scenario: `${count} idle sessions, Streamable HTTP with a GET stream each`,
       ours: show(of('streamable')),
@@ -406,6 +428,30 @@ async function idleSessions(upstream: string, resultFile: string) {
       ratio: `${fmt(of('streamable').rssPerSessionKb / of('sdk').rssPerSessionKb, 2)}× SDK memory/session`,
     });
     rows.push({ scenario: `${count} idle sessions, legacy SSE streams`, ours: show(of('sse')) });
+  }
+}
+
+/** Waits until the server reports this many sessions hibernated. */
+async function hibernated(url: string, count: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while ((await metric(url, 'mcp_sessions_hibernated_total')) < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} sessions hibernated in 2 min`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Waits until the resident size stops falling (10 to 40 s): V8 collects and returns freed pages
+ * lazily, once the process has been quiet for a few seconds.
+ */
+async function settledRss(pid: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  let last = rssBytes(pid);
+  for (let i = 0; i < 15; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = rssBytes(pid);
+    if (now > last * 0.99) return;
+    last = now;
   }
 }
 

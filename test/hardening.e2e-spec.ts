@@ -232,6 +232,47 @@ describe('Hardening', () => {
       expect(registry.size()).toBe(0); // 5 minutes of lifetime are over, however busy
       expect(lifecycle.closedCounts()).toEqual({ expired: 2 });
     });
+
+    it('lets idle sessions hibernate and wakes them on their next request, streams left open', async () => {
+      const clock = new ManualClock(Date.now());
+      running = await startApp({ SESSION_HIBERNATE_SECONDS: '30' }, undefined, clock);
+      const lifecycle = running.app.get(SessionLifecycleService);
+      const registry = running.app.get<SessionRegistry>(SESSION_REGISTRY);
+      const streamable = await connect('streamable-2025', { url: running.url });
+      const sse = await connect('sse', { url: running.url });
+      const args = { name: 'get_current_temperature', arguments: { city: 'thun' } };
+      const before = (await streamable.client.callTool(args)) as CallToolResult;
+      const sessionId = streamable.http!.sessionId!;
+      await sse.client.setLoggingLevel('error'); // replayed into the rebuilt server
+
+      clock.advance(29_000);
+      expect(await lifecycle.hibernateIdle()).toBe(0);
+      clock.advance(1_000);
+      expect(await lifecycle.hibernateIdle()).toBe(2);
+      expect(registry.list().map((s) => s.awake)).toEqual([false, false]);
+
+      // Same sessions, same answers; the client notices nothing.
+      const after = (await streamable.client.callTool(args)) as CallToolResult;
+      expect(after.structuredContent).toMatchObject({
+        name: 'Thun',
+        temperature: (before.structuredContent as { temperature: number }).temperature,
+      });
+      expect(streamable.http!.sessionId).toBe(sessionId);
+      expect((await sse.client.listTools()).tools).toHaveLength(7);
+      expect(registry.list().map((s) => s.awake)).toEqual([true, true]);
+      expect(registry.size()).toBe(2);
+      expect(lifecycle.closedCounts()).toEqual({});
+
+      const metrics = await request(running.url).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(
+        /mcp_sessions_hibernated_total\{transport="streamable-http"[^}]*\} 1/,
+      );
+      expect(metrics.text).toMatch(/mcp_sessions_hibernated_total\{transport="sse"[^}]*\} 1/);
+      expect(metrics.text).toMatch(
+        /mcp_sessions_woken_total\{transport="streamable-http"[^}]*\} 1/,
+      );
+      expect(metrics.text).toMatch(/mcp_sessions_woken_total\{transport="sse"[^}]*\} 1/);
+    });
   });
 
   describe('admin API', () => {
@@ -264,6 +305,7 @@ describe('Hardening', () => {
           era: '2025',
           keyLabel: 'team-a',
           clientName: 'aareguru-e2e',
+          hibernating: false,
         }),
       ]);
       await request(running.url)

@@ -91,7 +91,7 @@ export class AdminService {
   }
 }
 
-function toDto({ info }: McpSession): SessionDto {
+function toDto({ info, awake }: McpSession): SessionDto {
   return {
     id: info.id,
     transport: info.transport,
@@ -102,5 +102,6 @@ function toDto({ info }: McpSession): SessionDto {
     clientVersion: info.clientVersion,
     openedAt: iso(info.openedAt)!,
     lastActiveAt: iso(info.lastActiveAt)!,
+    hibernating: !awake,
   };
 }

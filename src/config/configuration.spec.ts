@@ -149,6 +149,7 @@ describe('loadConfiguration', () => {
       maxSessions: 10000,
       maxSessionsPerKey: 1000,
       idleTimeoutSeconds: 3600,
+      hibernateAfterSeconds: 30,
       maxLifetimeSeconds: 600,
       shutdownGraceSeconds: 10,
     });

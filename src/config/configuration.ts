@@ -196,6 +196,7 @@ function toConfiguration(
       maxSessions: vars.MAX_SESSIONS,
       maxSessionsPerKey: vars.MAX_SESSIONS_PER_KEY,
       idleTimeoutSeconds: vars.SESSION_IDLE_TIMEOUT_SECONDS,
+      hibernateAfterSeconds: vars.SESSION_HIBERNATE_SECONDS,
       maxLifetimeSeconds: vars.SESSION_MAX_LIFETIME_SECONDS,
       shutdownGraceSeconds: vars.SHUTDOWN_GRACE_SECONDS,
     },

@@ -75,6 +75,8 @@ export interface SessionConfig {
   maxSessions: number;
   maxSessionsPerKey: number;
   idleTimeoutSeconds: number;
+  /** An idle session lets its server go after this long (0: never). */
+  hibernateAfterSeconds: number;
   /** 0: no maximum. */
   maxLifetimeSeconds: number;
   shutdownGraceSeconds: number;

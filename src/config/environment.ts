@@ -193,6 +193,11 @@ export class EnvironmentVariables {
   @Type(() => Number)
   @Min(0)
   @IsInt()
+  SESSION_HIBERNATE_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @IsInt()
   SESSION_MAX_LIFETIME_SECONDS!: number;
 
   @Type(() => Number)

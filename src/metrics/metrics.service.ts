@@ -44,6 +44,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly sessionsHibernated = new Counter({
+    name: 'mcp_sessions_hibernated_total',
+    help: 'Idle MCP sessions whose server was let go (the session stays open), by transport.',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sessionsWoken = new Counter({
+    name: 'mcp_sessions_woken_total',
+    help: 'Hibernating MCP sessions whose server was rebuilt for a new message, by transport.',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
   readonly toolCalls = new Counter({
     name: 'mcp_tool_calls_total',
     help: 'MCP tool calls by tool and outcome (ok, error).',

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { SessionServer } from './session-server';
 import type { McpSession, SessionCloseReason, SessionInfo } from './session-registry.interface';
 
 export interface Closable {
@@ -6,8 +6,8 @@ export interface Closable {
 }
 
 /**
- * A session's transport and server, closed together exactly once whichever side ends first. The
- * `onClosed` callback removes it from the registry and records why it ended.
+ * A session's wire transport and server, closed together exactly once whichever side ends first.
+ * The `onClosed` callback removes it from the registry and records why it ended.
  */
 export class ManagedSession<T extends Closable = Closable> implements McpSession {
   private closing: Promise<void> | null = null;
@@ -15,7 +15,7 @@ export class ManagedSession<T extends Closable = Closable> implements McpSession
   constructor(
     readonly info: SessionInfo,
     readonly transport: T,
-    private readonly server: McpServer,
+    private readonly server: SessionServer,
     private readonly onClosed: (session: McpSession, reason: SessionCloseReason) => void,
   ) {}
 
@@ -23,8 +23,16 @@ export class ManagedSession<T extends Closable = Closable> implements McpSession
     return this.closing !== null;
   }
 
+  get awake(): boolean {
+    return this.server.awake;
+  }
+
   touch(now: number): void {
     this.info.lastActiveAt = now;
+  }
+
+  hibernate(): Promise<boolean> {
+    return this.closed ? Promise.resolve(false) : this.server.hibernate();
   }
 
   close(reason: SessionCloseReason): Promise<void> {

@@ -6,13 +6,14 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, Transport } from '@modelcontextprotocol/server';
 import { AppStateService } from '../common/app-state.service';
 import { CLOCK, Clock } from '../common/clock';
 import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
 import { MetricsService } from '../metrics/metrics.service';
 import { Closable, ManagedSession } from './managed-session';
+import { SessionServer } from './session-server';
 import {
   McpSession,
   SESSION_REGISTRY,
@@ -66,8 +67,12 @@ export class SessionLifecycleService
   ) {}
 
   onModuleInit(): void {
-    // Check often enough that a session outlives its timeout by at most a quarter of it.
-    const period = Math.min(30_000, Math.max(1000, (this.config.idleTimeoutSeconds * 1000) / 4));
+    // Check often enough that a session outlives its timeout by at most a quarter of it, and
+    // sleeps at most half its hibernation delay late.
+    const hibernateMs = this.config.hibernateAfterSeconds * 1000;
+    const limits = [this.config.idleTimeoutSeconds * 1000 * 0.25];
+    if (hibernateMs > 0) limits.push(hibernateMs * 0.5);
+    const period = Math.min(30_000, Math.max(1000, ...limits));
     this.sweeper = setInterval(() => void this.sweep(), period);
     this.sweeper.unref();
   }
@@ -98,8 +103,7 @@ export class SessionLifecycleService
         'capacity',
       );
     }
-    const ofKey = this.registry.list().filter((s) => s.info.keyLabel === keyLabel).length;
-    if (ofKey >= this.config.maxSessionsPerKey) {
+    if (this.registry.sizeOfKey(keyLabel) >= this.config.maxSessionsPerKey) {
       return new SessionAdmissionError(
         'Service Unavailable: this API key has too many open sessions',
         30,
@@ -109,11 +113,23 @@ export class SessionLifecycleService
     return null;
   }
 
+  /**
+   * The server side of a new session on this wire transport: built now, let go while the session
+   * is idle, rebuilt when the client speaks again. `start()` it to connect the transport.
+   */
+  serverFor(wire: Transport, transport: TransportKind, create: () => McpServer): SessionServer {
+    return new SessionServer(wire, create, {
+      onWake: () => this.metrics.sessionsWoken.inc({ transport }),
+      onWakeFailed: (error) =>
+        this.logger.error({ err: error, transport }, 'could not rebuild a session server'),
+    });
+  }
+
   /** Registers a session whose transport and server are connected and have an id. */
   open<T extends Closable>(
     id: string,
     transport: TransportKind,
-    handles: { transport: T; server: McpServer },
+    handles: { transport: T; server: SessionServer },
     details: OpeningDetails,
   ): ManagedSession<T> {
     const now = this.clock.now();
@@ -177,7 +193,27 @@ export class SessionLifecycleService
           (lifetimeMs > 0 && now - s.info.openedAt >= lifetimeMs),
       );
     await Promise.allSettled(expired.map((s) => s.close('expired')));
+    await this.hibernateIdle();
     return expired.length;
+  }
+
+  /**
+   * Lets the servers of sessions quiet for the hibernation delay go (their streams stay open);
+   * returns how many went to sleep.
+   */
+  async hibernateIdle(): Promise<number> {
+    const afterMs = this.config.hibernateAfterSeconds * 1000;
+    if (afterMs <= 0) return 0;
+    const now = this.clock.now();
+    let count = 0;
+    for (const session of this.registry.list()) {
+      if (!session.awake || now - session.info.lastActiveAt < afterMs) continue;
+      if (await session.hibernate()) {
+        count += 1;
+        this.metrics.sessionsHibernated.inc({ transport: session.info.transport });
+      }
+    }
+    return count;
   }
 
   /** How many sessions ended for each reason since start. */

@@ -21,6 +21,10 @@ export interface SessionInfo {
 export interface McpSession {
   readonly info: SessionInfo;
   touch(now: number): void;
+  /** Whether it holds its server now; an idle session lets it go until its next message. */
+  readonly awake: boolean;
+  /** Lets the server go while the session is idle; false when it is busy or already asleep. */
+  hibernate(): Promise<boolean>;
   /** Closes transport and server; safe to call more than once. */
   close(reason: SessionCloseReason): Promise<void>;
 }
@@ -35,6 +39,8 @@ export interface SessionRegistry {
   remove(id: string): void;
   list(): McpSession[];
   size(transport?: TransportKind): number;
+  /** Open sessions opened with this key label. */
+  sizeOfKey(keyLabel: string): number;
 }
 
 export const SESSION_REGISTRY = Symbol('SESSION_REGISTRY');

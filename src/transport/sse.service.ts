@@ -34,7 +34,7 @@ export class SseService {
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     // The endpoint is announced with the public path prefix, so gateways that rewrite paths work.
     const transport = new SSEServerTransport(`${this.config.publicBasePath}/messages`, res);
-    const server = this.factory.create();
+    const server = this.lifecycle.serverFor(transport, 'sse', () => this.factory.create());
     const session = this.lifecycle.open(
       transport.sessionId,
       'sse',
@@ -51,8 +51,8 @@ export class SseService {
       clearInterval(heartbeat);
       void session.close('client');
     });
-    server.server.onclose = () => void session.close('client');
-    await server.connect(transport);
+    server.onclose = () => void session.close('client');
+    await server.start();
   }
 
   async post(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {

@@ -100,7 +100,6 @@ export class StreamableHttpService implements OnModuleDestroy {
     keyLabel: string,
   ): Promise<void> {
     const params = (body.params ?? {}) as InitializeParams;
-    const server = this.factory.create();
     const http: NodeStreamableSessionTransport = new NodeStreamableSessionTransport({
       sessionIdGenerator: () => randomUUID(),
       keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
@@ -116,11 +115,12 @@ export class StreamableHttpService implements OnModuleDestroy {
             clientVersion: params.clientInfo?.version,
           },
         );
-        server.server.onclose = () => void session.close('client');
+        server.onclose = () => void session.close('client');
       },
       onsessionclosed: (id) => void this.lifecycle.find(id, keyLabel)?.close('deleted'),
     });
-    await server.connect(http);
+    const server = this.lifecycle.serverFor(http, 'streamable-http', () => this.factory.create());
+    await server.start();
     await http.handleRequest(req, res, body, (req as { auth?: AuthInfo }).auth);
     if (!http.sessionId) {
       // The handshake failed (the transport answered with an error): nothing to keep.

@@ -47,6 +47,10 @@ export class SessionDto {
   @ApiProperty({ nullable: true, type: String }) clientVersion!: string | null;
   @ApiProperty({ description: 'ISO 8601' }) openedAt!: string;
   @ApiProperty({ description: 'ISO 8601' }) lastActiveAt!: string;
+  @ApiProperty({
+    description: 'True while the idle session has let its server go; its next request rebuilds it.',
+  })
+  hibernating!: boolean;
 }
 
 export class SessionListDto {

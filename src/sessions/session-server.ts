@@ -1,0 +1,224 @@
+import type {
+  JSONRPCMessage,
+  McpServer,
+  MessageExtraInfo,
+  Transport,
+  TransportSendOptions,
+} from '@modelcontextprotocol/server';
+
+type RequestId = string | number;
+
+/** The client messages that shape a session's server; replayed, in order, into a rebuilt one. */
+const HANDSHAKE_METHODS = new Set(['initialize', 'notifications/initialized', 'logging/setLevel']);
+
+const INTERNAL_ERROR = -32603;
+
+export interface SessionServerHooks {
+  /** A hibernating session's server was rebuilt. */
+  onWake?: () => void;
+  /** It could not be: the waiting requests were answered with an internal error. */
+  onWakeFailed?: (error: unknown) => void;
+}
+
+/**
+ * A session's McpServer, kept only while the session is in use. The server holds every tool,
+ * resource and prompt registration with their closures — most of an idle session's memory — so
+ * after a quiet spell `hibernate()` lets it go, keeping just the client messages that shaped it
+ * (initialize, initialized, the logging level). The next message builds a fresh server, replays
+ * those into it and then delivers the message: the client, its open streams and the session id
+ * never notice. The wire transport (Streamable HTTP or SSE) is connected here once, for the whole
+ * session.
+ */
+export class SessionServer {
+  /** The wire transport closed (the client went away). */
+  onclose?: () => void;
+
+  private server?: McpServer;
+  private link?: ServerLink;
+  private waking?: Promise<void>;
+  private closed = false;
+  private readonly queue: { message: JSONRPCMessage; extra?: MessageExtraInfo }[] = [];
+  private readonly handshake = new Map<string, JSONRPCMessage>();
+  /** Requests delivered and not yet answered: a session with any is never put to sleep. */
+  private readonly inFlight = new Set<RequestId>();
+
+  constructor(
+    private readonly wire: Transport,
+    private readonly createServer: () => McpServer,
+    private readonly hooks: SessionServerHooks = {},
+  ) {}
+
+  /** Whether the session currently holds a server. */
+  get awake(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** Connects the wire transport and the session's first server. */
+  async start(): Promise<void> {
+    this.wire.onmessage = (message, extra) => this.deliver(message, extra);
+    this.wire.onerror = (error) => this.link?.onerror?.(error);
+    this.wire.onclose = () => {
+      void this.close();
+      this.onclose?.();
+    };
+    await this.wake();
+    await this.wire.start();
+  }
+
+  /** Lets the server go if nothing is in flight; false when the session is busy or asleep. */
+  async hibernate(): Promise<boolean> {
+    const server = this.server;
+    if (!server || this.closed || this.waking || this.inFlight.size > 0) return false;
+    this.server = undefined;
+    this.link = undefined;
+    // Closes only the link: the wire transport and the client's streams stay open.
+    await server.close();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const server = this.server;
+    this.server = undefined;
+    this.link = undefined;
+    this.queue.length = 0;
+    await server?.close();
+  }
+
+  private deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    this.track(message);
+    if (this.link) {
+      this.link.onmessage?.(message, extra);
+      return;
+    }
+    if (this.closed) return;
+    this.queue.push({ message, extra });
+    this.waking ??= this.wake().then(
+      () => {
+        this.hooks.onWake?.();
+        this.flush();
+      },
+      (error: unknown) => this.refuseQueued(error),
+    );
+  }
+
+  private track(message: JSONRPCMessage): void {
+    const { method, id, params } = message as {
+      method?: string;
+      id?: RequestId;
+      params?: { requestId?: RequestId };
+    };
+    if (method === undefined) return;
+    if (id !== undefined) this.inFlight.add(id);
+    // A cancelled request is never answered.
+    if (method === 'notifications/cancelled' && params?.requestId !== undefined) {
+      this.inFlight.delete(params.requestId);
+    }
+    if (HANDSHAKE_METHODS.has(method)) {
+      // The latest of each kind counts (a later logging level replaces an earlier one).
+      this.handshake.delete(method);
+      this.handshake.set(method, message);
+    }
+  }
+
+  /** Builds and connects a server, replaying the handshake when it is a rebuild. */
+  private async wake(): Promise<void> {
+    const server = this.createServer();
+    const link = new ServerLink(this.wire, (id) => this.inFlight.delete(id));
+    await server.connect(link);
+    for (const message of this.handshake.values()) await link.replay(message);
+    if (this.closed) {
+      // The session ended while the server was being built.
+      await server.close();
+      return;
+    }
+    this.server = server;
+    this.link = link;
+  }
+
+  private flush(): void {
+    this.waking = undefined;
+    // Synchronously, in arrival order: nothing can be delivered in between.
+    for (const { message, extra } of this.queue.splice(0)) this.link?.onmessage?.(message, extra);
+  }
+
+  /** The server could not be rebuilt: every waiting request gets an error, not silence. */
+  private refuseQueued(error: unknown): void {
+    this.waking = undefined;
+    this.hooks.onWakeFailed?.(error);
+    for (const { message } of this.queue.splice(0)) {
+      const id = (message as { id?: RequestId }).id;
+      if (id === undefined || !('method' in message)) continue;
+      this.inFlight.delete(id);
+      void this.wire.send(
+        { jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message: 'Internal error' } },
+        { relatedRequestId: id },
+      );
+    }
+  }
+}
+
+/**
+ * The transport one server of a session is connected to: it passes messages to and from the
+ * session's wire transport, swallows the answers to replayed handshake requests, and closing it
+ * (when the server is let go) leaves the wire transport open.
+ */
+class ServerLink implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  private readonly replies = new Map<RequestId, () => void>();
+
+  constructor(
+    private readonly wire: Transport,
+    private readonly onAnswered: (id: RequestId) => void,
+  ) {}
+
+  get sessionId(): string | undefined {
+    return this.wire.sessionId;
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  setProtocolVersion(version: string): void {
+    this.wire.setProtocolVersion?.(version);
+  }
+
+  setSupportedProtocolVersions(versions: string[]): void {
+    this.wire.setSupportedProtocolVersions?.(versions);
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const { id, method } = message as { id?: RequestId; method?: string };
+    if (id !== undefined && method === undefined) {
+      const replayed = this.replies.get(id);
+      if (replayed) {
+        this.replies.delete(id);
+        replayed();
+        return Promise.resolve();
+      }
+      this.onAnswered(id);
+    }
+    return this.wire.send(message, options);
+  }
+
+  /** Delivers a recorded handshake message; resolves once a request among them is answered. */
+  replay(message: JSONRPCMessage): Promise<void> {
+    const id = (message as { id?: RequestId }).id;
+    if (id === undefined) {
+      this.onmessage?.(message);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.replies.set(id, resolve);
+      this.onmessage?.(message);
+    });
+  }
+
+  close(): Promise<void> {
+    this.onclose?.();
+    return Promise.resolve();
+  }
+}
