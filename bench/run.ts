@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
-import { metric, option } from './lib/cli';
+import { metric, metricTotal, option } from './lib/cli';
 import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './lib/load';
 import {
   BENCH_ADMIN_KEY,
@@ -16,7 +16,7 @@ import {
   CACHED_CALL,
   cachedCallResult,
 } from './lib/our-server';
-import { pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
+import { collectGarbage, pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
 import {
   agent,
   closedLoop,
@@ -330,19 +330,22 @@ async function idleSessions(upstream: string, resultFile: string) {
   for (const count of IDLE_SESSIONS) {
     for (const kind of ['streamable', 'sse', 'sdk'] as const) {
       log(`${count} idle sessions (${kind})`);
+      // Memory is measured after a full GC (through the inspector), for every server alike.
+      const inspect = '--inspect=127.0.0.1:0';
       const server =
         kind === 'sdk'
           ? await startServer(
               'plain SDK',
-              [join(__dirname, 'servers', 'plain-sdk.mjs')],
+              [inspect, join(__dirname, 'servers', 'plain-sdk.mjs')],
               { RESULT_FILE: resultFile },
               0,
             )
-          : await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
+          : await startServer('ours', [inspect, MAIN], OUR_ENV(upstream), 0);
       const headers = kind === 'sdk' ? {} : AUTH;
       try {
         if (kind !== 'sdk') await cachedCallResult(server.url); // warm the cache and the code
         log(`  ${kind}: server up`);
+        await collectGarbage(server);
         const rssBefore = rssBytes(server.pid);
         const heapBefore =
           kind === 'sdk' ? NaN : await metric(server.url, 'nodejs_heap_size_used_bytes');
@@ -363,7 +366,7 @@ async function idleSessions(upstream: string, resultFile: string) {
           closers.push(...batch);
         }
         log(`  ${kind}: ${closers.length} open`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await collectGarbage(server);
         let awake: { rss: number; heap: number } | undefined;
         if (kind !== 'sdk') {
           // Ours: the figures just after opening, then once every session has gone to sleep.
@@ -373,7 +376,7 @@ async function idleSessions(upstream: string, resultFile: string) {
           };
           await hibernated(server.url, count);
           log(`  ${kind}: all hibernating`);
-          await settledRss(server.pid);
+          await collectGarbage(server);
         }
         const rssAfter = rssBytes(server.pid);
         const heapAfter =
@@ -434,24 +437,9 @@ async function idleSessions(upstream: string, resultFile: string) {
 /** Waits until the server reports this many sessions hibernated. */
 async function hibernated(url: string, count: number): Promise<void> {
   const deadline = Date.now() + 120_000;
-  while ((await metric(url, 'mcp_sessions_hibernated_total')) < count) {
+  while ((await metricTotal(url, 'mcp_sessions_hibernated_total')) < count) {
     if (Date.now() > deadline) throw new Error(`fewer than ${count} sessions hibernated in 2 min`);
     await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/**
- * Waits until the resident size stops falling (10 to 40 s): V8 collects and returns freed pages
- * lazily, once the process has been quiet for a few seconds.
- */
-async function settledRss(pid: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 10_000));
-  let last = rssBytes(pid);
-  for (let i = 0; i < 15; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = rssBytes(pid);
-    if (now > last * 0.99) return;
-    last = now;
   }
 }
 

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
 import { metric, option } from './lib/cli';
 import { BENCH_ADMIN_KEY, BENCH_API_KEY, benchServerEnv } from './lib/our-server';
-import { pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
+import { collectGarbage, pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
 import { agent, post, send } from './lib/raw-sessions';
 
 const CLIENTS = Number(option('clients', '50'));
@@ -279,24 +279,8 @@ main().then(
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-/**
- * The server's live heap: a full GC through the server's inspector (the URL it logs at start),
- * then the heap as /metrics reports it.
- */
+/** The server's live heap: a full GC, then the heap as /metrics reports it. */
 async function liveHeapBytes(server: Started): Promise<number> {
-  const url = /Debugger listening on (ws:\/\/\S+)/.exec(server.output())?.[1];
-  if (!url) throw new Error('the server did not open its inspector');
-  const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve;
-    socket.onerror = reject;
-  });
-  await new Promise((resolve) => {
-    socket.onmessage = (event: { data: unknown }) => {
-      if (String(event.data).includes('"id":1')) resolve(undefined);
-    };
-    socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-  });
-  socket.close();
+  await collectGarbage(server);
   return metric(server.url, 'nodejs_heap_size_used_bytes');
 }

@@ -12,3 +12,12 @@ export async function metric(url: string, name: string): Promise<number> {
   const line = text.split('\n').find((l) => l.startsWith(name));
   return line ? Number(line.split(' ').pop()) : NaN;
 }
+
+/** The sum of a metric's samples over all its label values (0 before the first sample). */
+export async function metricTotal(url: string, name: string): Promise<number> {
+  const text = (await send(`${url}/metrics`, 'GET', undefined, {})).body;
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}

@@ -21,9 +21,6 @@ export const benchServerEnv = (upstream: string): NodeJS.ProcessEnv => ({
   SESSION_OPEN_PER_MINUTE: '1000000000',
   MAX_SESSIONS: '30000',
   MAX_SESSIONS_PER_KEY: '30000',
-  // Idle sessions let their server go after 5 s instead of 30 s, so the idle-session figures
-  // need not wait as long; nothing else changes.
-  SESSION_HIBERNATE_SECONDS: '5',
 });
 
 /** The result our server gives for the cached call: the references answer with these bytes. */

@@ -106,3 +106,25 @@ export function rssBytes(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return kb ? Number(kb) * 1024 : NaN;
 }
+
+/**
+ * A full garbage collection in a server started with `--inspect=127.0.0.1:0`, through its
+ * inspector (the URL it logs at start): what is measured afterwards is live memory, not garbage
+ * the collector has not got round to. Node 20 needs `--experimental-websocket` for this.
+ */
+export async function collectGarbage(server: Started): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(server.output())?.[1];
+  if (!url) throw new Error(`${server.name} did not open its inspector`);
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  await new Promise((resolve) => {
+    socket.onmessage = (event: { data: unknown }) => {
+      if (String(event.data).includes('"id":1')) resolve(undefined);
+    };
+    socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  });
+  socket.close();
+}

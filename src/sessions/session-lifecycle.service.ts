@@ -47,6 +47,18 @@ export function eraOf(protocolVersion: string | null | undefined): string {
 }
 
 /**
+ * How often sessions are checked: often enough that a session outlives its idle timeout by at most
+ * a quarter of it and hibernates at most half its delay late; between 1 and 30 s.
+ */
+export function sweepPeriodMs(
+  config: Pick<SessionConfig, 'idleTimeoutSeconds' | 'hibernateAfterSeconds'>,
+): number {
+  const limits = [config.idleTimeoutSeconds * 1000 * 0.25];
+  if (config.hibernateAfterSeconds > 0) limits.push(config.hibernateAfterSeconds * 1000 * 0.5);
+  return Math.min(30_000, Math.max(1000, Math.min(...limits)));
+}
+
+/**
  * Opens, tracks and closes sessions for every transport: admission (limits, draining), idle and
  * lifetime expiry, and closing them all on shutdown. Every close is counted by reason.
  */
@@ -67,13 +79,7 @@ export class SessionLifecycleService
   ) {}
 
   onModuleInit(): void {
-    // Check often enough that a session outlives its timeout by at most a quarter of it, and
-    // sleeps at most half its hibernation delay late.
-    const hibernateMs = this.config.hibernateAfterSeconds * 1000;
-    const limits = [this.config.idleTimeoutSeconds * 1000 * 0.25];
-    if (hibernateMs > 0) limits.push(hibernateMs * 0.5);
-    const period = Math.min(30_000, Math.max(1000, ...limits));
-    this.sweeper = setInterval(() => void this.sweep(), period);
+    this.sweeper = setInterval(() => void this.sweep(), sweepPeriodMs(this.config));
     this.sweeper.unref();
   }
 
