@@ -3,6 +3,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
 import { LOGGING_CONFIG } from '../config/app-config.module';
 import type { LoggingConfig } from '../config/configuration.types';
+import { accessLog } from './access-log';
+import { LogFlusher } from './log-flusher';
 import { buildPinoHttpOptions } from './pino-options';
 import { HTTP_LOGGER, PINO_HTTP_OPTIONS } from './logging.tokens';
 
@@ -33,10 +35,11 @@ class PinoOptionsModule {}
     }),
   ],
   providers: [
+    LogFlusher,
     {
       provide: HTTP_LOGGER,
       inject: [PINO_HTTP_OPTIONS],
-      useFactory: (options: PinoHttpOptions) => pinoHttp(options),
+      useFactory: (options: PinoHttpOptions) => accessLog(pinoHttp(options).logger, options),
     },
   ],
   exports: [HTTP_LOGGER],

@@ -1,9 +1,7 @@
-import type { HttpLogger } from 'pino-http';
-
 /** The pino-http options, built once from the logging configuration. */
 export const PINO_HTTP_OPTIONS = Symbol('PINO_HTTP_OPTIONS');
 
-/** A pino-http request logger on those options, for routes served outside Express. */
+/** The request logger (an `AccessLog`) on those options, for routes served outside Express. */
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 
-export type { HttpLogger };
+export type { AccessLog as HttpLogger } from './access-log';

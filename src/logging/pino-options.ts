@@ -8,6 +8,14 @@ import type { LoggingConfig } from '../config/configuration.types';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/**
+ * Log lines are written in chunks of at least this size rather than one write each: a write per
+ * line (a thread-pool round trip) cost more than a cached tool call. `LOG_FLUSH_MS` bounds how
+ * long a line waits on a quiet server; everything is flushed when the process exits.
+ */
+export const LOG_BUFFER_BYTES = 4096;
+export const LOG_FLUSH_MS = 200;
+
 /** Secrets never reach a log line, whatever the level. */
 export const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
@@ -93,6 +101,6 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
             options: { destination: fd, colorize: false, singleLine: true },
           },
         }
-      : { stream: pino.destination({ fd, sync: false }) }),
+      : { stream: pino.destination({ fd, sync: false, minLength: LOG_BUFFER_BYTES }) }),
   };
 }
