@@ -3,6 +3,7 @@
  * node:http) and a plain SDK server, measured side by side in one run. See bench/README.md.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +17,14 @@ import {
   CACHED_CALL,
   cachedCallResult,
 } from './lib/our-server';
-import { collectGarbage, pinLoadGenerator, rssBytes, startServer, Started } from './lib/processes';
+import {
+  collectGarbage,
+  openFileLimit,
+  pinLoadGenerator,
+  rssBytes,
+  startServer,
+  Started,
+} from './lib/processes';
 import {
   agent,
   closedLoop,
@@ -327,6 +335,13 @@ interface IdleEntry {
 const idleEntries: IdleEntry[] = [];
 
 async function idleSessions(upstream: string, resultFile: string) {
+  // The npm script raises the limit to the hard limit; below this, sockets would run out.
+  const needed = Math.max(...IDLE_SESSIONS) + 1000;
+  if (openFileLimit() < needed) {
+    throw new Error(
+      `the open-file limit is ${openFileLimit()}; ${needed} are needed: raise it (ulimit -n) or lower --sessions`,
+    );
+  }
   for (const count of IDLE_SESSIONS) {
     for (const kind of ['streamable', 'sse', 'sdk'] as const) {
       log(`${count} idle sessions (${kind})`);
@@ -443,20 +458,31 @@ async function hibernated(url: string, count: number): Promise<void> {
   }
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function coldStart(upstream: string) {
   log('cold start to /health/ready');
   const times: number[] = [];
   for (let i = 0; i < ROUNDS; i += 1) {
+    // A known port, polled from the start: the log line naming the port may come later.
+    const port = await freePort();
     const started = performance.now();
-    const server = await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
-    while (
-      (await send(`${server.url}/health/ready`, 'GET', undefined, {}).catch(() => ({ status: 0 })))
-        .status !== 200
-    ) {
+    const starting = startServer('ours', [MAIN], { ...OUR_ENV(upstream), PORT: String(port) }, 0);
+    const ready = `http://127.0.0.1:${port}/health/ready`;
+    while ((await send(ready, 'GET', undefined, {}).catch(() => ({ status: 0 }))).status !== 200) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     times.push(performance.now() - started);
-    await server.stop();
+    await (await starting).stop();
   }
   json.coldStartMs = spread(times);
   rows.push({

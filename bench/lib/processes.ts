@@ -128,3 +128,13 @@ export async function collectGarbage(server: Started): Promise<void> {
   });
   socket.close();
 }
+
+/** This process's open-file limit (soft), from /proc; Infinity where it cannot be read. */
+export function openFileLimit(): number {
+  try {
+    const line = /Max open files\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line && line[1] !== 'unlimited' ? Number(line[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
