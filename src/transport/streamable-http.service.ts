@@ -2,11 +2,10 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import {
   createMcpHandler,
   isInitializeRequest,
-  isLegacyRequest,
   McpHttpHandler,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
-import { NodeMcpRequestHandler, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { NodeMcpRequestHandler, toNodeHandler } from '@modelcontextprotocol/node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
@@ -15,6 +14,7 @@ import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
+import { isLegacy } from './legacy-request';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -63,7 +63,7 @@ export class StreamableHttpService implements OnModuleDestroy {
       return;
     }
 
-    const legacy = await isLegacyRequest(await toWebRequest(req, body), body);
+    const legacy = await isLegacy(req, body);
     if (!legacy) {
       await this.serveModern(req, res, body);
       return;
