@@ -185,7 +185,6 @@ async function main(): Promise<number> {
     },
     Math.max(1000, Math.min(10_000, totalMs / 60)),
   );
-  const heapAfterGc = () => liveHeapBytes(server);
 
   log(`${CLIENTS} clients for ${MINUTES} min against ${server.url}`);
   clients.forEach((c) => c.start());
@@ -195,7 +194,7 @@ async function main(): Promise<number> {
     );
 
   await at(0.25);
-  const heapWarm = await heapAfterGc();
+  const heapWarm = await liveHeapBytes(server);
   log(`live heap after a full GC, every client connected: ${mb(heapWarm)}`);
 
   await at(0.4);
@@ -218,7 +217,7 @@ async function main(): Promise<number> {
     details?: { sessions?: { open?: number } };
   };
   const sessionsAfter = health.details?.sessions?.open ?? NaN;
-  const heapEnd = await heapAfterGc();
+  const heapEnd = await liveHeapBytes(server);
   log(`live heap after a full GC, every client gone: ${mb(heapEnd)}`);
   await server.stop();
   await fake.stop();

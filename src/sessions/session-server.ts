@@ -5,13 +5,12 @@ import type {
   Transport,
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
+import { JsonRpcCode } from '../common/filters/http-exception.filter';
 
 type RequestId = string | number;
 
 /** The client messages that shape a session's server; replayed, in order, into a rebuilt one. */
 const HANDSHAKE_METHODS = new Set(['initialize', 'notifications/initialized', 'logging/setLevel']);
-
-const INTERNAL_ERROR = -32603;
 
 export interface SessionServerHooks {
   /** A hibernating session's server was rebuilt. */
@@ -33,8 +32,8 @@ export class SessionServer {
   /** The wire transport closed (the client went away). */
   onclose?: () => void;
 
-  private server?: McpServer;
-  private link?: ServerLink;
+  /** The session's server and the link it is connected through, while it is awake. */
+  private current?: { server: McpServer; link: ServerLink };
   private waking?: Promise<void>;
   private closed = false;
   private readonly queue: { message: JSONRPCMessage; extra?: MessageExtraInfo }[] = [];
@@ -50,13 +49,13 @@ export class SessionServer {
 
   /** Whether the session currently holds a server. */
   get awake(): boolean {
-    return this.server !== undefined;
+    return this.current !== undefined;
   }
 
   /** Connects the wire transport and the session's first server. */
   async start(): Promise<void> {
     this.wire.onmessage = (message, extra) => this.deliver(message, extra);
-    this.wire.onerror = (error) => this.link?.onerror?.(error);
+    this.wire.onerror = (error) => this.current?.link.onerror?.(error);
     this.wire.onclose = () => {
       void this.close();
       this.onclose?.();
@@ -67,28 +66,26 @@ export class SessionServer {
 
   /** Lets the server go if nothing is in flight; false when the session is busy or asleep. */
   async hibernate(): Promise<boolean> {
-    const server = this.server;
-    if (!server || this.closed || this.waking || this.inFlight.size > 0) return false;
-    this.server = undefined;
-    this.link = undefined;
+    const current = this.current;
+    if (!current || this.closed || this.waking || this.inFlight.size > 0) return false;
+    this.current = undefined;
     // Closes only the link: the wire transport and the client's streams stay open.
-    await server.close();
+    await current.server.close();
     return true;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const server = this.server;
-    this.server = undefined;
-    this.link = undefined;
+    const current = this.current;
+    this.current = undefined;
     this.queue.length = 0;
-    await server?.close();
+    await current?.server.close();
   }
 
   private deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
     this.track(message);
-    if (this.link) {
-      this.link.onmessage?.(message, extra);
+    if (this.current) {
+      this.current.link.onmessage?.(message, extra);
       return;
     }
     if (this.closed) return;
@@ -115,8 +112,8 @@ export class SessionServer {
       this.inFlight.delete(params.requestId);
     }
     if (HANDSHAKE_METHODS.has(method)) {
-      // The latest of each kind counts (a later logging level replaces an earlier one).
-      this.handshake.delete(method);
+      // The latest of each kind counts (a later logging level replaces an earlier one) and
+      // keeps its kind's place: initialize is always replayed first.
       this.handshake.set(method, message);
     }
   }
@@ -132,14 +129,15 @@ export class SessionServer {
       await server.close();
       return;
     }
-    this.server = server;
-    this.link = link;
+    this.current = { server, link };
   }
 
   private flush(): void {
     this.waking = undefined;
     // Synchronously, in arrival order: nothing can be delivered in between.
-    for (const { message, extra } of this.queue.splice(0)) this.link?.onmessage?.(message, extra);
+    for (const { message, extra } of this.queue.splice(0)) {
+      this.current?.link.onmessage?.(message, extra);
+    }
   }
 
   /** The server could not be rebuilt: every waiting request gets an error, not silence. */
@@ -151,7 +149,11 @@ export class SessionServer {
       if (id === undefined || !('method' in message)) continue;
       this.inFlight.delete(id);
       void this.wire.send(
-        { jsonrpc: '2.0', id, error: { code: INTERNAL_ERROR, message: 'Internal error' } },
+        {
+          jsonrpc: '2.0',
+          id,
+          error: { code: JsonRpcCode.InternalError, message: 'Internal error' },
+        },
         { relatedRequestId: id },
       );
     }
