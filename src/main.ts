@@ -5,7 +5,7 @@ import { AppStateService } from './common/app-state.service';
 import { InFlightService } from './common/in-flight.service';
 import { ConfigValidationError, loadConfiguration } from './config/configuration';
 import type { AppConfiguration } from './config/configuration.types';
-import { runStdio } from './transport/stdio';
+import { runStdio } from './stdio';
 
 function configurationOrExit(): AppConfiguration {
   const transportArg = process.argv.indexOf('--transport');

@@ -5,7 +5,7 @@ import type {
   Transport,
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import { JsonRpcCode } from '../common/filters/http-exception.filter';
+import { JsonRpcCode } from '../common/json-rpc';
 
 type RequestId = string | number;
 

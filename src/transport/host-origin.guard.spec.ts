@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { HostOriginGuard } from './host-origin.guard';
-import { JsonRpcHttpException } from './json-rpc';
+import { JsonRpcHttpException } from '../common/json-rpc';
 
 const config = {
   transport: 'http' as const,

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { MetricsService } from '../metrics/metrics.service';
-import { JsonRpcCode, JsonRpcHttpException } from './json-rpc';
+import { JsonRpcCode, JsonRpcHttpException } from '../common/json-rpc';
 
 /**
  * DNS-rebinding protection for the MCP routes: the Host header must name this server, and an

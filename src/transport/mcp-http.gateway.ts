@@ -17,7 +17,7 @@ import { HTTP_LOGGER, type HttpLogger } from '../logging/logging.tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
 import { HostOriginGuard } from './host-origin.guard';
-import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
+import { JsonRpcCode, sendJsonRpcError } from '../common/json-rpc';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 

@@ -8,7 +8,7 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { JsonRpcCode, sendJsonRpcError } from './json-rpc';
+import { JsonRpcCode, sendJsonRpcError } from '../common/json-rpc';
 
 /** The SDK's limit on messages in one POST. */
 const MAX_BATCH_SIZE = 100;

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
-import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
+import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { queryParam } from '../common/request-path';

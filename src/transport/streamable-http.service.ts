@@ -9,7 +9,7 @@ import { NodeMcpRequestHandler, toNodeHandler } from '@modelcontextprotocol/node
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
-import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from './json-rpc';
+import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG } from '../config/app-config.module';

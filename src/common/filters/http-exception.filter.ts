@@ -1,23 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricsService } from '../../metrics/metrics.service';
+import { JsonRpcCode, jsonRpcErrorBody, sendJson } from '../json-rpc';
 
 /** Routes that speak JSON-RPC: their errors must be JSON-RPC error objects. */
 const JSON_RPC_ROUTES = /^\/(mcp|sse|messages)(\/|\?|$)/;
-
-export const JsonRpcCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  /** Transport-level errors (bad session header, forbidden Host/Origin…). */
-  ServerError: -32000,
-  /** Unknown or ended session. */
-  SessionNotFound: -32001,
-  InternalError: -32603,
-} as const;
-
-export function jsonRpcErrorBody(code: number, message: string) {
-  return { jsonrpc: '2.0' as const, error: { code, message }, id: null };
-}
 
 interface BodyParserError {
   type?: string;
@@ -62,15 +49,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
       : plainBodyFor(exception, status);
     sendJson(res, status, body);
   }
-}
-
-/** A JSON answer on a plain Node response (Express's `res.json` is not there outside Express). */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
 }
 
 function statusOf(exception: unknown): number {

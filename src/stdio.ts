@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from '../app.module';
-import type { AppConfiguration } from '../config/configuration.types';
-import { McpServerFactory } from '../mcp/mcp-server.factory';
+import { AppModule } from './app.module';
+import type { AppConfiguration } from './config/configuration.types';
+import { McpServerFactory } from './mcp/mcp-server.factory';
 
 /**
  * MCP over stdin/stdout for desktop clients. stdout carries only MCP messages (logs go to
