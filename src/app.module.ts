@@ -6,6 +6,7 @@ import { MetricsEndpointModule, MetricsModule } from './metrics/metrics.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
+import { HttpEdgeModule } from './common/http-edge.module';
 import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -34,6 +35,7 @@ export class AppModule {
         MetricsModule,
         ...(http
           ? [
+              HttpEdgeModule,
               AuthModule,
               MetricsEndpointModule,
               ThrottlingModule,

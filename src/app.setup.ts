@@ -4,42 +4,39 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
-import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { BoundedExpressAdapter } from './common/bounded-express.adapter';
 import { corsOptions } from './common/cors-options';
 import { PACKAGE_VERSION } from './common/package-info';
-import { docsSecurityHeaders, strictSecurityHeaders } from './common/security-headers';
+import {
+  capturedHeaders,
+  docsSecurityHeaders,
+  strictSecurityHeaders,
+} from './common/security-headers';
 import type { AppConfiguration } from './config/configuration.types';
+import { HTTP_LOGGER, type HttpLogger } from './logging/logging.tokens';
 import { MetricsService } from './metrics/metrics.service';
-import { McpHttpGateway } from './transport/mcp-http.gateway';
 
 /** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
 export async function createHttpApp(
   configuration: AppConfiguration,
   options: Pick<AppModuleOptions, 'clock' | 'surface'> = {},
 ): Promise<NestExpressApplication> {
+  const { http } = configuration;
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ configuration, ...options }),
-    {
-      bufferLogs: true,
-      bodyParser: false,
-      // Idle keep-alive sockets would otherwise hold shutdown open for the keep-alive timeout.
-      forceCloseConnections: true,
-    },
+    new BoundedExpressAdapter(http),
+    // Bodies are read after the guards (RequestBodyInterceptor), never by a global parser.
+    { bufferLogs: true, bodyParser: false },
   );
-  const { http } = configuration;
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
+  // Request id and access line first, so every later step logs under the request.
+  app.use(app.get<HttpLogger>(HTTP_LOGGER));
   app.use(httpMetrics(app.get(MetricsService)));
   app.use(securityHeaders());
   app.enableCors(corsOptions(http));
-  app.useBodyParser('json', { limit: http.maxBodyBytes });
-  app.useGlobalFilters(new HttpExceptionFilter(app.get(MetricsService)));
-  mountApiDocs(app);
-  // The MCP routes are served in front of Express (see McpHttpGateway), with the same policies.
-  app
-    .get(McpHttpGateway)
-    .install(app.getHttpServer(), app.getHttpAdapter().getInstance().get('trust proxy fn'));
+  mountApiDocs(app, configuration);
   return app;
 }
 
@@ -59,28 +56,34 @@ function httpMetrics(metrics: MetricsService) {
   };
 }
 
+/**
+ * The strict headers are the same on every response, so they are captured once and set without
+ * running helmet per request; the docs page gets its own policy. Event streams drop them again
+ * (see TransportModule).
+ */
 function securityHeaders() {
+  const strict = capturedHeaders(strictSecurityHeaders);
   return (req: Request, res: Response, next: NextFunction) => {
-    return (req.path.startsWith('/docs') ? docsSecurityHeaders : strictSecurityHeaders)(
-      req,
-      res,
-      next,
-    );
+    if (req.path.startsWith('/docs')) return docsSecurityHeaders(req, res, next);
+    for (const [name, value] of strict) res.setHeader(name, value);
+    next();
   };
 }
 
-/** OpenAPI for the admin and health endpoints (not the JSON-RPC ones): UI at /docs, JSON at /docs-json. */
-function mountApiDocs(app: NestExpressApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('aareguru-mcp operations API')
-      .setDescription(
-        'Health probes and the admin API of the aareguru-mcp server. The MCP endpoints (/mcp, /sse, /messages) speak JSON-RPC and are described by the MCP specification, not here.',
-      )
-      .setVersion(PACKAGE_VERSION)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-      .build(),
-  );
+/** OpenAPI for every HTTP route, the MCP ones included: UI at /docs, JSON at /docs-json. */
+function mountApiDocs(app: NestExpressApplication, configuration: AppConfiguration): void {
+  const builder = new DocumentBuilder()
+    .setTitle('aareguru-mcp')
+    .setDescription(
+      'The MCP endpoints (/mcp: Streamable HTTP; /sse + /messages: the legacy HTTP+SSE transport), health probes and the admin API of the aareguru-mcp server. The MCP payloads are JSON-RPC 2.0 messages as the MCP specification defines them; this document describes their HTTP envelope: methods, headers, media types and error answers.',
+    )
+    .setVersion(PACKAGE_VERSION)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'The same API key, as a bearer token.' },
+      'bearer',
+    );
+  if (configuration.mcp.publicBaseUrl) builder.addServer(configuration.mcp.publicBaseUrl);
+  const document = SwaggerModule.createDocument(app, builder.build());
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -82,13 +82,14 @@ describe('The application', () => {
       expect(logged).toMatchObject({
         level: 40,
         app: 'aareguru-mcp',
-        req: { method: 'GET', url: '/nope', headers: { 'x-api-key': '[redacted]' } },
+        req: { method: 'GET', url: '/nope' },
         res: { statusCode: 404 },
       });
+      expect((logged!.req as Record<string, unknown>).headers).toBeUndefined();
       expect(server.stdout()).not.toContain('super-secret-key');
     });
 
-    it('logs each MCP request once, with the key label, the session and the tool call', async () => {
+    it('logs each MCP request in one line: key label, session, JSON-RPC method, tool and outcome', async () => {
       const key = 'logging-key-0123456789';
       const server = await spawnServer({
         AAREGURU_BASE_URL: baseUrl,
@@ -127,19 +128,20 @@ describe('The application', () => {
         res: { statusCode: 200 },
       });
       const call = of('call-1');
-      expect(call.find((l) => l.msg === 'tool call')).toMatchObject({
-        keyLabel: 'team-a',
-        sessionId,
-        tool: 'get_current_temperature',
-        outcome: 'ok',
-      });
-      const completed = call.filter((l) => l.msg === 'request completed');
-      expect(completed).toHaveLength(1);
-      expect(completed[0]).toMatchObject({
-        req: { method: 'POST', url: '/mcp', headers: { 'x-api-key': '[redacted]' } },
+      // The tool call's outcome is on the request's own line, not on a line of its own.
+      expect(call).toHaveLength(1);
+      expect(call[0]).toMatchObject({
+        msg: 'request completed',
+        req: { method: 'POST', url: '/mcp' },
         res: { statusCode: 200 },
         keyLabel: 'team-a',
+        sessionId,
+        era: '2025',
+        rpcMethod: 'tools/call',
+        rpcTarget: 'get_current_temperature',
+        outcome: 'ok',
       });
+      expect(typeof call[0].durationMs).toBe('number');
       // Each field once per line (no key is repeated in the JSON text).
       const raw = server
         .stdout()

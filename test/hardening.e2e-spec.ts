@@ -393,7 +393,7 @@ describe('Hardening', () => {
         expect(text).not.toContain(secret);
     });
 
-    it('documents admin and health endpoints in OpenAPI, not the JSON-RPC ones', async () => {
+    it('documents the admin, health and MCP endpoints in OpenAPI, not /metrics', async () => {
       const docs = await request(running.url).get('/docs-json').expect(200);
       const paths = Object.keys(docs.body.paths);
       expect(paths).toEqual(
@@ -408,7 +408,7 @@ describe('Hardening', () => {
           '/health',
         ]),
       );
-      expect(paths).not.toContain('/mcp');
+      expect(paths).toEqual(expect.arrayContaining(['/mcp', '/sse', '/messages']));
       expect(paths).not.toContain('/metrics');
       await request(running.url).get('/docs').expect(200);
     });

@@ -11,3 +11,12 @@ export function queryParam(url: string | undefined, name: string): string | unde
   if (query < 0) return undefined;
   return new URLSearchParams(url!.slice(query + 1)).get(name) ?? undefined;
 }
+
+/** Query parameters whose values are secrets when a client puts its key in the URL. */
+const SECRET_QUERY = /([?&](?:api[_-]?key|key|token|access[_-]?token|apikey)=)[^&#]*/gi;
+
+/** A request URL fit for a log line: a key sent in the query string is never written down. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url || !url.includes('=')) return url;
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}

@@ -94,6 +94,15 @@ export function loadConfiguration(
       `AAREGURU_DEADLINE_MS: must be at least AAREGURU_TIMEOUT_MS (${vars.AAREGURU_TIMEOUT_MS}) (got ${vars.AAREGURU_DEADLINE_MS})`,
     );
   }
+  // Node refuses a request timeout shorter than the headers timeout.
+  if (
+    problems.length === 0 &&
+    vars.HTTP_REQUEST_TIMEOUT_SECONDS < vars.HTTP_HEADERS_TIMEOUT_SECONDS
+  ) {
+    problems.push(
+      `HTTP_REQUEST_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${vars.HTTP_HEADERS_TIMEOUT_SECONDS}) (got ${vars.HTTP_REQUEST_TIMEOUT_SECONDS})`,
+    );
+  }
   const keys = problems.length === 0 ? parseKeys(vars, problems) : undefined;
   if (problems.length > 0 || !keys) throw new ConfigValidationError(problems);
 
@@ -169,6 +178,7 @@ function toConfiguration(
     },
     mcp: {
       transport: vars.MCP_TRANSPORT,
+      publicBaseUrl: vars.PUBLIC_BASE_URL.replace(/\/+$/, ''),
       publicBasePath: basePathOf(vars.PUBLIC_BASE_URL),
       sseHeartbeatSeconds: vars.SSE_HEARTBEAT_SECONDS,
       allowedHosts: listOr(vars.ALLOWED_HOSTS, LOOPBACK_NAMES),
@@ -191,6 +201,10 @@ function toConfiguration(
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
       rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR,
       sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,
+      headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: vars.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      maxConnections: vars.HTTP_MAX_CONNECTIONS,
     },
     sessions: {
       maxSessions: vars.MAX_SESSIONS,

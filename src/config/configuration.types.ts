@@ -42,6 +42,8 @@ export interface LoggingConfig {
 
 export interface McpConfig {
   transport: (typeof MCP_TRANSPORTS)[number];
+  /** The public URL clients reach the server under, when configured ('' otherwise). */
+  publicBaseUrl: string;
   /** Path prefix under which clients reach the server ('' or '/aare'), for URLs we hand out. */
   publicBasePath: string;
   sseHeartbeatSeconds: number;
@@ -69,6 +71,11 @@ export interface HttpConfig {
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   sessionOpenPerMinute: number;
+  /** Node HTTP server bounds: slow or idle sockets are closed, connections capped. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
 }
 
 export interface SessionConfig {

@@ -177,6 +177,29 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @Min(1)
+  @Max(600)
+  @IsInt()
+  HTTP_HEADERS_TIMEOUT_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(3600)
+  @IsInt()
+  HTTP_REQUEST_TIMEOUT_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(3600)
+  @IsInt()
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  HTTP_MAX_CONNECTIONS!: number;
+
+  @Type(() => Number)
+  @Min(1)
   @IsInt()
   MAX_SESSIONS!: number;
 

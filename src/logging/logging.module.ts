@@ -3,14 +3,16 @@ import { LoggerModule } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
 import { LOGGING_CONFIG } from '../config/app-config.module';
 import type { LoggingConfig } from '../config/configuration.types';
+import type { Logger } from 'pino';
 import { accessLog } from './access-log';
 import { LogFlusher } from './log-flusher';
-import { buildPinoHttpOptions } from './pino-options';
-import { HTTP_LOGGER, PINO_HTTP_OPTIONS } from './logging.tokens';
+import { buildPinoHttpOptions, requestLogFields } from './pino-options';
+import { HTTP_LOGGER, PINO_HTTP_OPTIONS, REQUEST_LOGGER } from './logging.tokens';
 
 /**
- * JSON logs through pino. The options (and so the one output stream) are built once and shared:
- * nestjs-pino logs the Express routes with them, the MCP gateway its own routes.
+ * JSON logs through pino. The options, and so the one output stream and root logger, are built
+ * once: the access log (HTTP_LOGGER, installed as the first middleware) gives each request its
+ * child logger, and nestjs-pino uses that one (`useExisting`) for everything logged under it.
  */
 @Global()
 @Module({
@@ -20,8 +22,13 @@ import { HTTP_LOGGER, PINO_HTTP_OPTIONS } from './logging.tokens';
       inject: [LOGGING_CONFIG],
       useFactory: (config: LoggingConfig) => buildPinoHttpOptions(config),
     },
+    {
+      provide: REQUEST_LOGGER,
+      inject: [PINO_HTTP_OPTIONS],
+      useFactory: (options: PinoHttpOptions) => pinoHttp(options).logger,
+    },
   ],
-  exports: [PINO_HTTP_OPTIONS],
+  exports: [PINO_HTTP_OPTIONS, REQUEST_LOGGER],
 })
 class PinoOptionsModule {}
 
@@ -30,16 +37,17 @@ class PinoOptionsModule {}
   imports: [
     PinoOptionsModule,
     LoggerModule.forRootAsync({
-      inject: [PINO_HTTP_OPTIONS],
-      useFactory: (pinoHttpOptions: PinoHttpOptions) => ({ pinoHttp: pinoHttpOptions }),
+      inject: [REQUEST_LOGGER],
+      useFactory: (logger: Logger) => ({ pinoHttp: { logger }, useExisting: true }),
     }),
   ],
   providers: [
     LogFlusher,
     {
       provide: HTTP_LOGGER,
-      inject: [PINO_HTTP_OPTIONS],
-      useFactory: (options: PinoHttpOptions) => accessLog(pinoHttp(options).logger, options),
+      inject: [REQUEST_LOGGER, PINO_HTTP_OPTIONS],
+      useFactory: (logger: Logger, options: PinoHttpOptions) =>
+        accessLog(logger, options, requestLogFields),
     },
   ],
   exports: [HTTP_LOGGER],

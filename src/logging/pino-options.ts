@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Options } from 'pino-http';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
-import { queryParam } from '../common/request-path';
+import { exchangeLogFields, exchangeOf } from '../common/mcp-exchange';
+import { queryParam, redactUrl } from '../common/request-path';
 import type { LoggingConfig } from '../config/configuration.types';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -27,6 +28,9 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+/** Clients choose their user agent: a log line keeps its start. */
+const MAX_USER_AGENT = 256;
+
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Keeps a caller's (or the gateway's) request id when it is sane, otherwise makes one. */
@@ -45,21 +49,25 @@ function isProbe(req: IncomingMessage): boolean {
 }
 
 /**
- * Who and which session, on every request log line (the key's label, never the key). The MCP
- * gateway knows both before the request is logged, so its log lines get them from the start;
- * a session opened by the request is named on its completion line. Nothing to add is
- * `undefined`, so no child logger is made for it.
+ * What a request's access line says beyond HTTP, known once it is answered: who called (the key's
+ * label, never the key), which session (named by the request, or opened by it), and for an MCP
+ * request its JSON-RPC method, what it named and how the call ended. Each field once per line.
  */
-function requestContext(req: IncomingMessage, res: ServerResponse) {
+export function requestLogFields(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Record<string, string | number> | undefined {
   const request = req as IncomingMessage & { principal?: { label: string } };
   const sessionId =
     req.headers['mcp-session-id'] ??
     queryParam(req.url, 'sessionId') ??
     res.getHeader('mcp-session-id');
-  if (!request.principal && typeof sessionId !== 'string') return undefined;
+  const exchange = exchangeOf(req);
+  if (!request.principal && typeof sessionId !== 'string' && !exchange) return undefined;
   return {
     ...(request.principal && { keyLabel: request.principal.label }),
-    ...(typeof sessionId === 'string' && { sessionId }),
+    ...(typeof sessionId === 'string' && { sessionId: sessionId.slice(0, 128) }),
+    ...(exchange && exchangeLogFields(exchange)),
   };
 }
 
@@ -72,13 +80,12 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     genReqId: requestIdFor,
     autoLogging: { ignore: isProbe },
-    customProps: requestContext as Options['customProps'],
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {
       // The status is what matters; the response headers would double every line's size.
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      // Only what helps to follow a request; secret headers are named, never shown.
+      // Only what helps to follow a request: no headers, and no key sent in the query string.
       req: (req: {
         id: string;
         method: string;
@@ -87,11 +94,8 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
       }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
-        userAgent: req.headers['user-agent'],
-        ...(req.headers['x-api-key'] !== undefined && {
-          headers: { 'x-api-key': req.headers['x-api-key'] },
-        }),
+        url: redactUrl(req.url),
+        userAgent: (req.headers['user-agent'] as string | undefined)?.slice(0, MAX_USER_AGENT),
       }),
     },
     ...(config.format === 'pretty'

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { InFlightService } from '../common/in-flight.service';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
 import { MetricsService } from '../metrics/metrics.service';
+import { type CallRecord, callRecordOf } from '../common/call-record';
 import type { CallObserver } from './call-observer';
 import { describeFailure } from './mcp-errors';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.tokens';
@@ -54,16 +55,21 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       },
     );
     for (const { tool, config } of this.registrations) {
-      // The request's log context already carries the request id, key label and session id.
-      server.registerTool(tool.name, config, (args: unknown) => this.callTool(tool, args));
+      server.registerTool(tool.name, config, (args: unknown, ctx) =>
+        this.callTool(tool, args, callRecordOf(ctx.http?.authInfo)),
+      );
     }
     for (const resource of this.resources) resource.register(server, this);
     for (const prompt of this.prompts) prompt.register(server, this);
     return server;
   };
 
-  /** Tool failures become `isError` results with a plain message; nothing else leaves the tool. */
-  callTool(tool: AareTool, args: unknown): Promise<ToolResult> {
+  /**
+   * Tool failures become `isError` results with a plain message; nothing else leaves the tool.
+   * How the call ended goes to the request's record when there is one (its access line carries
+   * it), else to a line of its own.
+   */
+  callTool(tool: AareTool, args: unknown, record?: CallRecord): Promise<ToolResult> {
     return this.inFlight.track(async () => {
       const started = performance.now();
       let result: ToolResult;
@@ -86,15 +92,9 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       const outcome = result.isError ? 'error' : 'ok';
       this.metrics.toolCalls.inc({ tool: tool.name, outcome });
       this.metrics.toolDuration.observe({ tool: tool.name }, seconds);
-      this.logger.log(
-        {
-          tool: tool.name,
-          outcome,
-          failure: kind,
-          durationMs: Math.round(seconds * 1000),
-        },
-        'tool call',
-      );
+      const ending = { outcome, failure: kind, durationMs: Math.round(seconds * 1000) } as const;
+      if (record) Object.assign(record, ending);
+      else this.logger.log({ tool: tool.name, ...ending }, 'tool call');
       return result;
     });
   }

@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { MetricsService } from '../metrics/metrics.service';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
-import { isSessionOpening } from './session-opening';
 
 /** Exposes the protected hooks under test. */
 class InspectableGuard extends McpThrottlerGuard {
@@ -38,29 +37,5 @@ describe('McpThrottlerGuard', () => {
 
   it('counts one budget per limit and caller, whatever the route', () => {
     expect(guard.key('minute', 'key:team-a')).toBe('minute|key:team-a');
-  });
-});
-
-describe('isSessionOpening', () => {
-  const req = (
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => ({ method, url: path, body, headers }) as never;
-
-  it('recognises an initialize POST without a session, and a new SSE stream', () => {
-    expect(isSessionOpening(req('POST', '/mcp', { method: 'initialize' }))).toBe(true);
-    expect(isSessionOpening(req('GET', '/sse'))).toBe(true);
-    expect(isSessionOpening(req('GET', '/sse?probe=1'))).toBe(true);
-  });
-
-  it('ignores everything else', () => {
-    expect(isSessionOpening(req('POST', '/mcp', { method: 'tools/list' }))).toBe(false);
-    expect(
-      isSessionOpening(req('POST', '/mcp', { method: 'initialize' }, { 'mcp-session-id': 'x' })),
-    ).toBe(false);
-    expect(isSessionOpening(req('GET', '/mcp'))).toBe(false);
-    expect(isSessionOpening(req('POST', '/messages', { method: 'initialize' }))).toBe(false);
   });
 });

@@ -9,8 +9,10 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { principalOf } from '../auth/principal';
 import { MetricsService } from '../metrics/metrics.service';
+import { setRateLimitHeaders } from './rate-limit-refusal';
 
 /**
  * Rate limits keyed on the caller's API key label (never the key), or on the client address when
@@ -26,6 +28,11 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     private readonly metrics: MetricsService,
   ) {
     super(options, storage, reflector);
+  }
+
+  /** Whom a request counts against: the same tracker for every limit, this guard's and others'. */
+  trackerOf(req: IncomingMessage): Promise<string> {
+    return this.getTracker(req as unknown as Record<string, unknown>);
   }
 
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
@@ -50,11 +57,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     const res = context.switchToHttp().getResponse<Response>();
-    const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    res.setHeader('Retry-After', String(retryAfter));
-    res.setHeader('RateLimit-Limit', String(detail.limit));
-    res.setHeader('RateLimit-Remaining', '0');
-    res.setHeader('RateLimit-Reset', String(retryAfter));
+    setRateLimitHeaders(res, detail.limit, detail.timeToBlockExpire);
     this.metrics.throttled.inc({ limit: detail.key.split('|')[0] });
     return super.throwThrottlingException(context, detail);
   }

@@ -3,7 +3,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
-import { isSessionOpening } from './session-opening';
+import { RATE_LIMIT_MESSAGE } from './rate-limit-refusal';
+import { SessionOpenLimitInterceptor } from './session-open-limit.interceptor';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 
 const MINUTE_MS = 60_000;
@@ -16,8 +17,9 @@ const MINUTE_MS = 60_000;
 class RateLimitStorageModule {}
 
 /**
- * Rate limits: per minute and per hour for every request of a caller, and a tighter per-minute
- * limit on opening sessions, counted in sliding windows behind the library's storage token.
+ * Rate limits: per minute and per hour for every request of a caller (a guard, before the body
+ * is read), and a tighter per-minute limit on opening sessions (an interceptor, once the body
+ * says what the request is), counted in sliding windows behind the library's storage token.
  */
 @Global()
 @Module({
@@ -27,21 +29,15 @@ class RateLimitStorageModule {}
       inject: [HTTP_CONFIG, SlidingWindowThrottlerStorage],
       useFactory: (config: HttpConfig, storage: SlidingWindowThrottlerStorage) => ({
         storage,
-        errorMessage: 'Too Many Requests: rate limit exceeded, retry later',
+        errorMessage: RATE_LIMIT_MESSAGE,
         throttlers: [
           { name: 'minute', ttl: MINUTE_MS, limit: config.rateLimitPerMinute },
           { name: 'hour', ttl: 60 * MINUTE_MS, limit: config.rateLimitPerHour },
-          {
-            name: 'session-open',
-            ttl: MINUTE_MS,
-            limit: config.sessionOpenPerMinute,
-            skipIf: (context) => !isSessionOpening(context.switchToHttp().getRequest()),
-          },
         ],
       }),
     }),
   ],
-  providers: [McpThrottlerGuard],
-  exports: [McpThrottlerGuard, ThrottlerModule],
+  providers: [McpThrottlerGuard, SessionOpenLimitInterceptor],
+  exports: [McpThrottlerGuard, SessionOpenLimitInterceptor, ThrottlerModule],
 })
 export class ThrottlingModule {}

@@ -5,6 +5,7 @@ import { JsonRpcHttpException } from '../common/json-rpc';
 
 const config = {
   transport: 'http' as const,
+  publicBaseUrl: '',
   publicBasePath: '',
   sseHeartbeatSeconds: 15,
   allowedHosts: ['localhost', '127.0.0.1', '[::1]', 'mcp.example.com'],

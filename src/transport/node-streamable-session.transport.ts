@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { JsonRpcCode, sendJsonRpcError } from '../common/json-rpc';
+import { KEEP_ALIVE_COMMENT } from './event-stream';
 
 /** The SDK's limit on messages in one POST. */
 const MAX_BATCH_SIZE = 100;
@@ -297,7 +298,7 @@ export class NodeStreamableSessionTransport implements Transport {
   private keepAlive(stream: EventStream): void {
     if (this.options.keepAliveMs <= 0) return;
     stream.keepAlive = setInterval(() => {
-      if (!stream.res.writableEnded) stream.res.write(': keepalive\n\n');
+      if (!stream.res.writableEnded) stream.res.write(KEEP_ALIVE_COMMENT);
     }, this.options.keepAliveMs);
     stream.keepAlive.unref();
   }

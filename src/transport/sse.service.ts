@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isJsonContentType } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_CONFIG } from '../config/app-config.module';
@@ -9,6 +8,7 @@ import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/jso
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { queryParam } from '../common/request-path';
+import { KEEP_ALIVE_COMMENT } from './event-stream';
 
 /**
  * The 2024-11-05 HTTP+SSE transport: `GET /sse` opens a stream whose first event names the URL
@@ -23,6 +23,11 @@ export class SseService {
   ) {}
 
   async open(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // HEAD reaches here through the GET route: it must not open a session.
+    if (req.method !== 'GET') {
+      sendJsonRpcError(res, 405, JsonRpcCode.ServerError, 'Method not allowed', { Allow: 'GET' });
+      return;
+    }
     const keyLabel = principalOf(req).label;
     const refusal = this.lifecycle.refusal(keyLabel);
     if (refusal) {
@@ -44,7 +49,7 @@ export class SseService {
 
     // Idle streams are cut by proxies; a comment frame now and then keeps them open.
     const heartbeat = setInterval(() => {
-      if (!res.writableEnded) res.write(': keep-alive\n\n');
+      if (!res.writableEnded) res.write(KEEP_ALIVE_COMMENT);
     }, this.config.sseHeartbeatSeconds * 1000);
     heartbeat.unref();
     res.on('close', () => {
@@ -60,15 +65,6 @@ export class SseService {
     const session = this.lifecycle.use(id, principalOf(req).label, SSEServerTransport);
     if (!session) {
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
-      return;
-    }
-    if (!isJsonContentType(req.headers['content-type'])) {
-      sendJsonRpcError(
-        res,
-        415,
-        JsonRpcCode.InvalidRequest,
-        'Content-Type must be application/json',
-      );
       return;
     }
     if (!isJsonRpcMessage(req.body)) {

@@ -14,7 +14,9 @@ import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
+import { withCallRecord } from '../common/call-record';
 import { isLegacy } from './legacy-request';
+import { exchangeOf } from '../common/mcp-exchange';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -50,6 +52,16 @@ export class StreamableHttpService implements OnModuleDestroy {
     req: IncomingMessage & { body?: unknown; auth?: AuthInfo },
     res: ServerResponse,
   ): Promise<void> {
+    // HEAD reaches here through the GET route.
+    if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+      sendJsonRpcError(res, 405, JsonRpcCode.ServerError, 'Method not allowed', {
+        Allow: 'GET, POST, DELETE',
+      });
+      return;
+    }
+    const exchange = exchangeOf(req);
+    // The answer to a POST comes back on its own response: the call's outcome joins its log line.
+    if (exchange && req.method === 'POST') req.auth = withCallRecord(req.auth, exchange);
     const body: unknown = req.method === 'POST' ? req.body : undefined;
     const keyLabel = principalOf(req).label;
     const sessionId = req.headers[SESSION_HEADER];
@@ -59,11 +71,12 @@ export class StreamableHttpService implements OnModuleDestroy {
       ? this.lifecycle.use(sessionId, keyLabel, NodeStreamableSessionTransport)
       : undefined;
     if (session) {
+      if (exchange) exchange.era = '2025';
       await session.transport.handleRequest(req, res, body, req.auth);
       return;
     }
-
     const legacy = await isLegacy(req, body);
+    if (exchange) exchange.era = legacy ? '2025' : '2026';
     if (!legacy) {
       await this.serveModern(req, res, body);
       return;

@@ -1,14 +1,32 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, Type } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { capturedHeaders, strictSecurityHeaders } from '../common/security-headers';
 import { McpModule } from '../mcp/mcp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { HostOriginGuard } from './host-origin.guard';
-import { McpHttpGateway } from './mcp-http.gateway';
+import { beginExchange, type McpRoute } from '../common/mcp-exchange';
+import { McpController } from './mcp.controller';
+import { MessagesController } from './messages.controller';
+import { SseController } from './sse.controller';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
 
+const PAGE_HEADERS = capturedHeaders(strictSecurityHeaders).map(([name]) => name);
+
+/**
+ * Marks a request as an MCP exchange on its route before any guard sees it. Event streams (GET)
+ * carry none of the page-oriented security headers every other response gets.
+ */
+const exchangeOn =
+  (route: McpRoute) => (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    beginExchange(req, route);
+    if (req.method === 'GET') for (const name of PAGE_HEADERS) res.removeHeader(name);
+    next();
+  };
+
 /** MCP over HTTP: Streamable HTTP at /mcp and the legacy HTTP+SSE pair /sse + /messages. */
 @Module({})
-export class TransportModule {
+export class TransportModule implements NestModule {
   /**
    * `surface` is the module that provides MCP_SERVER_FACTORY: the Aare MCP module in the product;
    * the conformance suite's fixture module in its tests, on the same transport stack.
@@ -17,8 +35,15 @@ export class TransportModule {
     return {
       module: TransportModule,
       imports: [surface, SessionsModule],
-      providers: [McpHttpGateway, StreamableHttpService, SseService, HostOriginGuard],
-      exports: [McpHttpGateway],
+      controllers: [McpController, SseController, MessagesController],
+      providers: [StreamableHttpService, SseService, HostOriginGuard],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // Whatever path variant reached a controller (/mcp/, /mcp?…, /MCP), it is that route.
+    consumer.apply(exchangeOn('/mcp')).forRoutes(McpController);
+    consumer.apply(exchangeOn('/sse')).forRoutes(SseController);
+    consumer.apply(exchangeOn('/messages')).forRoutes(MessagesController);
   }
 }

@@ -1,10 +1,16 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MetricsService } from '../../metrics/metrics.service';
-import { JsonRpcCode, jsonRpcErrorBody, sendJson } from '../json-rpc';
-
-/** Routes that speak JSON-RPC: their errors must be JSON-RPC error objects. */
-const JSON_RPC_ROUTES = /^\/(mcp|sse|messages)(\/|\?|$)/;
+import { MetricsService } from '../../metrics/metrics.service';
+import { exchangeOf } from '../mcp-exchange';
+import { redactUrl } from '../request-path';
+import { JsonRpcCode, JsonRpcHttpException, jsonRpcErrorBody, sendJson } from '../json-rpc';
 
 interface BodyParserError {
   type?: string;
@@ -13,15 +19,15 @@ interface BodyParserError {
 
 /**
  * The one place that turns an error into an HTTP answer: JSON everywhere, JSON-RPC error objects
- * on the MCP routes, never an HTML page and never a stack trace. Body-parser failures (invalid
- * JSON, too large) arrive here too, before any route runs. Works on plain Node requests, so the
- * MCP gateway (which runs outside Express) answers errors exactly like every other route.
+ * on the MCP routes (the request's MCP exchange says which those are), never an HTML page and
+ * never a stack trace. Body-parser failures (invalid JSON, too large) arrive here too.
  */
 @Catch()
+@Injectable()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  constructor(private readonly metrics?: MetricsService) {}
+  constructor(private readonly metrics: MetricsService) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -38,13 +44,22 @@ export class HttpExceptionFilter implements ExceptionFilter {
     res: ServerResponse,
   ): void {
     const status = statusOf(exception);
-    if (status === 413) this.metrics?.reject('body');
-    if (status >= 500) this.logger.error({ err: exception, url: req.url }, 'request failed');
+    if (status === 413) this.metrics.reject('body');
+    if (status >= 500) {
+      this.logger.error(
+        { err: exception, url: redactUrl(req.originalUrl ?? req.url) },
+        'request failed',
+      );
+    }
     if (res.headersSent) {
       res.end();
       return;
     }
-    const body = JSON_RPC_ROUTES.test(req.originalUrl ?? req.url ?? '')
+    if (exception instanceof JsonRpcHttpException) {
+      for (const [name, value] of Object.entries(exception.headers ?? {}))
+        res.setHeader(name, value);
+    }
+    const body = exchangeOf(req)
       ? jsonRpcBodyFor(exception, status)
       : plainBodyFor(exception, status);
     sendJson(res, status, body);
