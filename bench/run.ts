@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
 import { metric, metricTotal, option } from './lib/cli';
+import { baselineCheckout, BenchUsageError, Baseline, revision } from './lib/baseline';
 import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './lib/load';
 import {
   BENCH_ADMIN_KEY,
@@ -31,6 +32,7 @@ import {
   openGetStream,
   openStreamableSession,
   post,
+  RoundTrips,
   send,
   SseSession,
 } from './lib/raw-sessions';
@@ -48,9 +50,18 @@ const AUTH = { 'x-api-key': BENCH_API_KEY };
 const CALL = CACHED_CALL;
 const OUR_ENV = benchServerEnv;
 
+/** Our server and, with `--baseline`, the older build it is compared with, started alike. */
+interface OurBuilds {
+  ours: Started;
+  baseline?: Started;
+}
+
+type Contender = (seconds: number) => Promise<LoadResult>;
+
 interface Row {
   scenario: string;
   ours: string;
+  baseline?: string;
   sdk?: string;
   raw?: string;
   ratio?: string;
@@ -63,55 +74,95 @@ const log = (message: string) =>
   process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${message}\n`);
 
 async function main(): Promise<void> {
+  const checkout = process.argv.includes('--baseline')
+    ? baselineCheckout(option('baseline', ''), ROOT)
+    : undefined;
+  if (checkout?.staleBuild) log(`baseline: ${checkout.staleBuild}`);
   pinLoadGenerator(1);
   const fake = new FakeAareguru();
   const upstream = await fake.start();
   const resultFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
-
-  const ours = await startServer('ours', [MAIN], OUR_ENV(upstream), 0);
-  writeFileSync(resultFile, JSON.stringify(await cachedCallResult(ours.url)));
-  const sdk = await startServer(
-    'plain SDK',
-    [join(__dirname, 'servers', 'plain-sdk.mjs')],
-    { RESULT_FILE: resultFile },
-    0,
-  );
-  const raw = await startServer(
-    'raw node:http',
-    [join(__dirname, 'servers', 'raw-http.mjs')],
-    { RESULT_FILE: resultFile },
-    0,
-  );
+  // Every server started so far, stopped at the end even when a later one fails to start.
+  const running: Started[] = [];
+  const start = async (...args: Parameters<typeof startServer>) => {
+    const server = await startServer(...args);
+    running.push(server);
+    return server;
+  };
 
   try {
-    if (PARTS.has('calls')) await cachedToolCalls(ours, sdk, raw);
-    if (PARTS.has('other')) await otherCalls(ours);
-    if (PARTS.has('handshakes')) await handshakes(ours, sdk);
+    const ours = await start('ours', [MAIN], OUR_ENV(upstream), 0, ROOT);
+    const ourResult = await cachedCallResult(ours.url);
+    writeFileSync(resultFile, JSON.stringify(ourResult));
+    // The same configuration, upstream and core as ours: only the code differs.
+    const baseline =
+      checkout && (await start('baseline', [checkout.main], OUR_ENV(upstream), 0, checkout.dir));
+    if (baseline && comparable(await cachedCallResult(baseline.url)) !== comparable(ourResult)) {
+      log('baseline: its cached-call result differs from ours, so the two answer different bytes');
+    }
+    const builds: OurBuilds = { ours, baseline };
+    const sdk = await start(
+      'plain SDK',
+      [join(__dirname, 'servers', 'plain-sdk.mjs')],
+      { RESULT_FILE: resultFile },
+      0,
+    );
+    const raw = await start(
+      'raw node:http',
+      [join(__dirname, 'servers', 'raw-http.mjs')],
+      { RESULT_FILE: resultFile },
+      0,
+    );
+
+    if (PARTS.has('calls')) await cachedToolCalls(builds, sdk, raw);
+    if (PARTS.has('other')) await otherCalls(builds);
+    if (PARTS.has('handshakes')) await handshakes(builds, sdk);
+    // The baseline shares the fake upstream, whose request count comes next.
+    await baseline?.stop();
     if (PARTS.has('upstream')) await upstreamEconomy(ours, fake);
     await ours.stop();
     await sdk.stop();
     if (PARTS.has('idle')) await idleSessions(upstream, resultFile);
     if (PARTS.has('cold')) await coldStart(upstream);
   } finally {
-    await Promise.allSettled([ours.stop(), sdk.stop(), raw.stop()]);
+    await Promise.allSettled(running.map((server) => server.stop()));
     await fake.stop();
     agent.destroy();
   }
-  report();
+  report(checkout);
 }
+
+/** A result as JSON without when its data was fetched, which differs between any two servers. */
+const comparable = (result: unknown) =>
+  JSON.stringify(result, (key, value: unknown) =>
+    key === 'fetchedAt' || key === 'ageSeconds' ? undefined : value,
+  );
 
 const perSecond = (r: LoadResult) => r.callsPerSecond;
 
-/** Runs each contender, warmed up, in alternating order for several rounds. */
-async function rounds(contenders: Record<string, () => Promise<LoadResult>>, warm: boolean) {
+/**
+ * Warms each contender up for `warmup` seconds (none when 0), then runs them for --seconds each
+ * in alternating order for several rounds.
+ */
+async function rounds(contenders: Record<string, Contender>, warmup: number) {
   const names = Object.keys(contenders);
-  if (warm) for (const name of names) await contenders[name]().then(() => undefined);
+  if (warmup > 0) for (const name of names) await contenders[name](warmup);
   const results: Record<string, LoadResult[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) results[name].push(await contenders[name]());
+    for (const name of order) results[name].push(await contenders[name](SECONDS));
   }
   return results;
+}
+
+/** The same load on our server and, with --baseline, on the baseline build. */
+function oursAndBaseline(
+  builds: OurBuilds,
+  load: (server: Started) => Contender,
+): Record<string, Contender> {
+  const contenders: Record<string, Contender> = { ours: load(builds.ours) };
+  if (builds.baseline) contenders.baseline = load(builds.baseline);
+  return contenders;
 }
 
 function describe(results: LoadResult[]): {
@@ -128,78 +179,120 @@ function describe(results: LoadResult[]): {
   };
 }
 
-const cell = (d: ReturnType<typeof describe>) =>
+type Described = ReturnType<typeof describe>;
+
+const cell = (d: Described) =>
   `${fmtSpread(d.rate)} calls/s, p50 ${fmt(d.p50.median)} ms, p99 ${fmt(d.p99.median)} ms${d.errors ? `, ${d.errors} errors` : ''}`;
 
-async function cachedToolCalls(ours: Started, sdk: Started, raw: Started) {
+/** Our figures and, with --baseline, the baseline's and the ratio of the median rates. */
+function versusBaseline(results: Record<string, LoadResult[]>): {
+  ours: Described;
+  baseline?: Described;
+  oursPerBaseline?: number;
+} {
+  const ours = describe(results.ours);
+  if (!results.baseline) return { ours };
+  const baseline = describe(results.baseline);
+  return { ours, baseline, oursPerBaseline: ours.rate.median / baseline.rate.median };
+}
+
+const baselineRatio = (oursPerBaseline: number | undefined) =>
+  oursPerBaseline === undefined ? undefined : `${fmt(oursPerBaseline, 2)}× baseline`;
+
+/** A scenario only our builds run: our figures alone, or both builds' and their ratio. */
+function buildsRow(scenario: string, key: string, results: Record<string, LoadResult[]>): void {
+  const { ours, baseline, oursPerBaseline } = versusBaseline(results);
+  json[key] = baseline ? { ours, baseline, oursPerBaseline } : ours;
+  rows.push({
+    scenario,
+    ours: cell(ours),
+    baseline: baseline && cell(baseline),
+    ratio: baselineRatio(oursPerBaseline),
+  });
+}
+
+async function cachedToolCalls(builds: OurBuilds, sdk: Started, raw: Started) {
   log(
     `cached tools/call: ${CONNECTIONS} sessions, ${ROUNDS} rounds × ${SECONDS} s, warm-up ${WARMUP} s`,
   );
-  const options = { connections: CONNECTIONS, seconds: SECONDS };
-  const warmOptions = { connections: CONNECTIONS, seconds: WARMUP };
   const rawRequest = {
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...CALL }),
   };
-  await statefulLoad(ours.url, CALL, { ...warmOptions, headers: AUTH });
-  await statefulLoad(sdk.url, CALL, warmOptions);
-  await replayLoad(raw.url, rawRequest, warmOptions);
   const results = await rounds(
     {
-      ours: () => statefulLoad(ours.url, CALL, { ...options, headers: AUTH }),
-      sdk: () => statefulLoad(sdk.url, CALL, options),
-      raw: () => replayLoad(raw.url, rawRequest, options),
+      ...oursAndBaseline(
+        builds,
+        (server) => (seconds) =>
+          statefulLoad(server.url, CALL, { connections: CONNECTIONS, seconds, headers: AUTH }),
+      ),
+      sdk: (seconds) => statefulLoad(sdk.url, CALL, { connections: CONNECTIONS, seconds }),
+      raw: (seconds) => replayLoad(raw.url, rawRequest, { connections: CONNECTIONS, seconds }),
     },
-    false,
+    WARMUP,
   );
-  const [o, s, r] = [describe(results.ours), describe(results.sdk), describe(results.raw)];
-  json.cachedToolCall = { ours: o, sdk: s, raw: r };
+  const { ours: o, baseline: b, oursPerBaseline } = versusBaseline(results);
+  const [s, r] = [describe(results.sdk), describe(results.raw)];
+  json.cachedToolCall = { ours: o, sdk: s, raw: r, ...(b && { baseline: b, oursPerBaseline }) };
   rows.push({
     scenario: `Cached tools/call, Streamable HTTP 2025 (stateful), ${CONNECTIONS} sessions`,
     ours: cell(o),
+    baseline: b && cell(b),
     sdk: cell(s),
     raw: cell(r),
-    ratio: `${fmt(o.rate.median / s.rate.median, 2)}× SDK, ${fmt(o.rate.median / r.rate.median, 2)}× raw`,
+    ratio: [
+      baselineRatio(oursPerBaseline),
+      `${fmt(o.rate.median / s.rate.median, 2)}× SDK`,
+      `${fmt(o.rate.median / r.rate.median, 2)}× raw`,
+    ]
+      .filter(Boolean)
+      .join(', '),
   });
 }
 
-async function otherCalls(ours: Started) {
-  const options = { connections: CONNECTIONS, seconds: SECONDS };
+async function otherCalls(builds: OurBuilds) {
   log('2026-07-28 stateless tools/call');
+  // Captured once and replayed to both builds: the same bytes from the same client.
   const modern = await captureModernRequest(
-    ours.url,
+    builds.ours.url,
     { name: 'get_current_temperature', arguments: { city: 'bern' } },
     AUTH,
   );
-  await replayLoad(`${ours.url}/mcp`, modern, { connections: CONNECTIONS, seconds: WARMUP });
-  const stateless = describe(
-    await sequence(ROUNDS, () => replayLoad(`${ours.url}/mcp`, modern, options)),
+  buildsRow(
+    `Cached tools/call, 2026-07-28 stateless, ${CONNECTIONS} connections`,
+    'statelessToolCall',
+    await rounds(
+      oursAndBaseline(
+        builds,
+        (server) => (seconds) =>
+          replayLoad(`${server.url}/mcp`, modern, { connections: CONNECTIONS, seconds }),
+      ),
+      WARMUP,
+    ),
   );
-  json.statelessToolCall = stateless;
-  rows.push({
-    scenario: `Cached tools/call, 2026-07-28 stateless, ${CONNECTIONS} connections`,
-    ours: cell(stateless),
-  });
 
   log('legacy SSE tools/call round trips');
-  const sessions = await Promise.all(
-    Array.from({ length: CONNECTIONS }, () => SseSession.open(ours.url, AUTH)),
+  const sseSessions = new Map<Started, SseSession[]>();
+  for (const server of [builds.ours, builds.baseline].filter((s) => s !== undefined)) {
+    sseSessions.set(
+      server,
+      await Promise.all(
+        Array.from({ length: CONNECTIONS }, () => SseSession.open(server.url, AUTH)),
+      ),
+    );
+  }
+  const sse = await rounds(
+    oursAndBaseline(builds, (server) => {
+      const sessions = sseSessions.get(server)!;
+      return (seconds) =>
+        closedLoop(CONNECTIONS, seconds, (i) =>
+          sessions[i].request('tools/call', CALL.params),
+        ).then(asLoad);
+    }),
+    WARMUP,
   );
-  const sseCall = (i: number) => sessions[i].request('tools/call', CALL.params);
-  await closedLoop(CONNECTIONS, WARMUP, sseCall);
-  const sse = await sequence(ROUNDS, () => closedLoop(CONNECTIONS, SECONDS, sseCall));
-  sessions.forEach((s) => s.close());
-  const sseStats = {
-    rate: spread(sse.map((r) => r.callsPerSecond)),
-    p50: spread(sse.map((r) => r.p50)),
-    p99: spread(sse.map((r) => r.p99)),
-    errors: 0,
-  };
-  json.sseToolCall = sseStats;
-  rows.push({
-    scenario: `Cached tools/call, legacy SSE, ${CONNECTIONS} sessions`,
-    ours: cell(sseStats),
-  });
+  for (const sessions of sseSessions.values()) sessions.forEach((s) => s.close());
+  buildsRow(`Cached tools/call, legacy SSE, ${CONNECTIONS} sessions`, 'sseToolCall', sse);
 
   for (const [label, call] of [
     ['tools/list', { method: 'tools/list' }],
@@ -213,22 +306,19 @@ async function otherCalls(ours: Started) {
     ],
   ] as const) {
     log(label);
-    const results = await sequence(ROUNDS, () =>
-      statefulLoad(ours.url, call, { ...options, headers: AUTH }),
+    const results = await rounds(
+      oursAndBaseline(
+        builds,
+        (server) => (seconds) =>
+          statefulLoad(server.url, call, { connections: CONNECTIONS, seconds, headers: AUTH }),
+      ),
+      0,
     );
-    const stats = describe(results);
-    json[label] = stats;
-    rows.push({ scenario: `${label}, ${CONNECTIONS} sessions`, ours: cell(stats) });
+    buildsRow(`${label}, ${CONNECTIONS} sessions`, label, results);
   }
 }
 
-async function sequence<T>(times: number, run: () => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let i = 0; i < times; i += 1) results.push(await run());
-  return results;
-}
-
-async function handshakes(ours: Started, sdk: Started) {
+async function handshakes(builds: OurBuilds, sdk: Started) {
   log('session handshakes (initialize + initialized + DELETE)');
   const handshake = (url: string, headers: Record<string, string>) => async () => {
     const id = await openStreamableSession(url, headers);
@@ -237,33 +327,31 @@ async function handshakes(ours: Started, sdk: Started) {
   const workers = 10;
   const results = await rounds(
     {
-      ours: () => closedLoop(workers, SECONDS, handshake(ours.url, AUTH)).then(asLoad),
-      sdk: () => closedLoop(workers, SECONDS, handshake(sdk.url, {})).then(asLoad),
+      ...oursAndBaseline(
+        builds,
+        (server) => (seconds) =>
+          closedLoop(workers, seconds, handshake(server.url, AUTH)).then(asLoad),
+      ),
+      sdk: (seconds) => closedLoop(workers, seconds, handshake(sdk.url, {})).then(asLoad),
     },
-    true,
+    SECONDS,
   );
-  const [o, s] = [describe(results.ours), describe(results.sdk)];
-  json.handshakes = { ours: o, sdk: s };
-  const hs = (d: ReturnType<typeof describe>) =>
-    `${fmtSpread(d.rate)} /s, p99 ${fmt(d.p99.median)} ms`;
+  const { ours: o, baseline: b, oursPerBaseline } = versusBaseline(results);
+  const s = describe(results.sdk);
+  json.handshakes = { ours: o, sdk: s, ...(b && { baseline: b, oursPerBaseline }) };
+  const hs = (d: Described) => `${fmtSpread(d.rate)} /s, p99 ${fmt(d.p99.median)} ms`;
   rows.push({
     scenario: `Session handshakes, ${workers} concurrent`,
     ours: hs(o),
+    baseline: b && hs(b),
     sdk: hs(s),
-    ratio: `${fmt(o.rate.median / s.rate.median, 2)}× SDK`,
+    ratio: [baselineRatio(oursPerBaseline), `${fmt(o.rate.median / s.rate.median, 2)}× SDK`]
+      .filter(Boolean)
+      .join(', '),
   });
 }
 
-const asLoad = (r: {
-  callsPerSecond: number;
-  p50: number;
-  p99: number;
-  total: number;
-}): LoadResult => ({
-  ...r,
-  errors: 0,
-  non2xx: 0,
-});
+const asLoad = (r: RoundTrips): LoadResult => ({ ...r, errors: 0, non2xx: 0 });
 
 async function upstreamEconomy(ours: Started, fake: FakeAareguru) {
   log('upstream requests per 1,000 tool calls');
@@ -491,13 +579,33 @@ async function coldStart(upstream: string) {
   });
 }
 
-function report() {
-  const header =
-    '| Scenario | aareguru-mcp | plain SDK | raw node:http | Ratio |\n| --- | --- | --- | --- | --- |';
-  const lines = rows.map(
-    (r) => `| ${r.scenario} | ${r.ours} | ${r.sdk ?? ''} | ${r.raw ?? ''} | ${r.ratio ?? ''} |`,
-  );
-  const meta = `Node ${process.version}, ${ROUNDS} rounds × ${SECONDS} s after ${WARMUP} s warm-up, medians with (min–max); servers pinned to core 0, load generator to core 1.`;
+function report(checkout: Baseline | undefined) {
+  const columns = [
+    'aareguru-mcp',
+    ...(checkout ? [`baseline ${checkout.revision}`] : []),
+    'plain SDK',
+    'raw node:http',
+  ];
+  const header = [
+    `| Scenario | ${columns.join(' | ')} | Ratio |`,
+    `| --- | ${columns.map(() => '---').join(' | ')} | --- |`,
+  ].join('\n');
+  const lines = rows.map((r) => {
+    const cells = [r.ours, ...(checkout ? [r.baseline] : []), r.sdk, r.raw, r.ratio];
+    return `| ${r.scenario} | ${cells.map((c) => c ?? '').join(' | ')} |`;
+  });
+  const builds = checkout && {
+    ours: { dir: ROOT, revision: revision(ROOT) },
+    baseline: { dir: checkout.dir, revision: checkout.revision },
+  };
+  const meta = [
+    `Node ${process.version}, ${ROUNDS} rounds × ${SECONDS} s after ${WARMUP} s warm-up, medians with (min–max); servers pinned to core 0, load generator to core 1.`,
+    ...(builds
+      ? [
+          `Ours: ${builds.ours.dir} at ${builds.ours.revision}; baseline: ${builds.baseline.dir} at ${builds.baseline.revision}.`,
+        ]
+      : []),
+  ].join(' ');
   const markdown = [
     `# Benchmark ${new Date().toISOString()}`,
     '',
@@ -511,12 +619,13 @@ function report() {
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(dir, `${stamp}.md`), markdown);
-  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ meta, ...json }, null, 2));
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ meta, builds, ...json }, null, 2));
   writeFileSync(join(dir, 'latest.md'), markdown);
   process.stdout.write(`${markdown}\n`);
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  // A mistake on the command line is one line; anything else keeps its stack.
+  console.error(error instanceof BenchUsageError ? `bench: ${error.message}` : error);
+  process.exit(error instanceof BenchUsageError ? 2 : 1);
 });

@@ -40,12 +40,14 @@ export function pinLoadGenerator(cpu: number): void {
  * Starts a server process and waits until it logs where it listens. Its output goes straight to
  * a file, as a container runtime's log collector would take it: a pipe read by this (busy) load
  * generator would fill up and slow the server's logging down. `BENCH_SERVER_LOG` keeps the files.
+ * `cwd` is where the server runs (a baseline checkout runs in its own); by default, here.
  */
 export async function startServer(
   name: string,
   script: string[],
   env: NodeJS.ProcessEnv,
   cpu = 0,
+  cwd?: string,
 ): Promise<Started> {
   const keep = process.env.BENCH_SERVER_LOG;
   const logFile = keep
@@ -55,6 +57,7 @@ export async function startServer(
   const [command, args] = pinned(cpu, process.execPath, script);
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH, ...env },
+    cwd,
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
