@@ -61,6 +61,7 @@ describe('loadConfiguration', () => {
     });
     expect(config.mcp).toEqual({
       transport: 'stdio',
+      publicBaseUrl: 'https://gw.example.com/aare',
       publicBasePath: '/aare',
       sseHeartbeatSeconds: 15,
       allowedHosts: ['mcp.example.com', 'gw.example.com'],
@@ -129,6 +130,27 @@ describe('loadConfiguration', () => {
     ]);
   });
 
+  it('bounds the HTTP server, a request timeout never shorter than the headers timeout', () => {
+    expect(
+      loadConfiguration({
+        HTTP_HEADERS_TIMEOUT_SECONDS: '2',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '3',
+        HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '4',
+        HTTP_MAX_CONNECTIONS: '50',
+      }).http,
+    ).toMatchObject({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
+      keepAliveTimeoutMs: 4000,
+      maxConnections: 50,
+    });
+    expect(
+      problemsOf({ HTTP_HEADERS_TIMEOUT_SECONDS: '20', HTTP_REQUEST_TIMEOUT_SECONDS: '10' }),
+    ).toEqual([
+      'HTTP_REQUEST_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS (20) (got 10)',
+    ]);
+  });
+
   it('reads the HTTP edge and session settings', () => {
     const config = loadConfiguration({
       TRUST_PROXY: '2',
@@ -142,6 +164,10 @@ describe('loadConfiguration', () => {
       rateLimitPerMinute: 100,
       rateLimitPerHour: 1000,
       sessionOpenPerMinute: 30,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 20_000,
     });
     // A browser app allowed by CORS passes the Origin check too.
     expect(config.mcp.allowedOrigins).toContain('app.example.com');

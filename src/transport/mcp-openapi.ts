@@ -90,7 +90,6 @@ const VERSION_HEADER = ApiHeader({
 
 function common(summary: string, description: string, errors: number[]) {
   return applyDecorators(
-    ApiTags('MCP'),
     ApiSecurity('api-key'),
     ApiSecurity('bearer'),
     ApiOperation({

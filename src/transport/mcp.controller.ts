@@ -9,7 +9,7 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { JsonRpcCode, JsonRpcHttpException } from '../common/json-rpc';
@@ -23,6 +23,7 @@ import { StreamableHttpService } from './streamable-http.service';
  * Streamable HTTP at /mcp: POST carries client messages, GET opens the session's event stream,
  * DELETE ends a session. The service answers on Node's response itself (streams included).
  */
+@ApiTags('MCP')
 @Controller('mcp')
 @UseGuards(HostOriginGuard, ApiKeyGuard, McpThrottlerGuard)
 @UseInterceptors(SessionOpenLimitInterceptor)

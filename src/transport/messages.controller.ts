@@ -1,4 +1,5 @@
 import { Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
@@ -7,6 +8,7 @@ import { ApiMessagesPost } from './mcp-openapi';
 import { SseService } from './sse.service';
 
 /** The legacy HTTP+SSE transport's inbox: `POST /messages?sessionId=…`, answered on the stream. */
+@ApiTags('MCP')
 @Controller('messages')
 @UseGuards(HostOriginGuard, ApiKeyGuard, McpThrottlerGuard)
 export class MessagesController {

@@ -1,4 +1,5 @@
 import { Controller, Get, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
@@ -8,6 +9,7 @@ import { ApiSseGet } from './mcp-openapi';
 import { SseService } from './sse.service';
 
 /** The legacy HTTP+SSE transport's stream: `GET /sse` opens a session and its event stream. */
+@ApiTags('MCP')
 @Controller('sse')
 @UseGuards(HostOriginGuard, ApiKeyGuard, McpThrottlerGuard)
 @UseInterceptors(SessionOpenLimitInterceptor)
