@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import http from 'node:http';
 import request from 'supertest';
-import { sha256 } from '../src/auth/api-keys';
+import { sha256 } from '../src/config/api-keys.parser';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
 import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';

@@ -2,7 +2,7 @@ import { ForbiddenException, NotFoundException, UnauthorizedException } from '@n
 import type { ExecutionContext } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
-import { parseApiKeys } from './api-keys';
+import { parseApiKeys } from '../config/api-keys.parser';
 import { AuthService } from './auth.service';
 import type { AuthenticatedRequest } from './principal';
 

@@ -3,7 +3,7 @@ import { getMetadataStorage, validateSync, ValidationError } from 'class-validat
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
-import { ApiKeyEntry, ApiKeyParseError, parseApiKeys } from '../auth/api-keys';
+import { ApiKeyEntry, ApiKeyParseError, parseApiKeys } from './api-keys.parser';
 import { PACKAGE_VERSION } from '../common/package-info';
 import { EnvironmentVariables } from './environment';
 import type { AppConfiguration } from './configuration.types';
