@@ -77,3 +77,29 @@ function checkedSecret(secret: string, index: number, name: string): Buffer {
 function derivedLabel(digest: Buffer): string {
   return `key-${digest.toString('hex').slice(0, 8)}`;
 }
+
+/**
+ * What is wrong with keys found in both API_KEYS and ADMIN_API_KEYS, one problem per admin entry.
+ * Logs, metrics and session ownership go by label, so a label shared by a user key and an admin
+ * key would let one stand in for the other; a key in both lists always authenticates as admin.
+ */
+export function crossListProblems(
+  user: readonly ApiKeyEntry[],
+  admin: readonly ApiKeyEntry[],
+): string[] {
+  const problems: string[] = [];
+  for (const entry of admin) {
+    const sameKey = user.find((candidate) => candidate.digest.equals(entry.digest));
+    if (sameKey) {
+      const alias = sameKey.label === entry.label ? '' : ` (as "${sameKey.label}")`;
+      problems.push(
+        `ADMIN_API_KEYS: the key labelled "${entry.label}" is also in API_KEYS${alias}; a key belongs in one list`,
+      );
+    } else if (user.some((candidate) => candidate.label === entry.label)) {
+      problems.push(
+        `ADMIN_API_KEYS: the label "${entry.label}" is also used in API_KEYS; labels must differ between the two lists`,
+      );
+    }
+  }
+  return problems;
+}
