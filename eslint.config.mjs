@@ -17,4 +17,21 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  {
+    // Configuration is the bottom layer: every feature reads it, so it may not read a feature.
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '!../common', '!../common/*'],
+              message: 'src/config may import only from src/common.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

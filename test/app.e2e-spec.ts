@@ -205,6 +205,19 @@ describe('The application', () => {
       );
       expect(result.stdout).toBe('');
     });
+
+    it('refuses to start when a user key and an admin key share a label', async () => {
+      const result = await runServerToExit({
+        PORT: '0',
+        API_KEYS: 'ops:user-key-0123456789',
+        ADMIN_API_KEYS: 'ops:admin-key-0123456789',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        '  - ADMIN_API_KEYS: the label "ops" is also used in API_KEYS; labels must differ between the two lists',
+      );
+      expect(result.stderr).not.toContain('key-0123456789');
+    });
   });
 });
 

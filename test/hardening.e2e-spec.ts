@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import http from 'node:http';
 import request from 'supertest';
-import { sha256 } from '../src/auth/api-keys';
+import { sha256 } from '../src/config/api-keys.parser';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
 import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
@@ -17,6 +17,9 @@ const KEYS = {
   API_KEYS: `team-a:${TEAM_A},team-b:sha256:${sha256(TEAM_B).toString('hex')}`,
   ADMIN_API_KEYS: `ops:${ADMIN}`,
 };
+
+/** The challenge on every 401: the key goes in X-API-Key or as a bearer token. */
+const CHALLENGE = 'ApiKey header="X-API-Key", Bearer';
 
 function initialize(url: string, key?: string) {
   const req = request(url).post('/mcp').set('Accept', ACCEPT_BOTH);
@@ -286,6 +289,21 @@ describe('Hardening', () => {
       await request(running.url).get('/admin/sessions').set('X-API-Key', ADMIN).expect(200);
     });
 
+    it('tells a caller without a valid key how to authenticate, and a user key nothing', async () => {
+      for (const key of [undefined, 'not-a-real-key-000000']) {
+        const req = request(running.url).get('/admin/config');
+        if (key) req.set('X-API-Key', key);
+        const response = await req.expect(401);
+        expect(response.headers['www-authenticate']).toBe(CHALLENGE);
+        expect(response.body).toMatchObject({ statusCode: 401 });
+      }
+      const forbidden = await request(running.url)
+        .get('/admin/config')
+        .set('X-API-Key', TEAM_A)
+        .expect(403);
+      expect(forbidden.headers['www-authenticate']).toBeUndefined();
+    });
+
     it('lists, shows and closes sessions', async () => {
       const client = await connect('streamable-2025', { url: running.url, apiKey: TEAM_A });
       await connect('sse', { url: running.url, apiKey: TEAM_B });
@@ -470,7 +488,8 @@ describe('Hardening', () => {
 
     it('requires a key for /metrics when told to', async () => {
       running = await startApp({ ...KEYS, METRICS_REQUIRE_KEY: 'true' });
-      await request(running.url).get('/metrics').expect(401);
+      const refused = await request(running.url).get('/metrics').expect(401);
+      expect(refused.headers['www-authenticate']).toBe(CHALLENGE);
       await request(running.url).get('/metrics').set('X-API-Key', TEAM_A).expect(200);
       await request(running.url).get('/health/live').expect(200);
     });

@@ -1,8 +1,8 @@
 import { ForbiddenException, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import type { ExecutionContext } from '@nestjs/common';
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
-import { parseApiKeys } from './api-keys';
+import { parseApiKeys } from '../config/api-keys.parser';
 import { AuthService } from './auth.service';
 import type { AuthenticatedRequest } from './principal';
 
@@ -12,13 +12,25 @@ const ADMIN = 'admin-key-0123456789';
 function contextFor(headers: Record<string, string>): {
   context: ExecutionContext;
   req: AuthenticatedRequest;
+  sent: Map<string, unknown>;
 } {
   const req = { headers } as unknown as AuthenticatedRequest;
+  const sent = new Map<string, unknown>();
+  const res = { setHeader: (name: string, value: unknown) => sent.set(name.toLowerCase(), value) };
   const context = {
-    switchToHttp: () => ({ getRequest: () => req }),
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
   } as unknown as ExecutionContext;
-  return { context, req };
+  return { context, req, sent };
 }
+
+/** Runs a guard that must refuse with 401 and returns the response headers it set. */
+function refused(guard: CanActivate, headers: Record<string, string> = {}) {
+  const { context, sent } = contextFor(headers);
+  expect(() => guard.canActivate(context)).toThrow(UnauthorizedException);
+  return sent;
+}
+
+const CHALLENGE = 'ApiKey header="X-API-Key", Bearer';
 
 function authService(
   options: { keys?: string; adminKeys?: string; metricsRequireKey?: boolean } = {},
@@ -59,6 +71,21 @@ describe('ApiKeyGuard', () => {
     },
   );
 
+  it.each<Record<string, string>>([
+    {},
+    { 'x-api-key': 'wrong-key-0000000000' },
+    { authorization: 'Bearer wrong-key-0000000000' },
+  ])('tells a refused %p how to authenticate', (headers) => {
+    const sent = refused(new ApiKeyGuard(authService(), new MetricsService()), headers);
+    expect(sent.get('www-authenticate')).toBe(CHALLENGE);
+  });
+
+  it('sets no challenge on a request it lets through', () => {
+    const { context, sent } = contextFor({ 'x-api-key': USER });
+    new ApiKeyGuard(authService(), new MetricsService()).canActivate(context);
+    expect(sent.size).toBe(0);
+  });
+
   it('lets everyone through as "anonymous" when the server is keyless', () => {
     const { context, req } = contextFor({});
     expect(
@@ -82,6 +109,16 @@ describe('AdminKeyGuard', () => {
       ForbiddenException,
     );
     expect(() => guard().canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
+  });
+
+  it('challenges only a missing or unknown key, not a user key', () => {
+    expect(refused(guard()).get('www-authenticate')).toBe(CHALLENGE);
+    expect(refused(guard(), { 'x-api-key': 'wrong-key-0000000000' }).get('www-authenticate')).toBe(
+      CHALLENGE,
+    );
+    const { context, sent } = contextFor({ 'x-api-key': USER });
+    expect(() => guard().canActivate(context)).toThrow(ForbiddenException);
+    expect(sent.has('www-authenticate')).toBe(false);
   });
 
   it('does not exist without admin keys', () => {
@@ -108,5 +145,14 @@ describe('MetricsKeyGuard', () => {
     expect(() => guard.canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
     expect(guard.canActivate(contextFor({ 'x-api-key': USER }).context)).toBe(true);
     expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).toBe(true);
+  });
+
+  it('tells a refused caller how to authenticate', () => {
+    const config = { keys: [], adminKeys: [], keyless: false, metricsRequireKey: true };
+    const guard = new MetricsKeyGuard(config, authService(), new MetricsService());
+    expect(refused(guard).get('www-authenticate')).toBe(CHALLENGE);
+    expect(refused(guard, { authorization: 'Bearer nope' }).get('www-authenticate')).toBe(
+      CHALLENGE,
+    );
   });
 });

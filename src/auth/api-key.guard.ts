@@ -7,6 +7,7 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
 import { MetricsService } from '../metrics/metrics.service';
@@ -14,6 +15,21 @@ import { AuthService } from './auth.service';
 import { AuthenticatedRequest, presentedKey } from './principal';
 
 const UNAUTHORIZED = 'Unauthorized: a valid API key is required (X-API-Key header)';
+
+/**
+ * The challenge on every 401 (RFC 9110 §11.6.1 allows a comma-separated list in one header): the
+ * key goes in X-API-Key, or as a bearer token.
+ */
+export const API_KEY_CHALLENGE = 'ApiKey header="X-API-Key", Bearer';
+
+/** A 401 with its challenge; the exception filter renders the body and keeps the header. */
+function unauthorized(context: ExecutionContext): UnauthorizedException {
+  context
+    .switchToHttp()
+    .getResponse<Pick<ServerResponse, 'setHeader'>>()
+    .setHeader('WWW-Authenticate', API_KEY_CHALLENGE);
+  return new UnauthorizedException(UNAUTHORIZED);
+}
 
 /** The MCP routes: a user (or admin) key, unless the server runs keyless. */
 @Injectable()
@@ -27,7 +43,7 @@ export class ApiKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!this.identify(req)) {
       this.metrics.reject('auth');
-      throw new UnauthorizedException(UNAUTHORIZED);
+      throw unauthorized(context);
     }
     return true;
   }
@@ -65,7 +81,7 @@ export class AdminKeyGuard implements CanActivate {
     const outcome = this.auth.authenticate(presentedKey(req));
     if (!outcome.ok) {
       this.metrics.reject('auth');
-      throw new UnauthorizedException(UNAUTHORIZED);
+      throw unauthorized(context);
     }
     if (!outcome.principal.admin) {
       this.metrics.reject('auth');
@@ -91,7 +107,7 @@ export class MetricsKeyGuard implements CanActivate {
     const outcome = this.auth.authenticate(presentedKey(req));
     if (!outcome.ok) {
       this.metrics.reject('auth');
-      throw new UnauthorizedException(UNAUTHORIZED);
+      throw unauthorized(context);
     }
     return true;
   }

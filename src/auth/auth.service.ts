@@ -11,10 +11,6 @@ export type AuthOutcome =
 export class AuthService {
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {}
 
-  get keyless(): boolean {
-    return this.config.keyless;
-  }
-
   get adminEnabled(): boolean {
     return this.config.adminKeys.length > 0;
   }

@@ -4,7 +4,6 @@ import { loadConfiguration } from './configuration';
 import type { AppConfiguration } from './configuration.types';
 
 /** Injection tokens for the typed configuration namespaces. */
-export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
 export const AAREGURU_CONFIG = Symbol('AAREGURU_CONFIG');
 export const CACHE_CONFIG = Symbol('CACHE_CONFIG');
 export const LOGGING_CONFIG = Symbol('LOGGING_CONFIG');
@@ -16,7 +15,6 @@ export const SESSION_CONFIG = Symbol('SESSION_CONFIG');
 export const APP_CONFIGURATION = Symbol('APP_CONFIGURATION');
 
 const NAMESPACES = [
-  [SERVER_CONFIG, 'server'],
   [AAREGURU_CONFIG, 'aareguru'],
   [CACHE_CONFIG, 'cache'],
   [LOGGING_CONFIG, 'logging'],

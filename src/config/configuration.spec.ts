@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256 } from './api-keys.parser';
 import { ConfigValidationError, DEFAULT_CONFIG_DIR, loadConfiguration } from './configuration';
 
 function problemsOf(env: NodeJS.ProcessEnv, dir?: string): string[] {
@@ -149,6 +150,64 @@ describe('loadConfiguration', () => {
     ).toEqual([
       'HTTP_REQUEST_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS (20) (got 10)',
     ]);
+  });
+
+  it('reports unusable keys in both lists at once', () => {
+    expect(problemsOf({ API_KEYS: 'short', ADMIN_API_KEYS: 'sha256:nothex' })).toEqual([
+      'API_KEYS: entry 1 is shorter than 16 characters',
+      'ADMIN_API_KEYS: entry 1 is not a valid sha256:<64 hex digits>',
+    ]);
+  });
+
+  describe('refuses a label or a key that API_KEYS and ADMIN_API_KEYS share', () => {
+    const USER_KEY = 'user-key-0123456789';
+    const ADMIN_KEY = 'admin-key-0123456789';
+    const derived = (key: string) => `key-${sha256(key).toString('hex').slice(0, 8)}`;
+
+    it.each([
+      [
+        'the same explicit label',
+        { API_KEYS: `ops:${USER_KEY}`, ADMIN_API_KEYS: `ops:${ADMIN_KEY}` },
+        'ADMIN_API_KEYS: the label "ops" is also used in API_KEYS; labels must differ between the two lists',
+      ],
+      [
+        'an explicit user label equal to a derived admin label',
+        { API_KEYS: `${derived(ADMIN_KEY)}:${USER_KEY}`, ADMIN_API_KEYS: ADMIN_KEY },
+        `ADMIN_API_KEYS: the label "${derived(ADMIN_KEY)}" is also used in API_KEYS; labels must differ between the two lists`,
+      ],
+      [
+        'a derived user label equal to an explicit admin label',
+        { API_KEYS: USER_KEY, ADMIN_API_KEYS: `${derived(USER_KEY)}:${ADMIN_KEY}` },
+        `ADMIN_API_KEYS: the label "${derived(USER_KEY)}" is also used in API_KEYS; labels must differ between the two lists`,
+      ],
+      [
+        'the same unlabelled key',
+        { API_KEYS: USER_KEY, ADMIN_API_KEYS: `sha256:${sha256(USER_KEY).toString('hex')}` },
+        `ADMIN_API_KEYS: the key labelled "${derived(USER_KEY)}" is also in API_KEYS; a key belongs in one list`,
+      ],
+      [
+        'the same key under two labels',
+        { API_KEYS: `team:${USER_KEY}`, ADMIN_API_KEYS: `ops:${USER_KEY}` },
+        'ADMIN_API_KEYS: the key labelled "ops" is also in API_KEYS (as "team"); a key belongs in one list',
+      ],
+    ])('%s', (_case, env, problem) => {
+      expect(problemsOf(env)).toEqual([problem]);
+    });
+
+    it('names every shared label, one per line', () => {
+      expect(() =>
+        loadConfiguration({
+          API_KEYS: `ops:${USER_KEY},team:${USER_KEY}x`,
+          ADMIN_API_KEYS: `ops:${ADMIN_KEY},team:${ADMIN_KEY}x`,
+        }),
+      ).toThrow(/- ADMIN_API_KEYS: the label "ops" .*\n {2}- ADMIN_API_KEYS: the label "team" /);
+    });
+
+    it('accepts distinct labels and keys', () => {
+      const config = loadConfiguration({ API_KEYS: USER_KEY, ADMIN_API_KEYS: ADMIN_KEY });
+      expect(config.auth.keys.map((k) => k.label)).toEqual([derived(USER_KEY)]);
+      expect(config.auth.adminKeys.map((k) => k.label)).toEqual([derived(ADMIN_KEY)]);
+    });
   });
 
   it('reads the HTTP edge and session settings', () => {

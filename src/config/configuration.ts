@@ -3,7 +3,7 @@ import { getMetadataStorage, validateSync, ValidationError } from 'class-validat
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
-import { ApiKeyEntry, ApiKeyParseError, parseApiKeys } from '../auth/api-keys';
+import { ApiKeyEntry, ApiKeyParseError, crossListProblems, parseApiKeys } from './api-keys.parser';
 import { PACKAGE_VERSION } from '../common/package-info';
 import { EnvironmentVariables } from './environment';
 import type { AppConfiguration } from './configuration.types';
@@ -110,19 +110,27 @@ export function loadConfiguration(
 }
 
 function parseKeys(vars: EnvironmentVariables, problems: string[]) {
+  const user = parseKeyList(vars.API_KEYS, 'API_KEYS', problems);
+  const admin = parseKeyList(vars.ADMIN_API_KEYS, 'ADMIN_API_KEYS', problems);
+  if (!user || !admin) return undefined;
+  const shared = crossListProblems(user, admin);
+  if (shared.length > 0) {
+    problems.push(...shared);
+    return undefined;
+  }
+  // Secure by default: keyless only on loopback, or when someone says so explicitly.
+  if (user.length === 0 && !vars.AUTH_DISABLED && !isLoopback(vars.HOST)) {
+    problems.push(
+      `API_KEYS: required when HOST is not a loopback address (got HOST ${JSON.stringify(vars.HOST)}); set AUTH_DISABLED=true to run without keys on purpose`,
+    );
+    return undefined;
+  }
+  return { user, admin };
+}
+
+function parseKeyList(value: string, name: string, problems: string[]) {
   try {
-    const keys = {
-      user: parseApiKeys(vars.API_KEYS, 'API_KEYS'),
-      admin: parseApiKeys(vars.ADMIN_API_KEYS, 'ADMIN_API_KEYS'),
-    };
-    // Secure by default: keyless only on loopback, or when someone says so explicitly.
-    if (keys.user.length === 0 && !vars.AUTH_DISABLED && !isLoopback(vars.HOST)) {
-      problems.push(
-        `API_KEYS: required when HOST is not a loopback address (got HOST ${JSON.stringify(vars.HOST)}); set AUTH_DISABLED=true to run without keys on purpose`,
-      );
-      return undefined;
-    }
-    return keys;
+    return parseApiKeys(value, name);
   } catch (error) {
     if (!(error instanceof ApiKeyParseError)) throw error;
     problems.push(error.message);

@@ -1,4 +1,4 @@
-import type { ApiKeyEntry } from '../auth/api-keys';
+import type { ApiKeyEntry } from './api-keys.parser';
 import type { LOG_DESTINATIONS, LOG_FORMATS, LOG_LEVELS, MCP_TRANSPORTS } from './environment';
 
 export interface ServerConfig {

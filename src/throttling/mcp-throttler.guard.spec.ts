@@ -35,6 +35,18 @@ describe('McpThrottlerGuard', () => {
     ).resolves.toBe('ip:::1');
   });
 
+  it("counts a keyless IPv6 caller by its /64, as the library's own tracker does", async () => {
+    const tracked = await Promise.all(
+      ['2001:db8:1:2:aaaa::1', '2001:DB8:1:2:ffff:ffff:ffff:ffff', '2001:db8:1:2::7%eth0'].map(
+        (ip) => guard.tracker({ ip }),
+      ),
+    );
+    expect(tracked).toEqual(Array(3).fill('ip:2001:db8:1:2::/64'));
+    await expect(guard.tracker({ ip: '2001:db8:1:3::1' })).resolves.toBe('ip:2001:db8:1:3::/64');
+    await expect(guard.tracker({ ip: '::ffff:203.0.113.7' })).resolves.toBe('ip:203.0.113.7');
+    await expect(guard.tracker({})).resolves.toBe('ip:unknown');
+  });
+
   it('counts one budget per limit and caller, whatever the route', () => {
     expect(guard.key('minute', 'key:team-a')).toBe('minute|key:team-a');
   });

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
+  normalizeIp,
   ThrottlerGuard,
   ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
@@ -38,9 +39,11 @@ export class McpThrottlerGuard extends ThrottlerGuard {
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
     const request = req as unknown as Request;
     const principal = principalOf(request);
-    return Promise.resolve(
-      principal.label === 'anonymous' ? `ip:${request.ip ?? 'unknown'}` : `key:${principal.label}`,
-    );
+    if (principal.label !== 'anonymous') return Promise.resolve(`key:${principal.label}`);
+    // As the library's own tracker: an IPv6 caller counts by its /64, which one host can rotate
+    // addresses within; IPv4-mapped addresses count as the IPv4 address.
+    const address = request.ip ? normalizeIp(request.ip, this.ipv6SubnetPrefix) : 'unknown';
+    return Promise.resolve(`ip:${address}`);
   }
 
   /** One counter per limit and caller across every route (the library's default is per handler). */

@@ -6,7 +6,6 @@ import {
   ApiQuery,
   ApiResponse,
   ApiSecurity,
-  ApiTags,
 } from '@nestjs/swagger';
 
 /**
