@@ -35,7 +35,7 @@ export class AppModule {
         ...(http
           ? [
               AuthModule,
-              MetricsEndpointModule,
+              MetricsEndpointModule.forRoot(),
               ThrottlingModule,
               HealthModule,
               TransportModule.forRoot(surface),

@@ -1,16 +1,20 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { getToken } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
+import type { Counter, Histogram } from 'prom-client';
 import { AppModule, AppModuleOptions } from './app.module';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { corsOptions } from './common/cors-options';
 import { PACKAGE_VERSION } from './common/package-info';
 import { docsSecurityHeaders, strictSecurityHeaders } from './common/security-headers';
 import type { AppConfiguration } from './config/configuration.types';
-import { MetricsService } from './metrics/metrics.service';
+import { HTTP_REJECTED_REQUESTS, HTTP_REQUEST_DURATION } from './metrics/app.metrics';
 import { McpHttpGateway } from './transport/mcp-http.gateway';
+
+type HttpDuration = Histogram<'route' | 'method' | 'status'>;
 
 /** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
 export async function createHttpApp(
@@ -30,11 +34,13 @@ export async function createHttpApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
-  app.use(httpMetrics(app.get(MetricsService)));
+  app.use(httpMetrics(app.get<HttpDuration>(getToken(HTTP_REQUEST_DURATION.name))));
   app.use(securityHeaders());
   app.enableCors(corsOptions(http));
   app.useBodyParser('json', { limit: http.maxBodyBytes });
-  app.useGlobalFilters(new HttpExceptionFilter(app.get(MetricsService)));
+  app.useGlobalFilters(
+    new HttpExceptionFilter(app.get<Counter<'reason'>>(getToken(HTTP_REJECTED_REQUESTS.name))),
+  );
   mountApiDocs(app);
   // The MCP routes are served in front of Express (see McpHttpGateway), with the same policies.
   app
@@ -44,13 +50,13 @@ export async function createHttpApp(
 }
 
 /** Request duration by route template (not raw path: ids would explode the label set). */
-function httpMetrics(metrics: MetricsService) {
+function httpMetrics(httpDuration: HttpDuration) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     res.once('close', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpDuration.observe(
+      httpDuration.observe(
         { route: `${req.baseUrl}${route}`, method: req.method, status: String(res.statusCode) },
         seconds,
       );

@@ -8,6 +8,7 @@ import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 import { RunningApp, startApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
 import { ConnectedClient, connectClient } from './support/mcp-clients';
+import { scrapeMetrics } from './support/metrics';
 
 const TEAM_A = 'team-a-key-0123456789';
 const TEAM_B = 'team-b-key-0123456789';
@@ -236,6 +237,7 @@ describe('Hardening', () => {
     it('lets idle sessions hibernate and wakes them on their next request, streams left open', async () => {
       const clock = new ManualClock(Date.now());
       running = await startApp({ SESSION_HIBERNATE_SECONDS: '30' }, undefined, clock);
+      const metricsBefore = await scrapeMetrics(running.url);
       const lifecycle = running.app.get(SessionLifecycleService);
       const registry = running.app.get<SessionRegistry>(SESSION_REGISTRY);
       const streamable = await connect('streamable-2025', { url: running.url });
@@ -263,15 +265,13 @@ describe('Hardening', () => {
       expect(registry.size()).toBe(2);
       expect(lifecycle.closedCounts()).toEqual({});
 
-      const metrics = await request(running.url).get('/metrics').expect(200);
-      expect(metrics.text).toMatch(
-        /mcp_sessions_hibernated_total\{transport="streamable-http"[^}]*\} 1/,
-      );
-      expect(metrics.text).toMatch(/mcp_sessions_hibernated_total\{transport="sse"[^}]*\} 1/);
-      expect(metrics.text).toMatch(
-        /mcp_sessions_woken_total\{transport="streamable-http"[^}]*\} 1/,
-      );
-      expect(metrics.text).toMatch(/mcp_sessions_woken_total\{transport="sse"[^}]*\} 1/);
+      const metrics = await scrapeMetrics(running.url);
+      for (const transport of ['streamable-http', 'sse']) {
+        expect(metrics.since(metricsBefore, 'mcp_sessions_hibernated_total', { transport })).toBe(
+          1,
+        );
+        expect(metrics.since(metricsBefore, 'mcp_sessions_woken_total', { transport })).toBe(1);
+      }
     });
   });
 
@@ -439,32 +439,41 @@ describe('Hardening', () => {
 
     it('counts a tool call in /metrics, with default labels and process metrics', async () => {
       running = await startApp();
+      const before = await scrapeMetrics(running.url);
       const client = await connect('streamable-2025', { url: running.url });
       const result = (await client.client.callTool({
         name: 'get_current_temperature',
         arguments: { city: 'bern' },
       })) as CallToolResult;
       expect(result.isError).toBeFalsy();
-      const metrics = await request(running.url).get('/metrics').expect(200);
-      expect(metrics.headers['content-type']).toMatch(/text\/plain/);
-      expect(metrics.text).toMatch(
-        /mcp_tool_calls_total\{tool="get_current_temperature",outcome="ok",app="aareguru-mcp",version="[^"]+"\} 1/,
+      const after = await scrapeMetrics(running.url);
+      const tool = { tool: 'get_current_temperature' };
+      expect(after.text).toMatch(
+        /^mcp_tool_calls_total\{tool="get_current_temperature",outcome="ok",app="aareguru-mcp",version="[^"]+"\} \d+$/m,
       );
-      expect(metrics.text).toMatch(
-        /mcp_sessions_open\{transport="streamable-http",era="2025",app="aareguru-mcp"/,
-      );
-      expect(metrics.text).toMatch(
-        /aareguru_upstream_requests_total\{endpoint="current",status="200"/,
-      );
-      expect(metrics.text).toMatch(/aareguru_cache_events_total\{result="miss"/);
-      expect(metrics.text).toMatch(/process_resident_memory_bytes/);
-      expect(metrics.text).toMatch(/nodejs_eventloop_lag_seconds/);
-      expect(metrics.text).toMatch(
-        /http_request_duration_seconds_count\{[^}]*route="\/mcp",method="POST",status="200"\} \d+/,
-      );
-      expect(metrics.text).toMatch(
-        /mcp_tool_call_duration_seconds_count\{[^}]*tool="get_current_temperature"[^}]*\} 1/,
-      );
+      expect(after.since(before, 'mcp_tool_calls_total', { ...tool, outcome: 'ok' })).toBe(1);
+      expect(after.since(before, 'mcp_tool_call_duration_seconds_count', tool)).toBe(1);
+      const session = { transport: 'streamable-http', era: '2025', app: 'aareguru-mcp' };
+      expect(after.since(before, 'mcp_sessions_open', session)).toBe(1);
+      expect(after.since(before, 'mcp_sessions_opened_total', session)).toBe(1);
+      expect(
+        after.since(before, 'aareguru_upstream_requests_total', {
+          endpoint: 'current',
+          status: '200',
+        }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        after.since(before, 'aareguru_cache_events_total', { result: 'miss' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        after.since(before, 'http_request_duration_seconds_count', {
+          route: '/mcp',
+          method: 'POST',
+          status: '200',
+        }),
+      ).toBeGreaterThanOrEqual(2); // initialize and the tool call, at least
+      expect(after.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+      expect(after.text).toMatch(/^nodejs_eventloop_lag_seconds\{app="aareguru-mcp",version=/m);
       await client.close();
     });
 

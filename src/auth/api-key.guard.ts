@@ -7,9 +7,11 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
-import { MetricsService } from '../metrics/metrics.service';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { AuthService } from './auth.service';
 import { AuthenticatedRequest, presentedKey } from './principal';
 
@@ -20,13 +22,13 @@ const UNAUTHORIZED = 'Unauthorized: a valid API key is required (X-API-Key heade
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!this.identify(req)) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw new UnauthorizedException(UNAUTHORIZED);
     }
     return true;
@@ -56,7 +58,7 @@ export class ApiKeyGuard implements CanActivate {
 export class AdminKeyGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -64,11 +66,11 @@ export class AdminKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = this.auth.authenticate(presentedKey(req));
     if (!outcome.ok) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw new UnauthorizedException(UNAUTHORIZED);
     }
     if (!outcome.principal.admin) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw new ForbiddenException('Forbidden: this key is not an admin key');
     }
     req.principal = outcome.principal;
@@ -82,7 +84,7 @@ export class MetricsKeyGuard implements CanActivate {
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     private readonly auth: AuthService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -90,7 +92,7 @@ export class MetricsKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = this.auth.authenticate(presentedKey(req));
     if (!outcome.ok) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw new UnauthorizedException(UNAUTHORIZED);
     }
     return true;

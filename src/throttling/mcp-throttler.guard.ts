@@ -8,9 +8,11 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Request, Response } from 'express';
+import type { Counter } from 'prom-client';
 import { principalOf } from '../auth/principal';
-import { MetricsService } from '../metrics/metrics.service';
+import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 /**
  * Rate limits keyed on the caller's API key label (never the key), or on the client address when
@@ -23,7 +25,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly metrics: MetricsService,
+    @InjectMetric(THROTTLED_REQUESTS.name) private readonly throttled: Counter<'limit'>,
   ) {
     super(options, storage, reflector);
   }
@@ -55,7 +57,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     res.setHeader('RateLimit-Limit', String(detail.limit));
     res.setHeader('RateLimit-Remaining', '0');
     res.setHeader('RateLimit-Reset', String(retryAfter));
-    this.metrics.throttled.inc({ limit: detail.key.split('|')[0] });
+    this.throttled.inc({ limit: detail.key.split('|')[0] });
     return super.throwThrottlingException(context, detail);
   }
 }

@@ -5,6 +5,7 @@ import type { HttpConfig } from '../config/configuration.types';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
 import { isSessionOpening } from './session-opening';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
+import { THROTTLING_METRICS } from './throttling.metrics';
 
 const MINUTE_MS = 60_000;
 
@@ -41,7 +42,8 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
-  providers: [McpThrottlerGuard],
-  exports: [McpThrottlerGuard, ThrottlerModule],
+  providers: [...THROTTLING_METRICS, McpThrottlerGuard],
+  // The counter goes with the guard: @UseGuards elsewhere (admin) builds the guard in its module.
+  exports: [...THROTTLING_METRICS, McpThrottlerGuard, ThrottlerModule],
 })
 export class ThrottlingModule {}

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import bodyParser from 'body-parser';
 import cors from 'cors';
 import { Store, storage } from 'nestjs-pino/storage';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Counter, Histogram } from 'prom-client';
 import proxyAddr from 'proxy-addr';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { AuthenticatedRequest, principalOf } from '../auth/principal';
@@ -14,7 +16,7 @@ import { capturedHeaders, strictSecurityHeaders } from '../common/security-heade
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { HTTP_LOGGER, type HttpLogger } from '../logging/logging.tokens';
-import { MetricsService } from '../metrics/metrics.service';
+import { HTTP_REJECTED_REQUESTS, HTTP_REQUEST_DURATION } from '../metrics/app.metrics';
 import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
 import { HostOriginGuard } from './host-origin.guard';
 import { JsonRpcCode, sendJsonRpcError } from '../common/json-rpc';
@@ -58,13 +60,15 @@ export class McpHttpGateway {
     private readonly throttler: McpThrottlerGuard,
     private readonly streamable: StreamableHttpService,
     private readonly sse: SseService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REQUEST_DURATION.name)
+    private readonly httpDuration: Histogram<'route' | 'method' | 'status'>,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
     @Inject(HTTP_CONFIG) http: HttpConfig,
     @Inject(HTTP_LOGGER) private readonly logRequest: HttpLogger,
   ) {
     this.cors = cors(corsOptions(http) as cors.CorsOptions) as Middleware;
     this.readJson = bodyParser.json({ limit: http.maxBodyBytes }) as Middleware;
-    this.filter = new HttpExceptionFilter(metrics);
+    this.filter = new HttpExceptionFilter(rejected);
   }
 
   /**
@@ -95,7 +99,7 @@ export class McpHttpGateway {
     const started = process.hrtime.bigint();
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.metrics.httpDuration.observe(
+      this.httpDuration.observe(
         { route, method: req.method ?? '', status: String(res.statusCode) },
         seconds,
       );

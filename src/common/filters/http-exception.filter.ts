@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MetricsService } from '../../metrics/metrics.service';
+import type { Counter } from 'prom-client';
 import { JsonRpcCode, jsonRpcErrorBody, sendJson } from '../json-rpc';
 
 /** Routes that speak JSON-RPC: their errors must be JSON-RPC error objects. */
@@ -21,7 +21,8 @@ interface BodyParserError {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  constructor(private readonly metrics?: MetricsService) {}
+  /** `rejected`: http_rejected_requests_total, where a too-large body counts as `body`. */
+  constructor(private readonly rejected?: Counter<'reason'>) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -38,7 +39,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     res: ServerResponse,
   ): void {
     const status = statusOf(exception);
-    if (status === 413) this.metrics?.reject('body');
+    if (status === 413) this.rejected?.inc({ reason: 'body' });
     if (status >= 500) this.logger.error({ err: exception, url: req.url }, 'request failed');
     if (res.headersSent) {
       res.end();
