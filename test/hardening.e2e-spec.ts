@@ -1,5 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import request from 'supertest';
 import { sha256 } from '../src/auth/api-keys';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
@@ -437,7 +439,7 @@ describe('Hardening', () => {
       await client.close();
     });
 
-    it('counts a tool call in /metrics, with default labels and process metrics', async () => {
+    it('counts a tool call in /metrics, with the app label and process metrics', async () => {
       running = await startApp();
       const before = await scrapeMetrics(running.url);
       const client = await connect('streamable-2025', { url: running.url });
@@ -449,7 +451,7 @@ describe('Hardening', () => {
       const after = await scrapeMetrics(running.url);
       const tool = { tool: 'get_current_temperature' };
       expect(after.text).toMatch(
-        /^mcp_tool_calls_total\{tool="get_current_temperature",outcome="ok",app="aareguru-mcp",version="[^"]+"\} \d+$/m,
+        /^mcp_tool_calls_total\{tool="get_current_temperature",outcome="ok",app="aareguru-mcp"\} \d+$/m,
       );
       expect(after.since(before, 'mcp_tool_calls_total', { ...tool, outcome: 'ok' })).toBe(1);
       expect(after.since(before, 'mcp_tool_call_duration_seconds_count', tool)).toBe(1);
@@ -473,8 +475,25 @@ describe('Hardening', () => {
         }),
       ).toBeGreaterThanOrEqual(2); // initialize and the tool call, at least
       expect(after.value('process_resident_memory_bytes')).toBeGreaterThan(0);
-      expect(after.text).toMatch(/^nodejs_eventloop_lag_seconds\{app="aareguru-mcp",version=/m);
+      expect(after.text).toMatch(/^nodejs_eventloop_lag_seconds\{app="aareguru-mcp"\} /m);
       await client.close();
+    });
+
+    it('states the version once, in build info, apart from the Node version', async () => {
+      running = await startApp();
+      const { version } = JSON.parse(
+        readFileSync(join(__dirname, '..', 'package.json'), 'utf8'),
+      ) as { version: string };
+      const metrics = await scrapeMetrics(running.url);
+      expect(metrics.text).toMatch(/^# HELP aareguru_mcp_build_info Build information: /m);
+      expect(metrics.value('aareguru_mcp_build_info', { version, app: 'aareguru-mcp' })).toBe(1);
+      expect(metrics.value('nodejs_version_info', { version: process.version })).toBe(1);
+      // Only build info and Node's own version info carry a version label.
+      const versioned = metrics.text
+        .split('\n')
+        .filter((line) => !line.startsWith('#') && line.includes('version='))
+        .map((line) => line.split('{')[0]);
+      expect(versioned).toEqual(['nodejs_version_info', 'aareguru_mcp_build_info']);
     });
 
     it('requires a key for /metrics when told to', async () => {

@@ -1,28 +1,39 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import {
+  InjectMetric,
   makeCounterProvider,
+  makeGaugeProvider,
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
+import type { Gauge } from 'prom-client';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
-import { HTTP_REJECTED_REQUESTS, HTTP_REQUEST_DURATION } from './app.metrics';
+import { BUILD_INFO, HTTP_REJECTED_REQUESTS, HTTP_REQUEST_DURATION } from './app.metrics';
 import { MetricsController } from './metrics.controller';
 
 const APP_METRICS = [
   makeHistogramProvider(HTTP_REQUEST_DURATION),
   makeCounterProvider(HTTP_REJECTED_REQUESTS),
+  makeGaugeProvider(BUILD_INFO),
 ];
 
 /**
- * The edge metrics, global since guards in several modules and the app setup use them. Feature
- * modules declare their own metrics; all of them live in prom-client's global registry.
+ * Metrics every mode records: the edge metrics (global, since guards in several modules and the
+ * app setup use them) and the build. Feature modules declare their own metrics; all of them live
+ * in prom-client's global registry.
  */
 @Global()
 @Module({
   providers: APP_METRICS,
   exports: APP_METRICS,
 })
-export class MetricsModule {}
+export class MetricsModule implements OnModuleInit {
+  constructor(@InjectMetric(BUILD_INFO.name) private readonly buildInfo: Gauge<'version'>) {}
+
+  onModuleInit(): void {
+    this.buildInfo.set({ version: PACKAGE_VERSION }, 1);
+  }
+}
 
 /**
  * Registering starts collecting the default process metrics into the global registry, which
@@ -37,7 +48,7 @@ export class MetricsEndpointModule {
     scrapeEndpoint ??= PrometheusModule.register({
       controller: MetricsController,
       defaultMetrics: { enabled: true },
-      defaultLabels: { app: PACKAGE_NAME, version: PACKAGE_VERSION },
+      defaultLabels: { app: PACKAGE_NAME },
     });
     return { module: MetricsEndpointModule, imports: [scrapeEndpoint] };
   }
