@@ -496,6 +496,32 @@ describe('Hardening', () => {
       expect(versioned).toEqual(['nodejs_version_info', 'aareguru_mcp_build_info']);
     });
 
+    it('labels a session with the protocol version it negotiated, not the one it asked for', async () => {
+      running = await startApp(KEYS);
+      const before = await scrapeMetrics(running.url);
+      const init = await request(running.url)
+        .post('/mcp')
+        .set('Accept', ACCEPT_BOTH)
+        .set('X-API-Key', TEAM_A)
+        .send({ ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: '1234-evil' } })
+        .expect(200);
+      // What the SDK answered the client with.
+      const negotiated = /"protocolVersion":"([^"]+)"/.exec(init.text)?.[1];
+      expect(negotiated).toMatch(/^2025-/);
+      const listed = await request(running.url)
+        .get('/admin/sessions')
+        .set('X-API-Key', ADMIN)
+        .expect(200);
+      expect(listed.body.sessions).toEqual([
+        expect.objectContaining({ protocolVersion: negotiated, era: '2025' }),
+      ]);
+      const after = await scrapeMetrics(running.url);
+      const labels = { transport: 'streamable-http', era: '2025' };
+      expect(after.since(before, 'mcp_sessions_opened_total', labels)).toBe(1);
+      expect(after.since(before, 'mcp_sessions_open', labels)).toBe(1);
+      expect(after.text).not.toContain('era="1234"');
+    });
+
     it('requires a key for /metrics when told to', async () => {
       running = await startApp({ ...KEYS, METRICS_REQUIRE_KEY: 'true' });
       await request(running.url).get('/metrics').expect(401);

@@ -15,6 +15,7 @@ import { principalOf } from '../auth/principal';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { isLegacy } from './legacy-request';
+import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -110,7 +111,7 @@ export class StreamableHttpService implements OnModuleDestroy {
           { transport: http, server },
           {
             keyLabel,
-            protocolVersion: params.protocolVersion,
+            protocolVersion: negotiatedProtocolVersion(params.protocolVersion),
             clientName: params.clientInfo?.name,
             clientVersion: params.clientInfo?.version,
           },
