@@ -37,7 +37,7 @@ export class AppModule {
           ? [
               HttpEdgeModule,
               AuthModule,
-              MetricsEndpointModule,
+              MetricsEndpointModule.forRoot(),
               ThrottlingModule,
               HealthModule,
               TransportModule.forRoot(surface),

@@ -1,5 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import request from 'supertest';
 import { sha256 } from '../src/config/api-keys.parser';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
@@ -8,6 +10,7 @@ import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 import { RunningApp, startApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
 import { ConnectedClient, connectClient } from './support/mcp-clients';
+import { scrapeMetrics } from './support/metrics';
 
 const TEAM_A = 'team-a-key-0123456789';
 const TEAM_B = 'team-b-key-0123456789';
@@ -239,6 +242,7 @@ describe('Hardening', () => {
     it('lets idle sessions hibernate and wakes them on their next request, streams left open', async () => {
       const clock = new ManualClock(Date.now());
       running = await startApp({ SESSION_HIBERNATE_SECONDS: '30' }, undefined, clock);
+      const metricsBefore = await scrapeMetrics(running.url);
       const lifecycle = running.app.get(SessionLifecycleService);
       const registry = running.app.get<SessionRegistry>(SESSION_REGISTRY);
       const streamable = await connect('streamable-2025', { url: running.url });
@@ -266,15 +270,13 @@ describe('Hardening', () => {
       expect(registry.size()).toBe(2);
       expect(lifecycle.closedCounts()).toEqual({});
 
-      const metrics = await request(running.url).get('/metrics').expect(200);
-      expect(metrics.text).toMatch(
-        /mcp_sessions_hibernated_total\{transport="streamable-http"[^}]*\} 1/,
-      );
-      expect(metrics.text).toMatch(/mcp_sessions_hibernated_total\{transport="sse"[^}]*\} 1/);
-      expect(metrics.text).toMatch(
-        /mcp_sessions_woken_total\{transport="streamable-http"[^}]*\} 1/,
-      );
-      expect(metrics.text).toMatch(/mcp_sessions_woken_total\{transport="sse"[^}]*\} 1/);
+      const metrics = await scrapeMetrics(running.url);
+      for (const transport of ['streamable-http', 'sse']) {
+        expect(metrics.since(metricsBefore, 'mcp_sessions_hibernated_total', { transport })).toBe(
+          1,
+        );
+        expect(metrics.since(metricsBefore, 'mcp_sessions_woken_total', { transport })).toBe(1);
+      }
     });
   });
 
@@ -455,35 +457,87 @@ describe('Hardening', () => {
       await client.close();
     });
 
-    it('counts a tool call in /metrics, with default labels and process metrics', async () => {
+    it('counts a tool call in /metrics, with the app label and process metrics', async () => {
       running = await startApp();
+      const before = await scrapeMetrics(running.url);
       const client = await connect('streamable-2025', { url: running.url });
       const result = (await client.client.callTool({
         name: 'get_current_temperature',
         arguments: { city: 'bern' },
       })) as CallToolResult;
       expect(result.isError).toBeFalsy();
-      const metrics = await request(running.url).get('/metrics').expect(200);
-      expect(metrics.headers['content-type']).toMatch(/text\/plain/);
-      expect(metrics.text).toMatch(
-        /mcp_tool_calls_total\{tool="get_current_temperature",outcome="ok",app="aareguru-mcp",version="[^"]+"\} 1/,
+      const after = await scrapeMetrics(running.url);
+      const tool = { tool: 'get_current_temperature' };
+      expect(after.text).toMatch(
+        /^mcp_tool_calls_total\{tool="get_current_temperature",outcome="ok",app="aareguru-mcp"\} \d+$/m,
       );
-      expect(metrics.text).toMatch(
-        /mcp_sessions_open\{transport="streamable-http",era="2025",app="aareguru-mcp"/,
-      );
-      expect(metrics.text).toMatch(
-        /aareguru_upstream_requests_total\{endpoint="current",status="200"/,
-      );
-      expect(metrics.text).toMatch(/aareguru_cache_events_total\{result="miss"/);
-      expect(metrics.text).toMatch(/process_resident_memory_bytes/);
-      expect(metrics.text).toMatch(/nodejs_eventloop_lag_seconds/);
-      expect(metrics.text).toMatch(
-        /http_request_duration_seconds_count\{[^}]*route="\/mcp",method="POST",status="200"\} \d+/,
-      );
-      expect(metrics.text).toMatch(
-        /mcp_tool_call_duration_seconds_count\{[^}]*tool="get_current_temperature"[^}]*\} 1/,
-      );
+      expect(after.since(before, 'mcp_tool_calls_total', { ...tool, outcome: 'ok' })).toBe(1);
+      expect(after.since(before, 'mcp_tool_call_duration_seconds_count', tool)).toBe(1);
+      const session = { transport: 'streamable-http', era: '2025', app: 'aareguru-mcp' };
+      expect(after.since(before, 'mcp_sessions_open', session)).toBe(1);
+      expect(after.since(before, 'mcp_sessions_opened_total', session)).toBe(1);
+      expect(
+        after.since(before, 'aareguru_upstream_requests_total', {
+          endpoint: 'current',
+          status: '200',
+        }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        after.since(before, 'aareguru_cache_events_total', { result: 'miss' }),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        after.since(before, 'http_request_duration_seconds_count', {
+          route: '/mcp',
+          method: 'POST',
+          status: '200',
+        }),
+      ).toBeGreaterThanOrEqual(2); // initialize and the tool call, at least
+      expect(after.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+      expect(after.text).toMatch(/^nodejs_eventloop_lag_seconds\{app="aareguru-mcp"\} /m);
       await client.close();
+    });
+
+    it('states the version once, in build info, apart from the Node version', async () => {
+      running = await startApp();
+      const { version } = JSON.parse(
+        readFileSync(join(__dirname, '..', 'package.json'), 'utf8'),
+      ) as { version: string };
+      const metrics = await scrapeMetrics(running.url);
+      expect(metrics.text).toMatch(/^# HELP aareguru_mcp_build_info Build information: /m);
+      expect(metrics.value('aareguru_mcp_build_info', { version, app: 'aareguru-mcp' })).toBe(1);
+      expect(metrics.value('nodejs_version_info', { version: process.version })).toBe(1);
+      // Only build info and Node's own version info carry a version label.
+      const versioned = metrics.text
+        .split('\n')
+        .filter((line) => !line.startsWith('#') && line.includes('version='))
+        .map((line) => line.split('{')[0]);
+      expect(versioned).toEqual(['nodejs_version_info', 'aareguru_mcp_build_info']);
+    });
+
+    it('labels a session with the protocol version it negotiated, not the one it asked for', async () => {
+      running = await startApp(KEYS);
+      const before = await scrapeMetrics(running.url);
+      const init = await request(running.url)
+        .post('/mcp')
+        .set('Accept', ACCEPT_BOTH)
+        .set('X-API-Key', TEAM_A)
+        .send({ ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: '1234-evil' } })
+        .expect(200);
+      // What the SDK answered the client with.
+      const negotiated = /"protocolVersion":"([^"]+)"/.exec(init.text)?.[1];
+      expect(negotiated).toMatch(/^2025-/);
+      const listed = await request(running.url)
+        .get('/admin/sessions')
+        .set('X-API-Key', ADMIN)
+        .expect(200);
+      expect(listed.body.sessions).toEqual([
+        expect.objectContaining({ protocolVersion: negotiated, era: '2025' }),
+      ]);
+      const after = await scrapeMetrics(running.url);
+      const labels = { transport: 'streamable-http', era: '2025' };
+      expect(after.since(before, 'mcp_sessions_opened_total', labels)).toBe(1);
+      expect(after.since(before, 'mcp_sessions_open', labels)).toBe(1);
+      expect(after.text).not.toContain('era="1234"');
     });
 
     it('requires a key for /metrics when told to', async () => {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import {
   BrokenCircuitError,
   CircuitBreakerPolicy,
@@ -17,12 +18,13 @@ import {
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import https from 'node:https';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { z } from 'zod';
 import { CLOCK, Clock } from '../common/clock';
 import { AAREGURU_CONFIG } from '../config/app-config.module';
-import { MetricsService } from '../metrics/metrics.service';
 import type { AareguruConfig } from '../config/configuration.types';
 import { UpstreamError } from './aareguru.errors';
+import { CIRCUIT_STATE, UPSTREAM_DURATION, UPSTREAM_REQUESTS } from './aareguru.metrics';
 import {
   City,
   Current,
@@ -96,7 +98,11 @@ export class AareguruClient implements OnModuleDestroy {
   constructor(
     @Inject(AAREGURU_CONFIG) private readonly config: AareguruConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly metrics: MetricsService,
+    @InjectMetric(UPSTREAM_REQUESTS.name)
+    private readonly upstreamRequests: Counter<'endpoint' | 'status'>,
+    @InjectMetric(UPSTREAM_DURATION.name)
+    private readonly upstreamDuration: Histogram<'endpoint'>,
+    @InjectMetric(CIRCUIT_STATE.name) circuitState: Gauge,
   ) {
     const agentOptions = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4 };
     this.agent = config.baseUrl.startsWith('https:')
@@ -107,7 +113,9 @@ export class AareguruClient implements OnModuleDestroy {
       halfOpenAfter: config.breakerHalfOpenMs,
       breaker: new ConsecutiveBreaker(config.breakerFailures),
     });
-    this.breaker.onStateChange((state) => this.metrics.circuitState.set(CIRCUIT_GAUGE[state]));
+    // The gauge is shared by every client in the process: start it from this breaker's state.
+    circuitState.set(CIRCUIT_GAUGE[this.breaker.state]);
+    this.breaker.onStateChange((state) => circuitState.set(CIRCUIT_GAUGE[state]));
     this.breaker.onBreak(() => this.logger.warn('Aareguru circuit opened'));
     this.breaker.onReset(() => this.logger.log('Aareguru circuit closed'));
 
@@ -191,15 +199,15 @@ export class AareguruClient implements OnModuleDestroy {
             signal,
             maxBytes: MAX_BODY_BYTES,
           });
-          this.metrics.upstreamRequests.inc({ endpoint, status: String(answer.status) });
+          this.upstreamRequests.inc({ endpoint, status: String(answer.status) });
           return answer.body;
         } catch (error) {
           const status = error instanceof UpstreamError ? (error.status ?? error.kind) : 'network';
-          this.metrics.upstreamRequests.inc({ endpoint, status: String(status) });
+          this.upstreamRequests.inc({ endpoint, status: String(status) });
           throw error;
         }
       });
-      this.metrics.upstreamDuration.observe({ endpoint }, (performance.now() - started) / 1000);
+      this.upstreamDuration.observe({ endpoint }, (performance.now() - started) / 1000);
       this.state.lastSuccessAt = this.clock.now();
       this.logger.debug(
         { endpoint, params, ms: Math.round(performance.now() - started) },
@@ -209,7 +217,7 @@ export class AareguruClient implements OnModuleDestroy {
     } catch (error) {
       const elapsedMs = performance.now() - started;
       const failure = this.describe(endpoint, error, elapsedMs);
-      this.metrics.upstreamDuration.observe({ endpoint }, elapsedMs / 1000);
+      this.upstreamDuration.observe({ endpoint }, elapsedMs / 1000);
       this.state.failures += 1;
       this.state.lastFailureAt = this.clock.now();
       this.state.lastFailure = `${endpoint}: ${failure.message}`;

@@ -5,6 +5,7 @@ import { CACHE_CONFIG } from '../config/app-config.module';
 import type { CacheConfig } from '../config/configuration.types';
 import { AareguruClient } from './aareguru.client';
 import { AareguruHealthIndicator } from './aareguru.health';
+import { AAREGURU_METRICS } from './aareguru.metrics';
 import { AareguruService } from './aareguru.service';
 import { CACHE_STORE } from './cache/cache-store.interface';
 import { MemoryCacheStore } from './cache/memory-cache.store';
@@ -19,6 +20,7 @@ import { UpstreamCacheService } from './cache/upstream-cache.service';
         new MemoryCacheStore(config.maxEntries, clock),
       inject: [CACHE_CONFIG, CLOCK],
     },
+    ...AAREGURU_METRICS,
     AareguruClient,
     UpstreamCacheService,
     AareguruService,

@@ -1,10 +1,14 @@
 import { ForbiddenException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
-import { MetricsService } from '../metrics/metrics.service';
+import { Counter } from 'prom-client';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
 import { parseApiKeys } from '../config/api-keys.parser';
 import { AuthService } from './auth.service';
 import type { AuthenticatedRequest } from './principal';
+
+/** The rejection counter, in no registry: each guard under test gets its own. */
+const rejected = () => new Counter({ ...HTTP_REJECTED_REQUESTS, registers: [] });
 
 const USER = 'user-key-0123456789';
 const ADMIN = 'admin-key-0123456789';
@@ -47,25 +51,25 @@ function authService(
 describe('ApiKeyGuard', () => {
   it('lets a valid key through and records who it is', () => {
     const { context, req } = contextFor({ 'x-api-key': USER });
-    expect(new ApiKeyGuard(authService(), new MetricsService()).canActivate(context)).toBe(true);
+    expect(new ApiKeyGuard(authService(), rejected()).canActivate(context)).toBe(true);
     expect(req.principal).toEqual({ label: 'team', admin: false });
   });
 
   it('accepts a bearer token too', () => {
     const { context, req } = contextFor({ authorization: `Bearer ${USER}` });
-    new ApiKeyGuard(authService(), new MetricsService()).canActivate(context);
+    new ApiKeyGuard(authService(), rejected()).canActivate(context);
     expect(req.principal?.label).toBe('team');
   });
 
   it.each<Record<string, string>>([{}, { 'x-api-key': 'wrong-key-0000000000' }])(
     'refuses %p with 401 and counts it',
     async (headers) => {
-      const metrics = new MetricsService();
+      const counter = rejected();
       const { context } = contextFor(headers);
-      expect(() => new ApiKeyGuard(authService(), metrics).canActivate(context)).toThrow(
+      expect(() => new ApiKeyGuard(authService(), counter).canActivate(context)).toThrow(
         UnauthorizedException,
       );
-      expect((await metrics.rejected.get()).values).toEqual([
+      expect((await counter.get()).values).toEqual([
         expect.objectContaining({ labels: { reason: 'auth' }, value: 1 }),
       ]);
     },
@@ -76,27 +80,25 @@ describe('ApiKeyGuard', () => {
     { 'x-api-key': 'wrong-key-0000000000' },
     { authorization: 'Bearer wrong-key-0000000000' },
   ])('tells a refused %p how to authenticate', (headers) => {
-    const sent = refused(new ApiKeyGuard(authService(), new MetricsService()), headers);
+    const sent = refused(new ApiKeyGuard(authService(), rejected()), headers);
     expect(sent.get('www-authenticate')).toBe(CHALLENGE);
   });
 
   it('sets no challenge on a request it lets through', () => {
     const { context, sent } = contextFor({ 'x-api-key': USER });
-    new ApiKeyGuard(authService(), new MetricsService()).canActivate(context);
+    new ApiKeyGuard(authService(), rejected()).canActivate(context);
     expect(sent.size).toBe(0);
   });
 
   it('lets everyone through as "anonymous" when the server is keyless', () => {
     const { context, req } = contextFor({});
-    expect(
-      new ApiKeyGuard(authService({ keys: '' }), new MetricsService()).canActivate(context),
-    ).toBe(true);
+    expect(new ApiKeyGuard(authService({ keys: '' }), rejected()).canActivate(context)).toBe(true);
     expect(req.principal?.label).toBe('anonymous');
   });
 });
 
 describe('AdminKeyGuard', () => {
-  const guard = (auth = authService()) => new AdminKeyGuard(auth, new MetricsService());
+  const guard = (auth = authService()) => new AdminKeyGuard(auth, rejected());
 
   it('admits an admin key', () => {
     const { context, req } = contextFor({ 'x-api-key': ADMIN });
@@ -134,14 +136,14 @@ describe('MetricsKeyGuard', () => {
     const guard = new MetricsKeyGuard(
       { keys: [], adminKeys: [], keyless: true, metricsRequireKey: false },
       auth,
-      new MetricsService(),
+      rejected(),
     );
     expect(guard.canActivate(contextFor({}).context)).toBe(true);
   });
 
   it('wants any valid key when told to', () => {
     const config = { keys: [], adminKeys: [], keyless: false, metricsRequireKey: true };
-    const guard = new MetricsKeyGuard(config, authService(), new MetricsService());
+    const guard = new MetricsKeyGuard(config, authService(), rejected());
     expect(() => guard.canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
     expect(guard.canActivate(contextFor({ 'x-api-key': USER }).context)).toBe(true);
     expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).toBe(true);
@@ -149,7 +151,7 @@ describe('MetricsKeyGuard', () => {
 
   it('tells a refused caller how to authenticate', () => {
     const config = { keys: [], adminKeys: [], keyless: false, metricsRequireKey: true };
-    const guard = new MetricsKeyGuard(config, authService(), new MetricsService());
+    const guard = new MetricsKeyGuard(config, authService(), rejected());
     expect(refused(guard).get('www-authenticate')).toBe(CHALLENGE);
     expect(refused(guard, { authorization: 'Bearer nope' }).get('www-authenticate')).toBe(
       CHALLENGE,

@@ -8,9 +8,11 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
-import { MetricsService } from '../metrics/metrics.service';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { AuthService } from './auth.service';
 import { AuthenticatedRequest, presentedKey } from './principal';
 
@@ -36,13 +38,13 @@ function unauthorized(context: ExecutionContext): UnauthorizedException {
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!this.identify(req)) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw unauthorized(context);
     }
     return true;
@@ -72,7 +74,7 @@ export class ApiKeyGuard implements CanActivate {
 export class AdminKeyGuard implements CanActivate {
   constructor(
     private readonly auth: AuthService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -80,11 +82,11 @@ export class AdminKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = this.auth.authenticate(presentedKey(req));
     if (!outcome.ok) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw unauthorized(context);
     }
     if (!outcome.principal.admin) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw new ForbiddenException('Forbidden: this key is not an admin key');
     }
     req.principal = outcome.principal;
@@ -98,7 +100,7 @@ export class MetricsKeyGuard implements CanActivate {
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     private readonly auth: AuthService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -106,7 +108,7 @@ export class MetricsKeyGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = this.auth.authenticate(presentedKey(req));
     if (!outcome.ok) {
-      this.metrics.reject('auth');
+      this.rejected.inc({ reason: 'auth' });
       throw unauthorized(context);
     }
     return true;

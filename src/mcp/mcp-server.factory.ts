@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { performance } from 'node:perf_hooks';
+import type { Counter, Histogram } from 'prom-client';
 import { InFlightService } from '../common/in-flight.service';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
-import { MetricsService } from '../metrics/metrics.service';
 import { type CallRecord, callRecordOf } from '../common/call-record';
 import type { CallObserver } from './call-observer';
 import { describeFailure } from './mcp-errors';
+import { PROMPT_GETS, RESOURCE_READS, TOOL_CALLS, TOOL_DURATION } from './mcp.metrics';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.tokens';
 import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
@@ -28,11 +30,15 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   private readonly registrations: { tool: AareTool; config: AareTool['config'] }[];
 
   constructor(
-    private readonly metrics: MetricsService,
     private readonly inFlight: InFlightService,
     @Inject(MCP_TOOLS) tools: AareTool[],
     @Inject(MCP_RESOURCES) private readonly resources: AareResource[],
     @Inject(MCP_PROMPTS) private readonly prompts: AarePrompt[],
+    @InjectMetric(TOOL_CALLS.name) private readonly toolCalls: Counter<'tool' | 'outcome'>,
+    @InjectMetric(TOOL_DURATION.name) private readonly toolDuration: Histogram<'tool'>,
+    @InjectMetric(RESOURCE_READS.name)
+    private readonly resourceReads: Counter<'resource' | 'outcome'>,
+    @InjectMetric(PROMPT_GETS.name) private readonly promptGets: Counter<'prompt' | 'outcome'>,
   ) {
     this.registrations = tools.map((tool) => ({
       tool,
@@ -90,8 +96,8 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       }
       const seconds = (performance.now() - started) / 1000;
       const outcome = result.isError ? 'error' : 'ok';
-      this.metrics.toolCalls.inc({ tool: tool.name, outcome });
-      this.metrics.toolDuration.observe({ tool: tool.name }, seconds);
+      this.toolCalls.inc({ tool: tool.name, outcome });
+      this.toolDuration.observe({ tool: tool.name }, seconds);
       const ending = { outcome, failure: kind, durationMs: Math.round(seconds * 1000) } as const;
       if (record) Object.assign(record, ending);
       else this.logger.log({ tool: tool.name, ...ending }, 'tool call');
@@ -102,8 +108,8 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   observe<T>(kind: 'resource' | 'prompt', name: string, work: () => Promise<T>): Promise<T> {
     const count = (outcome: 'ok' | 'error') =>
       kind === 'resource'
-        ? this.metrics.resourceReads.inc({ resource: name, outcome })
-        : this.metrics.promptGets.inc({ prompt: name, outcome });
+        ? this.resourceReads.inc({ resource: name, outcome })
+        : this.promptGets.inc({ prompt: name, outcome });
     return this.inFlight.track(async () => {
       try {
         const result = await work();

@@ -3,6 +3,7 @@ import { AareModule } from '../aare/aare.module';
 import { AareguruModule } from '../aareguru/aareguru.module';
 import { CityCompletionService } from './city-completion.service';
 import { McpServerFactory } from './mcp-server.factory';
+import { MCP_METRICS } from './mcp.metrics';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_SERVER_FACTORY, MCP_TOOLS } from './mcp.tokens';
 import {
   CompareSwimmingSpotsPrompt,
@@ -43,6 +44,7 @@ function collect(token: symbol, classes: readonly (new (...args: never[]) => unk
     ...RESOURCES,
     ...PROMPTS,
     CityCompletionService,
+    ...MCP_METRICS,
     collect(MCP_TOOLS, TOOLS),
     collect(MCP_RESOURCES, RESOURCES),
     collect(MCP_PROMPTS, PROMPTS),

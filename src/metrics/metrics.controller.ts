@@ -1,18 +1,16 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { MetricsKeyGuard } from '../auth/api-key.guard';
-import { MetricsService } from './metrics.service';
 
+/** The library's scrape endpoint (its path is set by PrometheusModule), behind METRICS_REQUIRE_KEY. */
 @ApiExcludeController()
-@Controller('metrics')
+@Controller()
 @UseGuards(MetricsKeyGuard)
-export class MetricsController {
-  constructor(private readonly metrics: MetricsService) {}
-
+export class MetricsController extends PrometheusController {
   @Get()
-  async scrape(@Res() res: Response): Promise<void> {
-    res.setHeader('Content-Type', this.metrics.registry.contentType);
-    res.send(await this.metrics.registry.metrics());
+  override index(@Res({ passthrough: true }) response: Response): Promise<string> {
+    return super.index(response);
   }
 }

@@ -7,11 +7,13 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { McpServer, Transport } from '@modelcontextprotocol/server';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
 import { AppStateService } from '../common/app-state.service';
 import { CLOCK, Clock } from '../common/clock';
 import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
-import { MetricsService } from '../metrics/metrics.service';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { Closable, ManagedSession } from './managed-session';
 import { SessionServer } from './session-server';
 import {
@@ -22,6 +24,13 @@ import {
   SessionRegistry,
   TransportKind,
 } from './session-registry.interface';
+import {
+  SESSIONS_CLOSED,
+  SESSIONS_HIBERNATED,
+  SESSIONS_OPEN,
+  SESSIONS_OPENED,
+  SESSIONS_WOKEN,
+} from './sessions.metrics';
 
 export interface OpeningDetails {
   keyLabel: string;
@@ -75,7 +84,15 @@ export class SessionLifecycleService
     @Inject(SESSION_CONFIG) private readonly config: SessionConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly state: AppStateService,
-    private readonly metrics: MetricsService,
+    @InjectMetric(SESSIONS_OPEN.name) private readonly sessionsOpen: Gauge<'transport' | 'era'>,
+    @InjectMetric(SESSIONS_OPENED.name)
+    private readonly sessionsOpened: Counter<'transport' | 'era'>,
+    @InjectMetric(SESSIONS_CLOSED.name)
+    private readonly sessionsClosed: Counter<'transport' | 'reason'>,
+    @InjectMetric(SESSIONS_HIBERNATED.name)
+    private readonly sessionsHibernated: Counter<'transport'>,
+    @InjectMetric(SESSIONS_WOKEN.name) private readonly sessionsWoken: Counter<'transport'>,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   onModuleInit(): void {
@@ -90,7 +107,7 @@ export class SessionLifecycleService
   /** Why a session for this key may not be opened now, or null when it may. */
   refusal(keyLabel: string): SessionAdmissionError | null {
     const refusal = this.check(keyLabel);
-    if (refusal) this.metrics.reject(refusal.reason);
+    if (refusal) this.rejected.inc({ reason: refusal.reason });
     return refusal;
   }
 
@@ -125,7 +142,7 @@ export class SessionLifecycleService
    */
   serverFor(wire: Transport, transport: TransportKind, create: () => McpServer): SessionServer {
     return new SessionServer(wire, create, {
-      onWake: () => this.metrics.sessionsWoken.inc({ transport }),
+      onWake: () => this.sessionsWoken.inc({ transport }),
       onWakeFailed: (error) =>
         this.logger.error({ err: error, transport }, 'could not rebuild a session server'),
     });
@@ -154,8 +171,8 @@ export class SessionLifecycleService
     );
     this.registry.add(session);
     const era = eraOf(info.protocolVersion);
-    this.metrics.sessionsOpened.inc({ transport, era });
-    this.metrics.sessionsOpen.inc({ transport, era });
+    this.sessionsOpened.inc({ transport, era });
+    this.sessionsOpen.inc({ transport, era });
     this.logger.log(
       { sessionId: id, transport, keyLabel: details.keyLabel, client: details.clientName },
       'session opened',
@@ -216,7 +233,7 @@ export class SessionLifecycleService
       if (!session.awake || now - session.info.lastActiveAt < afterMs) continue;
       if (await session.hibernate()) {
         count += 1;
-        this.metrics.sessionsHibernated.inc({ transport: session.info.transport });
+        this.sessionsHibernated.inc({ transport: session.info.transport });
       }
     }
     return count;
@@ -237,8 +254,8 @@ export class SessionLifecycleService
     const { id, transport, protocolVersion } = session.info;
     this.registry.remove(id);
     this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
-    this.metrics.sessionsClosed.inc({ transport, reason });
-    this.metrics.sessionsOpen.dec({ transport, era: eraOf(protocolVersion) });
+    this.sessionsClosed.inc({ transport, reason });
+    this.sessionsOpen.dec({ transport, era: eraOf(protocolVersion) });
     this.logger.log({ sessionId: id, transport, reason }, 'session closed');
   }
 }

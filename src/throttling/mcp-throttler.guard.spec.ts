@@ -1,8 +1,9 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { MetricsService } from '../metrics/metrics.service';
+import { Counter } from 'prom-client';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
+import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 /** Exposes the protected hooks under test. */
 class InspectableGuard extends McpThrottlerGuard {
@@ -19,7 +20,7 @@ describe('McpThrottlerGuard', () => {
     { throttlers: [{ name: 'minute', ttl: 60_000, limit: 1 }] },
     new ThrottlerStorageService(),
     new Reflector(),
-    new MetricsService(),
+    new Counter({ ...THROTTLED_REQUESTS, registers: [] }),
   );
 
   it('tracks a keyed caller by its key label, never the key', async () => {

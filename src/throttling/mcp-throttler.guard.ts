@@ -9,11 +9,13 @@ import {
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
+import type { Counter } from 'prom-client';
 import { principalOf } from '../auth/principal';
-import { MetricsService } from '../metrics/metrics.service';
 import { setRateLimitHeaders } from './rate-limit-refusal';
+import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 /**
  * Rate limits keyed on the caller's API key label (never the key), or on the client address when
@@ -26,7 +28,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly metrics: MetricsService,
+    @InjectMetric(THROTTLED_REQUESTS.name) private readonly throttled: Counter<'limit'>,
   ) {
     super(options, storage, reflector);
   }
@@ -61,7 +63,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
   ): Promise<void> {
     const res = context.switchToHttp().getResponse<Response>();
     setRateLimitHeaders(res, detail.limit, detail.timeToBlockExpire);
-    this.metrics.throttled.inc({ limit: detail.key.split('|')[0] });
+    this.throttled.inc({ limit: detail.key.split('|')[0] });
     return super.throwThrottlingException(context, detail);
   }
 }

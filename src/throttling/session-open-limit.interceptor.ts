@@ -4,14 +4,16 @@ import {
   ThrottlerException,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Counter } from 'prom-client';
 import type { Observable } from 'rxjs';
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
-import { MetricsService } from '../metrics/metrics.service';
 import { exchangeOf } from '../common/mcp-exchange';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
 import { RATE_LIMIT_MESSAGE, setRateLimitHeaders } from './rate-limit-refusal';
+import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 const MINUTE_MS = 60_000;
 export const SESSION_OPEN_LIMIT = 'session-open';
@@ -27,7 +29,7 @@ export class SessionOpenLimitInterceptor implements NestInterceptor {
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
     private readonly throttler: McpThrottlerGuard,
-    private readonly metrics: MetricsService,
+    @InjectMetric(THROTTLED_REQUESTS.name) private readonly throttled: Counter<'limit'>,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -45,7 +47,7 @@ export class SessionOpenLimitInterceptor implements NestInterceptor {
       if (record.isBlocked) {
         const res = context.switchToHttp().getResponse<ServerResponse>();
         setRateLimitHeaders(res, limit, record.timeToBlockExpire);
-        this.metrics.throttled.inc({ limit: SESSION_OPEN_LIMIT });
+        this.throttled.inc({ limit: SESSION_OPEN_LIMIT });
         throw new ThrottlerException(RATE_LIMIT_MESSAGE);
       }
     }

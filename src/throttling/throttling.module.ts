@@ -6,6 +6,7 @@ import { McpThrottlerGuard } from './mcp-throttler.guard';
 import { RATE_LIMIT_MESSAGE } from './rate-limit-refusal';
 import { SessionOpenLimitInterceptor } from './session-open-limit.interceptor';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
+import { THROTTLING_METRICS } from './throttling.metrics';
 
 const MINUTE_MS = 60_000;
 
@@ -37,7 +38,8 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
-  providers: [McpThrottlerGuard, SessionOpenLimitInterceptor],
-  exports: [McpThrottlerGuard, SessionOpenLimitInterceptor, ThrottlerModule],
+  providers: [...THROTTLING_METRICS, McpThrottlerGuard, SessionOpenLimitInterceptor],
+  // The counter goes with the guard: @UseGuards elsewhere (admin) builds the guard in its module.
+  exports: [...THROTTLING_METRICS, McpThrottlerGuard, SessionOpenLimitInterceptor, ThrottlerModule],
 })
 export class ThrottlingModule {}

@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { MetricsService } from '../metrics/metrics.service';
+import { Counter } from 'prom-client';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { HostOriginGuard } from './host-origin.guard';
 import { JsonRpcHttpException } from '../common/json-rpc';
 
@@ -19,7 +20,12 @@ function contextFor(headers: Record<string, string>): ExecutionContext {
 }
 
 describe('HostOriginGuard', () => {
-  const guard = new HostOriginGuard(config, new MetricsService());
+  let rejected: Counter<'reason'>;
+  let guard: HostOriginGuard;
+  beforeEach(() => {
+    rejected = new Counter({ ...HTTP_REJECTED_REQUESTS, registers: [] });
+    guard = new HostOriginGuard(config, rejected);
+  });
 
   it.each([
     [{ host: 'localhost:8000' }],
@@ -32,11 +38,11 @@ describe('HostOriginGuard', () => {
   });
 
   it.each([
-    [{ host: 'evil.example.com' }],
-    [{}],
-    [{ host: 'localhost:8000', origin: 'https://evil.example.com' }],
-    [{ host: 'localhost:8000', origin: 'null' }],
-  ])('refuses %p with a 403 JSON-RPC error', (headers) => {
+    [{ host: 'evil.example.com' }, 'host'],
+    [{}, 'host'],
+    [{ host: 'localhost:8000', origin: 'https://evil.example.com' }, 'origin'],
+    [{ host: 'localhost:8000', origin: 'null' }, 'origin'],
+  ])('refuses %p with a 403 JSON-RPC error, counted as %s', async (headers, reason) => {
     try {
       guard.canActivate(contextFor(headers));
       throw new Error('expected a refusal');
@@ -48,10 +54,13 @@ describe('HostOriginGuard', () => {
         error: { code: -32000 },
       });
     }
+    expect((await rejected.get()).values).toEqual([
+      expect.objectContaining({ labels: { reason }, value: 1 }),
+    ]);
   });
 
   it('accepts any Host when the list says "*"', () => {
-    const open = new HostOriginGuard({ ...config, allowedHosts: ['*'] }, new MetricsService());
+    const open = new HostOriginGuard({ ...config, allowedHosts: ['*'] }, rejected);
     expect(open.canActivate(contextFor({ host: 'anything.example.net' }))).toBe(true);
   });
 });

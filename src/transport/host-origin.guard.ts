@@ -1,9 +1,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Request } from 'express';
+import type { Counter } from 'prom-client';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
-import { MetricsService } from '../metrics/metrics.service';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { JsonRpcCode, JsonRpcHttpException } from '../common/json-rpc';
 
 /**
@@ -14,7 +16,7 @@ import { JsonRpcCode, JsonRpcHttpException } from '../common/json-rpc';
 export class HostOriginGuard implements CanActivate {
   constructor(
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
-    private readonly metrics: MetricsService,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -23,12 +25,12 @@ export class HostOriginGuard implements CanActivate {
       ? ({ ok: true } as const)
       : validateHostHeader(req.headers.host, this.config.allowedHosts);
     if (!host.ok) {
-      this.metrics.reject('host');
+      this.rejected.inc({ reason: 'host' });
       throw new JsonRpcHttpException(403, JsonRpcCode.ServerError, `Forbidden: ${host.message}`);
     }
     const origin = validateOriginHeader(req.headers.origin, this.config.allowedOrigins);
     if (!origin.ok) {
-      this.metrics.reject('origin');
+      this.rejected.inc({ reason: 'origin' });
       throw new JsonRpcHttpException(403, JsonRpcCode.ServerError, `Forbidden: ${origin.message}`);
     }
     return true;

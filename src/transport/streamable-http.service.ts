@@ -17,6 +17,7 @@ import type { McpConfig } from '../config/configuration.types';
 import { withCallRecord } from '../common/call-record';
 import { isLegacy } from './legacy-request';
 import { exchangeOf } from '../common/mcp-exchange';
+import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -123,7 +124,7 @@ export class StreamableHttpService implements OnModuleDestroy {
           { transport: http, server },
           {
             keyLabel,
-            protocolVersion: params.protocolVersion,
+            protocolVersion: negotiatedProtocolVersion(params.protocolVersion),
             clientName: params.clientInfo?.name,
             clientVersion: params.clientInfo?.version,
           },

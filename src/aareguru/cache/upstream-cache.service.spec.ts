@@ -1,5 +1,6 @@
 import { ManualClock } from '../../../test/support/manual-clock';
-import { MetricsService } from '../../metrics/metrics.service';
+import { Counter } from 'prom-client';
+import { CACHE_EVENTS } from '../aareguru.metrics';
 import { MemoryCacheStore } from './memory-cache.store';
 import { UpstreamCacheService } from './upstream-cache.service';
 
@@ -24,7 +25,7 @@ describe('UpstreamCacheService', () => {
       new MemoryCacheStore(config.maxEntries, clock),
       config,
       clock,
-      new MetricsService(),
+      new Counter({ ...CACHE_EVENTS, registers: [] }),
     );
   });
 

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { CLOCK, Clock } from '../../common/clock';
 import { CACHE_CONFIG } from '../../config/app-config.module';
-import { MetricsService } from '../../metrics/metrics.service';
 import type { CacheConfig } from '../../config/configuration.types';
+import { CACHE_EVENTS } from '../aareguru.metrics';
 import { CACHE_STORE, CacheStore } from './cache-store.interface';
 
 /** A value with what a caller needs to be honest about its age. */
@@ -38,7 +40,7 @@ export class UpstreamCacheService {
     @Inject(CACHE_STORE) private readonly store: CacheStore,
     @Inject(CACHE_CONFIG) config: CacheConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly metrics: MetricsService,
+    @InjectMetric(CACHE_EVENTS.name) private readonly cacheEvents: Counter<'result'>,
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
     this.staleMaxMs = config.staleMaxSeconds * 1000;
@@ -61,7 +63,7 @@ export class UpstreamCacheService {
     const now = this.clock.now();
     if (entry && now - entry.storedAt < this.ttlMs) {
       this.counters.hits += 1;
-      this.metrics.cacheEvents.inc({ result: 'hit' });
+      this.cacheEvents.inc({ result: 'hit' });
       return {
         value: entry.value,
         fetchedAt: entry.storedAt,
@@ -75,7 +77,7 @@ export class UpstreamCacheService {
     if (raced) return raced as Promise<Cached<T>>;
 
     this.counters.misses += 1;
-    this.metrics.cacheEvents.inc({ result: 'miss' });
+    this.cacheEvents.inc({ result: 'miss' });
     const flight = this.refresh(key, fetch, entry);
     this.inFlight.set(key, flight);
     try {
@@ -129,7 +131,7 @@ export class UpstreamCacheService {
       const now = this.clock.now();
       if (previous && now - previous.storedAt <= this.ttlMs + this.staleMaxMs) {
         this.counters.staleServes += 1;
-        this.metrics.cacheEvents.inc({ result: 'stale' });
+        this.cacheEvents.inc({ result: 'stale' });
         this.logger.warn({ key, ageSeconds: age(now, previous.storedAt) }, 'serving stale value');
         return {
           value: previous.value,

@@ -7,7 +7,9 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MetricsService } from '../../metrics/metrics.service';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { HTTP_REJECTED_REQUESTS } from '../../metrics/app.metrics';
 import { exchangeOf } from '../mcp-exchange';
 import { redactUrl } from '../request-path';
 import { JsonRpcCode, JsonRpcHttpException, jsonRpcErrorBody, sendJson } from '../json-rpc';
@@ -27,7 +29,10 @@ interface BodyParserError {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  constructor(private readonly metrics: MetricsService) {}
+  /** `rejected`: http_rejected_requests_total, where a too-large body counts as `body`. */
+  constructor(
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -44,7 +49,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     res: ServerResponse,
   ): void {
     const status = statusOf(exception);
-    if (status === 413) this.metrics.reject('body');
+    if (status === 413) this.rejected.inc({ reason: 'body' });
     if (status >= 500) {
       this.logger.error(
         { err: exception, url: redactUrl(req.originalUrl ?? req.url) },

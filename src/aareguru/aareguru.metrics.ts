@@ -1,0 +1,38 @@
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
+import type { CounterConfiguration, GaugeConfiguration, HistogramConfiguration } from 'prom-client';
+import { SECONDS_BUCKETS } from '../metrics/app.metrics';
+
+export const UPSTREAM_REQUESTS = {
+  name: 'aareguru_upstream_requests_total',
+  help: 'Requests to the Aareguru API by endpoint and status (HTTP status, or timeout/network/malformed/shape/circuit_open).',
+  labelNames: ['endpoint', 'status'] as const,
+} satisfies CounterConfiguration<'endpoint' | 'status'>;
+
+export const UPSTREAM_DURATION = {
+  name: 'aareguru_upstream_request_duration_seconds',
+  help: 'Duration of upstream operations (retries included) by endpoint.',
+  labelNames: ['endpoint'] as const,
+  buckets: SECONDS_BUCKETS,
+} satisfies HistogramConfiguration<'endpoint'>;
+
+export const CACHE_EVENTS = {
+  name: 'aareguru_cache_events_total',
+  help: 'Upstream cache lookups by result (hit, miss, stale).',
+  labelNames: ['result'] as const,
+} satisfies CounterConfiguration<'result'>;
+
+export const CIRCUIT_STATE = {
+  name: 'aareguru_circuit_state',
+  help: 'Circuit breaker state towards the Aareguru API: 0 closed, 1 half-open, 2 open (3 isolated).',
+} satisfies GaugeConfiguration<string>;
+
+export const AAREGURU_METRICS = [
+  makeCounterProvider(UPSTREAM_REQUESTS),
+  makeHistogramProvider(UPSTREAM_DURATION),
+  makeCounterProvider(CACHE_EVENTS),
+  makeGaugeProvider(CIRCUIT_STATE),
+];
