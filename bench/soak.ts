@@ -226,6 +226,8 @@ async function main(): Promise<number> {
   // Live heap once every client has gone, against a quarter into the run with every client in:
   // what the run's calls, sessions and storm left behind.
   const growthMb = (heapEnd - heapWarm) / 2 ** 20;
+  // A missing reading (NaN) must fail the check, not slip through a comparison that is false.
+  const heapMeasured = Number.isFinite(heapWarm) && Number.isFinite(heapEnd);
   const maxRssMb = Math.max(...rss) / 2 ** 20;
   const averageMs = stats.latencyTotal / Math.max(1, stats.calls);
   const checks: { name: string; ok: boolean; value: string; timing?: boolean }[] = [
@@ -249,8 +251,10 @@ async function main(): Promise<number> {
     { name: 'sessions back to zero', ok: sessionsAfter === 0, value: `${sessionsAfter} open` },
     {
       name: `no heap growth (live heap at the end < ${HEAP_GROWTH_LIMIT_MB} MB above a quarter in)`,
-      ok: !(growthMb >= HEAP_GROWTH_LIMIT_MB),
-      value: `${Number.isFinite(growthMb) ? growthMb.toFixed(1) : '?'} MB`,
+      ok: heapMeasured && growthMb < HEAP_GROWTH_LIMIT_MB,
+      value: heapMeasured
+        ? `${growthMb.toFixed(1)} MB`
+        : `not measured: /metrics had no nodejs_heap_size_used_bytes (a quarter in: ${mb(heapWarm)}, at the end: ${mb(heapEnd)})`,
     },
   ];
   const judged = checks.filter((c) => !(STABLE_CHECKS_ONLY && c.timing));

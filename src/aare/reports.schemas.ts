@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRENDS } from '../domain/temperature-trend';
 
 /**
  * The shapes the Aare reports take. They are the tools' output schemas and, inferred, the
@@ -7,6 +8,7 @@ import { z } from 'zod';
 
 const nullableNumber = z.number().nullable();
 const nullableString = z.string().nullable();
+const trendSchema = z.enum(TRENDS);
 
 export const ATTRIBUTION =
   'Data: aare.guru (https://aare.guru). Hydrological data: Swiss Federal Office for the Environment BAFU (https://www.hydrodaten.admin.ch).';
@@ -61,7 +63,7 @@ export const temperatureReportSchema = z.object({
   measuredAt,
   measuredAtLocal,
   forecast2h: nullableNumber.describe('Expected water temperature in 2 hours, °C.'),
-  trend: z.enum(['rising', 'falling', 'stable', 'unknown']),
+  trend: trendSchema,
   warmerAlternative: citySuggestion
     .nullable()
     .describe('When the water is cold (below 16 °C): the warmest other city right now.'),
@@ -185,7 +187,7 @@ const summarySchema = z.object({
   mean: nullableNumber,
   first: nullableNumber,
   last: nullableNumber,
-  trend: z.enum(['rising', 'falling', 'stable', 'unknown']),
+  trend: trendSchema,
 });
 
 export const historyReportSchema = z.object({
@@ -228,7 +230,7 @@ export const forecastReportSchema = z.object({
   water: z.object({
     now: nullableNumber,
     in2h: nullableNumber,
-    trend: z.enum(['rising', 'falling', 'stable', 'unknown']),
+    trend: trendSchema,
     text: nullableString.describe("Upstream's Swiss German text for the 2-hour forecast."),
     textEnglish: nullableString,
     measuredAt,

@@ -1,15 +1,11 @@
+import type { SeriesPoint } from '../domain/series-summary';
+
 /**
  * No recorded /v2018/history body exists, so its shape is not known for sure. The documented
  * hypothesis is `{ data: { temperature: [[unixSeconds, value]…], flow: […] } }`; a bare list of
  * `{ timestamp|time, temperature|aare, flow }` objects is also understood. Anything else is a
  * shape error rather than a guess.
  */
-
-export interface SeriesPoint {
-  /** Unix seconds. */
-  timestamp: number;
-  value: number | null;
-}
 
 export interface HistorySeries {
   temperature: SeriesPoint[];

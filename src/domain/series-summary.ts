@@ -1,6 +1,7 @@
-import { temperatureTrend, TemperatureTrend } from './temperature-trend';
+import { temperatureTrend, Trend } from './temperature-trend';
 
-export interface TimedValue {
+/** One measurement of a series, as upstream's history gives it. */
+export interface SeriesPoint {
   /** Unix seconds. */
   timestamp: number;
   value: number | null;
@@ -15,13 +16,13 @@ export interface SeriesSummary {
   /** First and last values present (gaps skipped). */
   first: number | null;
   last: number | null;
-  trend: TemperatureTrend;
+  trend: Trend;
 }
 
 /** A flow that changes by less than 5 % over the range is stable. */
 export const FLOW_STABLE_FRACTION = 0.05;
 
-export function flowTrend(first: number | null, last: number | null): TemperatureTrend {
+export function flowTrend(first: number | null, last: number | null): Trend {
   if (first === null || last === null) return 'unknown';
   const band = Math.abs(first) * FLOW_STABLE_FRACTION;
   if (last - first > band) return 'rising';
@@ -32,8 +33,8 @@ export function flowTrend(first: number | null, last: number | null): Temperatur
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 export function summariseSeries(
-  points: readonly TimedValue[],
-  trendOf: (first: number | null, last: number | null) => TemperatureTrend = temperatureTrend,
+  points: readonly SeriesPoint[],
+  trendOf: (first: number | null, last: number | null) => Trend = temperatureTrend,
 ): SeriesSummary {
   const values = points.map((p) => p.value).filter((v): v is number => v !== null);
   if (values.length === 0) {
@@ -67,7 +68,7 @@ export interface Granularity {
 }
 
 /** The typical spacing of a series (the median gap, so single outages do not skew it). */
-export function granularityOf(points: readonly TimedValue[]): Granularity {
+export function granularityOf(points: readonly SeriesPoint[]): Granularity {
   if (points.length < 2) return { seconds: null, label: 'unknown (fewer than two points)' };
   const gaps = points
     .slice(1)
@@ -92,10 +93,10 @@ function plural(count: number, unit: string): string {
  * Averages a series into at most `maxPoints` buckets of equal point count, so a long range stays
  * readable. Each bucket keeps its first timestamp; empty buckets average to null.
  */
-export function downsample(points: readonly TimedValue[], maxPoints: number): TimedValue[] {
+export function downsample(points: readonly SeriesPoint[], maxPoints: number): SeriesPoint[] {
   if (points.length <= maxPoints) return [...points];
   const size = Math.ceil(points.length / maxPoints);
-  const result: TimedValue[] = [];
+  const result: SeriesPoint[] = [];
   for (let start = 0; start < points.length; start += size) {
     const bucket = points.slice(start, start + size);
     const values = bucket.map((p) => p.value).filter((v): v is number => v !== null);

@@ -1,4 +1,6 @@
-export type TemperatureTrend = 'rising' | 'falling' | 'stable' | 'unknown';
+/** Where a series is heading; the report schemas list these same values. */
+export const TRENDS = ['rising', 'falling', 'stable', 'unknown'] as const;
+export type Trend = (typeof TRENDS)[number];
 
 /** Changes within ±0.3 °C are measurement noise, not a trend. */
 export const STABLE_BAND_CELSIUS = 0.3;
@@ -7,7 +9,7 @@ export const STABLE_BAND_CELSIUS = 0.3;
 export function temperatureTrend(
   current: number | null | undefined,
   forecast2h: number | null | undefined,
-): TemperatureTrend {
+): Trend {
   if (typeof current !== 'number' || typeof forecast2h !== 'number') return 'unknown';
   if (!Number.isFinite(current) || !Number.isFinite(forecast2h)) return 'unknown';
   // Round to hundredths so 12.7 - 12.4 (0.2999…) and 12.4 - 12.1 (0.3000…1) both count as 0.3.

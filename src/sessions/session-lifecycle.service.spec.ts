@@ -1,4 +1,113 @@
-import { sweepPeriodMs } from './session-lifecycle.service';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { ManualClock } from '../../test/support/manual-clock';
+import { AppStateService } from '../common/app-state.service';
+import type { SessionConfig } from '../config/configuration.types';
+import { MetricsService } from '../metrics/metrics.service';
+import { InMemorySessionRegistry } from './in-memory-session.registry';
+import type { ManagedSession } from './managed-session';
+import { SessionLifecycleService, sweepPeriodMs } from './session-lifecycle.service';
+import type { SessionCloseReason } from './session-registry.interface';
+
+const CONFIG: SessionConfig = {
+  maxSessions: 3,
+  maxSessionsPerKey: 2,
+  idleTimeoutSeconds: 600,
+  hibernateAfterSeconds: 60,
+  maxLifetimeSeconds: 3600,
+  shutdownGraceSeconds: 1,
+};
+
+/**
+ * The one place the service under test is built, with the real in-memory registry and a clock
+ * that moves only when told to. No sweeper runs: each spec calls sweep() itself.
+ */
+function createLifecycle(overrides: Partial<SessionConfig> = {}) {
+  const registry = new InMemorySessionRegistry();
+  const clock = new ManualClock();
+  const state = new AppStateService();
+  state.markServing();
+  const lifecycle = new SessionLifecycleService(
+    registry,
+    { ...CONFIG, ...overrides },
+    clock,
+    state,
+    new MetricsService(),
+  );
+  return { lifecycle, registry, clock, state };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** One session wired as the transports wire it, with the official client at the other end. */
+interface OpenedSession {
+  session: ManagedSession<InMemoryTransport>;
+  client: Client;
+  /** Every McpServer built for the session: a second one means it was woken. */
+  servers: McpServer[];
+  /** The client saw its transport close. */
+  clientClosed: () => boolean;
+  /** The `wait` tool has started; it answers once `release()` is called. */
+  waitStarted: Promise<void>;
+  release: () => void;
+}
+
+async function openSession(
+  lifecycle: SessionLifecycleService,
+  id: string,
+  keyLabel = 'team-a',
+): Promise<OpenedSession> {
+  const servers: McpServer[] = [];
+  const started = deferred();
+  const gate = deferred();
+  const [clientSide, wire] = InMemoryTransport.createLinkedPair();
+  const server = lifecycle.serverFor(wire, 'streamable-http', () => {
+    const mcp = new McpServer({ name: 'spec', version: '1.0.0' });
+    mcp.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({
+      content: [{ type: 'text', text }],
+    }));
+    mcp.registerTool('wait', {}, async () => {
+      started.resolve();
+      await gate.promise;
+      return { content: [{ type: 'text', text: 'done' }] };
+    });
+    servers.push(mcp);
+    return mcp;
+  });
+  await server.start();
+  const session = lifecycle.open(
+    id,
+    'streamable-http',
+    { transport: wire, server },
+    { keyLabel, protocolVersion: '2025-11-25', clientName: 'spec-client', clientVersion: '1.0.0' },
+  );
+  // As the transports do: the wire closing from the client's side ends the session.
+  server.onclose = () => void session.close('client');
+  const client = new Client({ name: 'spec-client', version: '1.0.0' });
+  let closed = false;
+  client.onclose = () => (closed = true);
+  await client.connect(clientSide);
+  return {
+    session,
+    client,
+    servers,
+    clientClosed: () => closed,
+    waitStarted: started.promise,
+    release: gate.resolve,
+  };
+}
+
+async function echo(opened: OpenedSession, text: string): Promise<unknown> {
+  const result = await opened.client.callTool({ name: 'echo', arguments: { text } });
+  return result.content;
+}
+
+const SECOND = 1000;
 
 describe('sweepPeriodMs', () => {
   it('checks at a quarter of the idle timeout and half the hibernation delay, within 1–30 s', () => {
@@ -7,5 +116,308 @@ describe('sweepPeriodMs', () => {
     expect(sweepPeriodMs({ idleTimeoutSeconds: 20, hibernateAfterSeconds: 30 })).toBe(5_000);
     expect(sweepPeriodMs({ idleTimeoutSeconds: 3600, hibernateAfterSeconds: 0 })).toBe(30_000);
     expect(sweepPeriodMs({ idleTimeoutSeconds: 2, hibernateAfterSeconds: 1 })).toBe(1_000);
+  });
+});
+
+describe('SessionLifecycleService', () => {
+  let env: ReturnType<typeof createLifecycle>;
+
+  beforeEach(() => {
+    env = createLifecycle();
+  });
+
+  // Nothing outlives a spec, whatever it left open.
+  afterEach(() => env.lifecycle.beforeApplicationShutdown());
+
+  describe('admission', () => {
+    it('admits while below every limit', () => {
+      expect(env.lifecycle.refusal('team-a')).toBeNull();
+    });
+
+    it('refuses once MAX_SESSIONS are open, for any key, and admits again when one closes', async () => {
+      const first = await openSession(env.lifecycle, 's1', 'team-a');
+      await openSession(env.lifecycle, 's2', 'team-b');
+      await openSession(env.lifecycle, 's3', 'team-c');
+
+      const refusal = env.lifecycle.refusal('team-d');
+      expect(refusal).toMatchObject({
+        reason: 'capacity',
+        retryAfterSeconds: 30,
+        message: 'Service Unavailable: too many open sessions',
+      });
+
+      await first.session.close('client');
+      expect(env.lifecycle.refusal('team-d')).toBeNull();
+    });
+
+    it('refuses a key at its own limit while other keys are still admitted', async () => {
+      await openSession(env.lifecycle, 's1', 'team-a');
+      expect(env.lifecycle.refusal('team-a')).toBeNull();
+      await openSession(env.lifecycle, 's2', 'team-a');
+
+      expect(env.lifecycle.refusal('team-a')).toMatchObject({
+        reason: 'capacity',
+        retryAfterSeconds: 30,
+        message: 'Service Unavailable: this API key has too many open sessions',
+      });
+      expect(env.lifecycle.refusal('team-b')).toBeNull();
+    });
+
+    it('refuses every new session while draining, with reason draining', () => {
+      env.state.beginDrain();
+      expect(env.lifecycle.refusal('team-a')).toMatchObject({
+        reason: 'draining',
+        retryAfterSeconds: 5,
+        message: 'Service Unavailable: the server is shutting down',
+      });
+    });
+  });
+
+  describe('finding and using a session', () => {
+    it('finds a session only for the key that opened it', async () => {
+      await openSession(env.lifecycle, 's1', 'team-a');
+      expect(env.lifecycle.find('s1', 'team-a')?.info.id).toBe('s1');
+      expect(env.lifecycle.find('s1', 'team-b')).toBeUndefined();
+      expect(env.lifecycle.use('s1', 'team-b', InMemoryTransport)).toBeUndefined();
+      expect(env.lifecycle.find('nope', 'team-a')).toBeUndefined();
+    });
+
+    it('does not hand a session out on another transport', async () => {
+      await openSession(env.lifecycle, 's1');
+      class OtherTransport {
+        close = () => Promise.resolve();
+      }
+      expect(env.lifecycle.use('s1', 'team-a', OtherTransport)).toBeUndefined();
+      expect(env.lifecycle.use('s1', 'team-a', InMemoryTransport)?.info.id).toBe('s1');
+    });
+
+    it('records when it was opened and marks it active on use', async () => {
+      const openedAt = env.clock.now();
+      const { session } = await openSession(env.lifecycle, 's1');
+      expect(session.info).toMatchObject({
+        keyLabel: 'team-a',
+        clientName: 'spec-client',
+        openedAt,
+        lastActiveAt: openedAt,
+      });
+      env.clock.advance(5 * SECOND);
+      env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+      expect(session.info.lastActiveAt).toBe(openedAt + 5 * SECOND);
+      expect(session.info.openedAt).toBe(openedAt);
+    });
+  });
+
+  describe('expiry', () => {
+    it('closes a session idle for the idle timeout, and not a moment before', async () => {
+      env = createLifecycle({ hibernateAfterSeconds: 0 });
+      const opened = await openSession(env.lifecycle, 's1');
+
+      env.clock.advance(CONFIG.idleTimeoutSeconds * SECOND - 1);
+      expect(await env.lifecycle.sweep()).toBe(0);
+      expect(env.registry.get('s1')).toBeDefined();
+
+      env.clock.advance(1);
+      expect(await env.lifecycle.sweep()).toBe(1);
+      expect(env.registry.get('s1')).toBeUndefined();
+      expect(opened.clientClosed()).toBe(true);
+      expect(env.lifecycle.closedCounts()).toEqual({ expired: 1 });
+    });
+
+    it('keeps a session that is used, counting idleness from its last use', async () => {
+      env = createLifecycle({ hibernateAfterSeconds: 0 });
+      await openSession(env.lifecycle, 's1');
+      const idleMs = CONFIG.idleTimeoutSeconds * SECOND;
+
+      env.clock.advance(idleMs - SECOND);
+      env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+      env.clock.advance(idleMs - SECOND);
+      expect(await env.lifecycle.sweep()).toBe(0);
+      expect(env.registry.get('s1')).toBeDefined();
+
+      env.clock.advance(SECOND);
+      expect(await env.lifecycle.sweep()).toBe(1);
+      expect(env.registry.get('s1')).toBeUndefined();
+    });
+
+    it('closes a session at its maximum lifetime even while it is in use', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      const step = (CONFIG.idleTimeoutSeconds / 2) * SECOND;
+      for (let t = step; t < CONFIG.maxLifetimeSeconds * SECOND; t += step) {
+        env.clock.advance(step);
+        env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+        expect(await env.lifecycle.sweep()).toBe(0);
+      }
+      env.clock.advance(step);
+      env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+      expect(await env.lifecycle.sweep()).toBe(1);
+      expect(env.registry.get('s1')).toBeUndefined();
+      expect(opened.clientClosed()).toBe(true);
+      expect(env.lifecycle.closedCounts()).toEqual({ expired: 1 });
+    });
+
+    it('sets no lifetime limit when the maximum lifetime is 0', async () => {
+      env = createLifecycle({ maxLifetimeSeconds: 0 });
+      await openSession(env.lifecycle, 's1');
+      for (let hour = 0; hour < 48; hour += 1) {
+        env.clock.advance(3600 * SECOND);
+        env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+        await env.lifecycle.sweep();
+      }
+      expect(env.registry.get('s1')).toBeDefined();
+    });
+  });
+
+  describe('hibernation', () => {
+    const hibernateMs = CONFIG.hibernateAfterSeconds * SECOND;
+
+    it('lets the server of a session idle for the delay go, keeping the session and its transport', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+
+      env.clock.advance(hibernateMs - 1);
+      await env.lifecycle.sweep();
+      expect(opened.session.awake).toBe(true);
+
+      env.clock.advance(1);
+      await env.lifecycle.sweep();
+      expect(opened.session.awake).toBe(false);
+      expect(opened.servers[0].isConnected()).toBe(false);
+      expect(env.registry.get('s1')).toBe(opened.session);
+      expect(opened.clientClosed()).toBe(false);
+      expect(env.lifecycle.closedCounts()).toEqual({});
+    });
+
+    it('does not put a session to sleep while a request is in flight', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      // Settles either way, so a session wrongly closed under the call fails the spec, not the run.
+      const answer = opened.client.callTool({ name: 'wait', arguments: {} }).then(
+        (result) => result.content,
+        (error: unknown) => error,
+      );
+      await opened.waitStarted;
+
+      env.clock.advance(hibernateMs * 2);
+      await env.lifecycle.sweep();
+      expect(opened.session.awake).toBe(true);
+      expect(opened.servers[0].isConnected()).toBe(true);
+
+      opened.release();
+      expect(await answer).toEqual([{ type: 'text', text: 'done' }]);
+      await env.lifecycle.sweep();
+      expect(opened.session.awake).toBe(false);
+    });
+
+    it('wakes a sleeping session with its next message, on a new server', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      env.clock.advance(hibernateMs);
+      await env.lifecycle.sweep();
+      expect(opened.session.awake).toBe(false);
+
+      expect(env.lifecycle.use('s1', 'team-a', InMemoryTransport)).toBe(opened.session);
+      expect(await echo(opened, 'hello')).toEqual([{ type: 'text', text: 'hello' }]);
+      expect(opened.session.awake).toBe(true);
+      expect(opened.servers).toHaveLength(2);
+      expect(opened.servers[1].isConnected()).toBe(true);
+
+      // Just used: not put back to sleep by the next sweep.
+      await env.lifecycle.sweep();
+      expect(opened.session.awake).toBe(true);
+    });
+
+    it('never hibernates when the delay is 0', async () => {
+      env = createLifecycle({ hibernateAfterSeconds: 0 });
+      const opened = await openSession(env.lifecycle, 's1');
+      env.clock.advance(CONFIG.idleTimeoutSeconds * SECOND - 1);
+      expect(await env.lifecycle.hibernateIdle()).toBe(0);
+      expect(opened.session.awake).toBe(true);
+    });
+  });
+
+  describe('closing', () => {
+    it('removes the session and closes its transport and server', async () => {
+      const opened = await openSession(env.lifecycle, 's1', 'team-a');
+      await opened.session.close('admin');
+
+      expect(env.registry.get('s1')).toBeUndefined();
+      expect(env.registry.size()).toBe(0);
+      expect(env.registry.sizeOfKey('team-a')).toBe(0);
+      expect(env.lifecycle.find('s1', 'team-a')).toBeUndefined();
+      expect(opened.session.closed).toBe(true);
+      expect(opened.clientClosed()).toBe(true);
+      expect(opened.servers.map((s) => s.isConnected())).toEqual([false]);
+    });
+
+    it('counts each close once, by its reason', async () => {
+      const reasons: SessionCloseReason[] = [
+        'client',
+        'deleted',
+        'expired',
+        'admin',
+        'shutdown',
+        'error',
+      ];
+      for (const reason of reasons) {
+        const opened = await openSession(env.lifecycle, `s-${reason}`, `key-${reason}`);
+        await opened.session.close(reason);
+      }
+      // A reason seen twice is counted twice.
+      await (await openSession(env.lifecycle, 's-admin-2')).session.close('admin');
+
+      expect(env.lifecycle.closedCounts()).toEqual({
+        client: 1,
+        deleted: 1,
+        expired: 1,
+        admin: 2,
+        shutdown: 1,
+        error: 1,
+      });
+      expect(env.registry.size()).toBe(0);
+    });
+
+    it('closes once: a second close, or the transport closing in turn, changes nothing', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      // Closing the transport also fires the client-gone path (wire onclose → 'client'),
+      // before the first close settles: neither it nor a later call may count again.
+      const first = opened.session.close('deleted');
+      const second = opened.session.close('admin');
+      expect(second).toBe(first);
+      await first;
+      await opened.session.close('expired');
+
+      expect(env.lifecycle.closedCounts()).toEqual({ deleted: 1 });
+      expect(env.registry.size()).toBe(0);
+    });
+
+    it('counts a client that goes away as a client close', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      await opened.client.close();
+
+      expect(env.registry.get('s1')).toBeUndefined();
+      expect(opened.session.closed).toBe(true);
+      expect(opened.servers.map((s) => s.isConnected())).toEqual([false]);
+      expect(env.lifecycle.closedCounts()).toEqual({ client: 1 });
+    });
+
+    it('a sleeping session closes without building its server again', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      env.clock.advance(CONFIG.hibernateAfterSeconds * SECOND);
+      await env.lifecycle.sweep();
+      await opened.session.close('admin');
+
+      expect(opened.servers).toHaveLength(1);
+      expect(opened.clientClosed()).toBe(true);
+      expect(env.lifecycle.closedCounts()).toEqual({ admin: 1 });
+    });
+
+    it('closes every open session on shutdown', async () => {
+      const sessions = [
+        await openSession(env.lifecycle, 's1', 'team-a'),
+        await openSession(env.lifecycle, 's2', 'team-b'),
+      ];
+      await env.lifecycle.beforeApplicationShutdown();
+
+      expect(env.registry.size()).toBe(0);
+      expect(sessions.map((s) => s.clientClosed())).toEqual([true, true]);
+      expect(env.lifecycle.closedCounts()).toEqual({ shutdown: 2 });
+    });
   });
 });
