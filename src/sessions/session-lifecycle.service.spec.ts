@@ -4,11 +4,19 @@ import { z } from 'zod';
 import { ManualClock } from '../../test/support/manual-clock';
 import { AppStateService } from '../common/app-state.service';
 import type { SessionConfig } from '../config/configuration.types';
-import { MetricsService } from '../metrics/metrics.service';
+import { Counter, Gauge } from 'prom-client';
+import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { InMemorySessionRegistry } from './in-memory-session.registry';
 import type { ManagedSession } from './managed-session';
 import { SessionLifecycleService, sweepPeriodMs } from './session-lifecycle.service';
 import type { SessionCloseReason } from './session-registry.interface';
+import {
+  SESSIONS_CLOSED,
+  SESSIONS_HIBERNATED,
+  SESSIONS_OPEN,
+  SESSIONS_OPENED,
+  SESSIONS_WOKEN,
+} from './sessions.metrics';
 
 const CONFIG: SessionConfig = {
   maxSessions: 3,
@@ -33,7 +41,12 @@ function createLifecycle(overrides: Partial<SessionConfig> = {}) {
     { ...CONFIG, ...overrides },
     clock,
     state,
-    new MetricsService(),
+    new Gauge({ ...SESSIONS_OPEN, registers: [] }),
+    new Counter({ ...SESSIONS_OPENED, registers: [] }),
+    new Counter({ ...SESSIONS_CLOSED, registers: [] }),
+    new Counter({ ...SESSIONS_HIBERNATED, registers: [] }),
+    new Counter({ ...SESSIONS_WOKEN, registers: [] }),
+    new Counter({ ...HTTP_REJECTED_REQUESTS, registers: [] }),
   );
   return { lifecycle, registry, clock, state };
 }
