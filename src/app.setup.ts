@@ -29,7 +29,7 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ configuration, ...options }),
     new BoundedExpressAdapter(http),
-    // Bodies are read after the guards (RequestBodyInterceptor), never by a global parser.
+    // Bodies are read after the guards (RequestBodyGuard), never by a global parser.
     { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));

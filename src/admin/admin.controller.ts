@@ -23,6 +23,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminKeyGuard } from '../auth/api-key.guard';
+import { RequestBodyGuard } from '../common/request-body.guard';
 import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
 import { AdminService } from './admin.service';
 import {
@@ -40,7 +41,7 @@ import {
 @ApiForbiddenResponse({ description: 'A valid key that is not an admin key.' })
 @ApiTooManyRequestsResponse({ description: 'Rate limit exceeded; see Retry-After.' })
 @Controller('admin')
-@UseGuards(AdminKeyGuard, McpThrottlerGuard)
+@UseGuards(AdminKeyGuard, McpThrottlerGuard, RequestBodyGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class AdminController {
   constructor(private readonly admin: AdminService) {}

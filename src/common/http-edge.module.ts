@@ -1,16 +1,15 @@
-import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { HttpExceptionFilter } from './filters/http-exception.filter';
-import { RequestBodyInterceptor } from './request-body.interceptor';
+import { RequestBodyGuard } from './request-body.guard';
 
 /**
- * What every HTTP route gets from Nest itself: bodies read after the guards, and one exception
- * filter turning every error into a JSON (or, on the MCP routes, JSON-RPC) answer.
+ * What every HTTP route shares: one exception filter turning every error into a JSON (or, on the
+ * MCP routes, JSON-RPC) answer, and the body reader controllers declare after their other guards.
  */
+@Global()
 @Module({
-  providers: [
-    { provide: APP_FILTER, useClass: HttpExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: RequestBodyInterceptor },
-  ],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }, RequestBodyGuard],
+  exports: [RequestBodyGuard],
 })
 export class HttpEdgeModule {}

@@ -44,11 +44,9 @@ export function accessLog(logger: Logger, options: Options, fieldsOf: LineFields
     res.log = log;
     if (autoLogging !== false && !ignore?.(req)) {
       const started = Date.now();
-      const done = (error?: Error) => {
-        res.off('close', done);
-        res.off('finish', done);
-        res.off('error', done);
-        const failure = error ?? res.err;
+      // 'close' comes last whether the response finished or its connection broke off.
+      res.once('close', () => {
+        const failure = res.err;
         const level = levelOf(req, res, failure);
         if (level === 'silent') return;
         const fields = { ...fieldsOf(req, res), res, responseTime: Date.now() - started };
@@ -58,10 +56,7 @@ export function accessLog(logger: Logger, options: Options, fieldsOf: LineFields
         } else {
           log[level](fields, 'request completed');
         }
-      };
-      res.on('close', done);
-      res.on('finish', done);
-      res.on('error', done);
+      });
     }
     next?.();
   };

@@ -4,7 +4,7 @@ import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
 import { RATE_LIMIT_MESSAGE } from './rate-limit-refusal';
-import { SessionOpenLimitInterceptor } from './session-open-limit.interceptor';
+import { SessionOpenLimitGuard } from './session-open-limit.guard';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 import { THROTTLING_METRICS } from './throttling.metrics';
 
@@ -38,8 +38,8 @@ class RateLimitStorageModule {}
       }),
     }),
   ],
-  providers: [...THROTTLING_METRICS, McpThrottlerGuard, SessionOpenLimitInterceptor],
+  providers: [...THROTTLING_METRICS, McpThrottlerGuard, SessionOpenLimitGuard],
   // The counter goes with the guard: @UseGuards elsewhere (admin) builds the guard in its module.
-  exports: [...THROTTLING_METRICS, McpThrottlerGuard, SessionOpenLimitInterceptor, ThrottlerModule],
+  exports: [...THROTTLING_METRICS, McpThrottlerGuard, SessionOpenLimitGuard, ThrottlerModule],
 })
 export class ThrottlingModule {}

@@ -1,20 +1,11 @@
-import {
-  All,
-  Controller,
-  Delete,
-  Get,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-  UseInterceptors,
-} from '@nestjs/common';
+import { All, Controller, Delete, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { RequestBodyGuard } from '../common/request-body.guard';
 import { JsonRpcCode, JsonRpcHttpException } from '../common/json-rpc';
 import { McpThrottlerGuard } from '../throttling/mcp-throttler.guard';
-import { SessionOpenLimitInterceptor } from '../throttling/session-open-limit.interceptor';
+import { SessionOpenLimitGuard } from '../throttling/session-open-limit.guard';
 import { HostOriginGuard } from './host-origin.guard';
 import { ApiMcpDelete, ApiMcpGet, ApiMcpPost } from './mcp-openapi';
 import { StreamableHttpService } from './streamable-http.service';
@@ -25,8 +16,7 @@ import { StreamableHttpService } from './streamable-http.service';
  */
 @ApiTags('MCP')
 @Controller('mcp')
-@UseGuards(HostOriginGuard, ApiKeyGuard, McpThrottlerGuard)
-@UseInterceptors(SessionOpenLimitInterceptor)
+@UseGuards(HostOriginGuard, ApiKeyGuard, McpThrottlerGuard, RequestBodyGuard, SessionOpenLimitGuard)
 export class McpController {
   constructor(private readonly streamable: StreamableHttpService) {}
 

@@ -19,6 +19,8 @@ type RequestId = string | number;
 /** An open event stream: a POST's answer stream, or the session's GET stream. */
 interface EventStream {
   res: ServerResponse;
+  /** The stream's response headers, written with its first bytes. */
+  headers: Record<string, string | number>;
   keepAlive?: NodeJS.Timeout;
   /** For a POST stream: the requests it answers, and whether each has been answered. */
   pending?: Map<RequestId, boolean>;
@@ -95,7 +97,7 @@ export class NodeStreamableSessionTransport implements Transport {
       : (options?.relatedRequestId as RequestId | undefined);
     if (requestId === undefined) {
       // Server-initiated messages go on the GET stream, when the client keeps one open.
-      if (this.standalone) writeEvent(this.standalone.res, message);
+      if (this.standalone) writeEvent(this.standalone, message);
       return Promise.resolve();
     }
     const stream = this.streamOf.get(requestId);
@@ -111,7 +113,7 @@ export class NodeStreamableSessionTransport implements Transport {
       throw new Error(`No connection established for request ID: ${String(requestId)}`);
     }
     if (!response) {
-      writeEvent(stream.res, message);
+      writeEvent(stream, message);
       return Promise.resolve();
     }
     stream.pending!.set(requestId, true);
@@ -120,7 +122,7 @@ export class NodeStreamableSessionTransport implements Transport {
     if (done) {
       endStream(stream, message);
     } else {
-      writeEvent(stream.res, message);
+      writeEvent(stream, message);
     }
     return Promise.resolve();
   }
@@ -209,8 +211,9 @@ export class NodeStreamableSessionTransport implements Transport {
       return;
     }
 
-    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId });
-    const stream: EventStream = { res, pending: new Map() };
+    // Headers go out with the first event: a stream answered at once goes out in one piece.
+    const headers = { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId! };
+    const stream: EventStream = { res, headers, pending: new Map() };
     for (const { id } of requests) {
       stream.pending!.set(id, false);
       this.streamOf.set(id, stream);
@@ -243,9 +246,10 @@ export class NodeStreamableSessionTransport implements Transport {
         'Conflict: Only one SSE stream is allowed per session',
       );
     }
-    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId });
+    const headers = { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId! };
+    res.writeHead(200, headers);
     res.flushHeaders();
-    const stream: EventStream = { res };
+    const stream: EventStream = { res, headers };
     this.standalone = stream;
     this.keepAlive(stream);
     res.once('close', () => {
@@ -297,9 +301,10 @@ export class NodeStreamableSessionTransport implements Transport {
 
   private keepAlive(stream: EventStream): void {
     if (this.options.keepAliveMs <= 0) return;
-    stream.keepAlive = setInterval(() => {
-      if (!stream.res.writableEnded) stream.res.write(KEEP_ALIVE_COMMENT);
-    }, this.options.keepAliveMs);
+    stream.keepAlive = setInterval(
+      () => write(stream, KEEP_ALIVE_COMMENT),
+      this.options.keepAliveMs,
+    );
     stream.keepAlive.unref();
   }
 
@@ -321,18 +326,28 @@ function frame(message: JSONRPCMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
-function writeEvent(res: ServerResponse, message: JSONRPCMessage): void {
-  if (!res.writableEnded && !res.destroyed) res.write(frame(message));
+function write(stream: EventStream, text: string): void {
+  const { res } = stream;
+  if (res.writableEnded || res.destroyed) return;
+  if (!res.headersSent) res.writeHead(200, stream.headers);
+  res.write(text);
+}
+
+function writeEvent(stream: EventStream, message: JSONRPCMessage): void {
+  write(stream, frame(message));
 }
 
 /**
  * Ends a stream, with its last event when there is one. A stream that has not written anything
- * yet goes out in one piece: headers, the event and the end together.
+ * yet goes out in one piece, with its length: headers, the event and the end in one write.
  */
 function endStream(stream: EventStream, last?: JSONRPCMessage): void {
   clearInterval(stream.keepAlive);
   const { res } = stream;
   if (res.writableEnded || res.destroyed) return;
-  if (last) res.end(frame(last));
-  else res.end();
+  const payload = last ? frame(last) : '';
+  if (!res.headersSent) {
+    res.writeHead(200, { ...stream.headers, 'Content-Length': Buffer.byteLength(payload) });
+  }
+  res.end(payload);
 }

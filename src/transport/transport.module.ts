@@ -1,4 +1,11 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, Type } from '@nestjs/common';
+import {
+  DynamicModule,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  RequestMethod,
+  Type,
+} from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { capturedHeaders, strictSecurityHeaders } from '../common/security-headers';
 import { McpModule } from '../mcp/mcp.module';
@@ -42,8 +49,10 @@ export class TransportModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     // Whatever path variant reached a controller (/mcp/, /mcp?…, /MCP), it is that route.
-    consumer.apply(exchangeOn('/mcp')).forRoutes(McpController);
-    consumer.apply(exchangeOn('/sse')).forRoutes(SseController);
-    consumer.apply(exchangeOn('/messages')).forRoutes(MessagesController);
+    consumer.apply(exchangeOn('/mcp')).forRoutes({ path: 'mcp', method: RequestMethod.ALL });
+    consumer.apply(exchangeOn('/sse')).forRoutes({ path: 'sse', method: RequestMethod.ALL });
+    consumer
+      .apply(exchangeOn('/messages'))
+      .forRoutes({ path: 'messages', method: RequestMethod.ALL });
   }
 }

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import {
   InjectThrottlerStorage,
   ThrottlerException,
@@ -7,7 +7,6 @@ import {
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter } from 'prom-client';
-import type { Observable } from 'rxjs';
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { exchangeOf } from '../common/mcp-exchange';
@@ -21,10 +20,11 @@ export const SESSION_OPEN_LIMIT = 'session-open';
 /**
  * The tighter per-minute limit on opening sessions (SESSION_OPEN_PER_MINUTE), so a reconnection
  * storm cannot exhaust the server. Whether a request opens a session is known once its body has
- * been read, so this runs after the body step, on the request's one classification.
+ * been read, so this guard comes after RequestBodyGuard and reads the request's one
+ * classification.
  */
 @Injectable()
-export class SessionOpenLimitInterceptor implements NestInterceptor {
+export class SessionOpenLimitGuard implements CanActivate {
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     @Inject(HTTP_CONFIG) private readonly config: HttpConfig,
@@ -32,7 +32,7 @@ export class SessionOpenLimitInterceptor implements NestInterceptor {
     @InjectMetric(THROTTLED_REQUESTS.name) private readonly throttled: Counter<'limit'>,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<IncomingMessage>();
     if (exchangeOf(req)?.opensSession) {
       const limit = this.config.sessionOpenPerMinute;
@@ -51,6 +51,6 @@ export class SessionOpenLimitInterceptor implements NestInterceptor {
         throw new ThrottlerException(RATE_LIMIT_MESSAGE);
       }
     }
-    return next.handle();
+    return true;
   }
 }

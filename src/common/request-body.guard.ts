@@ -1,33 +1,33 @@
 import {
   BadRequestException,
-  CallHandler,
+  CanActivate,
   ExecutionContext,
   Inject,
   Injectable,
-  NestInterceptor,
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { isJsonContentType } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
-import type { Observable } from 'rxjs';
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { classifyBody } from './mcp-exchange';
 
 /**
- * Reads request bodies, after the guards: a caller without a valid key, or over its rate limit,
- * never has its body read. Every route takes JSON and nothing else. A body over MAX_BODY_BYTES is
+ * Reads the request body, as the last step of the checks before a handler: declared after the
+ * Host/Origin, key and rate-limit guards, so a caller without a valid key, or over its rate
+ * limit, never has its body read (an interceptor would do the same, at several times the cost
+ * per request). It refuses what it cannot accept: routes take JSON and nothing else. A body over MAX_BODY_BYTES is
  * refused from its declared length without being read, or as soon as what arrived passes the
  * limit (a chunked body); a body of another type is refused unread. A refused body closes the
  * connection, so the rest of it is never read either.
  */
 @Injectable()
-export class RequestBodyInterceptor implements NestInterceptor {
+export class RequestBodyGuard implements CanActivate {
   constructor(@Inject(HTTP_CONFIG) private readonly config: HttpConfig) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage & { body?: unknown }>();
     if (hasBody(req)) {
@@ -39,7 +39,7 @@ export class RequestBodyInterceptor implements NestInterceptor {
       }
     }
     classifyBody(req, req.body);
-    return next.handle();
+    return true;
   }
 
   private async read(req: IncomingMessage): Promise<unknown> {
