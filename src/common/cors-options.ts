@@ -1,5 +1,11 @@
-import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
+import type { INestApplication } from '@nestjs/common';
 import type { HttpConfig } from '../config/configuration.types';
+
+/** Nest's CORS options, as `enableCors` takes them. */
+type CorsOptions = Exclude<
+  Parameters<INestApplication['enableCors']>[0],
+  undefined | ((...args: never[]) => unknown)
+>;
 
 /** Headers a browser client may send to the MCP routes, and those it may read back. */
 const CORS_ALLOWED_HEADERS = [
@@ -23,7 +29,7 @@ const CORS_EXPOSED_HEADERS = [
   'RateLimit-Reset',
 ];
 
-/** One CORS policy for every route, Express's and the MCP gateway's. */
+/** One CORS policy for every route. */
 export function corsOptions(http: HttpConfig): CorsOptions {
   return {
     origin: http.corsOrigins.length > 0 ? http.corsOrigins : false,
