@@ -8,6 +8,7 @@ import type { Histogram } from 'prom-client';
 import { AppModule, AppModuleOptions } from './app.module';
 import { BoundedExpressAdapter } from './common/bounded-express.adapter';
 import { corsOptions } from './common/cors-options';
+import { exchangeOf } from './common/mcp-exchange';
 import { PACKAGE_VERSION } from './common/package-info';
 import {
   capturedHeaders,
@@ -49,12 +50,12 @@ function httpMetrics(httpDuration: HttpDuration) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     res.once('close', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      // An MCP request is labelled by its classified route, whichever path variant it used.
+      const route =
+        exchangeOf(req)?.route ??
+        `${req.baseUrl}${(req.route as { path?: string } | undefined)?.path ?? 'unmatched'}`;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      httpDuration.observe(
-        { route: `${req.baseUrl}${route}`, method: req.method, status: String(res.statusCode) },
-        seconds,
-      );
+      httpDuration.observe({ route, method: req.method, status: String(res.statusCode) }, seconds);
     });
     next();
   };

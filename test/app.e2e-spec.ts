@@ -76,6 +76,10 @@ describe('The application', () => {
         .set('X-Request-Id', 'trace-me-1')
         .set('X-API-Key', 'super-secret-key')
         .expect(404);
+      await request(server.url)
+        .get('/nope?api_key=query-secret-key&token=query-secret-token')
+        .set('X-Request-Id', 'trace-me-2')
+        .expect(404);
       await server.stop();
       const lines = logLines(server.stdout());
       const logged = lines.find((line) => (line.req as { id?: string })?.id === 'trace-me-1');
@@ -87,6 +91,11 @@ describe('The application', () => {
       });
       expect((logged!.req as Record<string, unknown>).headers).toBeUndefined();
       expect(server.stdout()).not.toContain('super-secret-key');
+      const queried = lines.find((line) => (line.req as { id?: string })?.id === 'trace-me-2');
+      expect((queried!.req as { url: string }).url).toBe(
+        '/nope?api_key=[redacted]&token=[redacted]',
+      );
+      expect(server.stdout()).not.toContain('query-secret');
     });
 
     it('logs each MCP request in one line: key label, session, JSON-RPC method, tool and outcome', async () => {
@@ -118,6 +127,12 @@ describe('The application', () => {
         }),
       });
       await called.text();
+      // Closed by the client: logged while its DELETE, which names the session, is served.
+      const deleted = await fetch(`${server.url}/mcp`, {
+        method: 'DELETE',
+        headers: { ...headers, 'mcp-session-id': sessionId },
+      });
+      expect(deleted.status).toBe(200);
       await server.stop();
       const lines = logLines(server.stdout());
       const of = (id: string) => lines.filter((l) => (l.req as { id?: string })?.id === id);
@@ -142,13 +157,19 @@ describe('The application', () => {
         outcome: 'ok',
       });
       expect(typeof call[0].durationMs).toBe('number');
-      // Each field once per line (no key is repeated in the JSON text).
-      const raw = server
-        .stdout()
-        .split('\n')
-        .find((line) => line.includes('"call-1"') && line.includes('request completed'))!;
+      // Each field once per line (no key is repeated in the JSON text), the session lines too.
+      const rawLines = server.stdout().split('\n');
+      const raw = rawLines.find(
+        (line) => line.includes('"call-1"') && line.includes('request completed'),
+      )!;
       expect(raw.match(/"sessionId"/g)).toHaveLength(1);
       expect(raw.match(/"keyLabel"/g)).toHaveLength(1);
+      const sessionLines = rawLines.filter((line) => /"msg":"session (opened|closed)"/.test(line));
+      expect(sessionLines.length).toBeGreaterThanOrEqual(2);
+      for (const line of sessionLines) {
+        expect(line.match(/"sessionId"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+        expect(line.match(/"keyLabel"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      }
       expect(server.stdout()).not.toContain(key);
     });
 

@@ -116,6 +116,14 @@ describe('The HTTP edge', () => {
       await request(running.url).delete('/mcp/').set('X-API-Key', KEY).expect(429);
     });
 
+    it('labels every variant with the one route in the request metrics', async () => {
+      for (const path of MCP_VARIANTS)
+        await request(running.url).delete(path).set('X-API-Key', KEY);
+      const metrics = await request(running.url).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/mcp"/);
+      expect(metrics.text).not.toMatch(/route="\/mcp\/"|route="\/mcp\?/);
+    });
+
     it('answers other methods with 405 and the methods that exist, HEAD included', async () => {
       const put = await request(running.url).put('/mcp/').set('X-API-Key', KEY).expect(405);
       expect(put.headers.allow).toBe('GET, POST, DELETE');
