@@ -50,12 +50,8 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
-  /**
-   * Resolves the caller's key once per request and records who it is; false when the key is
-   * missing or unknown. The MCP gateway calls it before logging, the guard reuses the result.
-   */
-  identify(req: AuthenticatedRequest): boolean {
-    if (req.principal) return true;
+  /** Resolves the caller's key and records who it is; false when it is missing or unknown. */
+  private identify(req: AuthenticatedRequest): boolean {
     const outcome = this.auth.authenticateUser(presentedKey(req));
     if (!outcome.ok) return false;
     req.principal = outcome.principal;
