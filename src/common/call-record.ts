@@ -1,5 +1,8 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 
+/** How a call ended; `cancelled`: the client cancelled it (or left) before the answer. */
+export type CallOutcome = 'ok' | 'error' | 'cancelled';
+
 /**
  * Where a tool call, resource read or prompt get notes how it ended, so the HTTP request that
  * carried it logs one line with both the HTTP and the MCP facts. The transport attaches one to a
@@ -7,7 +10,7 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
  * travels on another stream) the MCP layer logs its own line.
  */
 export interface CallRecord {
-  outcome?: 'ok' | 'error';
+  outcome?: CallOutcome;
   /** For a failed call: what kind of failure (invalid_input, unknown_city, upstream…). */
   failure?: string;
   durationMs?: number;

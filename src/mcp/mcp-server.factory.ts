@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import type { Counter, Histogram } from 'prom-client';
 import { InFlightService } from '../common/in-flight.service';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
-import { type CallRecord, callRecordOf } from '../common/call-record';
+import { type CallOutcome, type CallRecord, callRecordOf } from '../common/call-record';
+import { untilAborted } from '../common/until-aborted';
 import type { CallObserver } from './call-observer';
 import { describeFailure } from './mcp-errors';
 import { PROMPT_GETS, RESOURCE_READS, TOOL_CALLS, TOOL_DURATION } from './mcp.metrics';
@@ -62,7 +63,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     );
     for (const { tool, config } of this.registrations) {
       server.registerTool(tool.name, config, (args: unknown, ctx) =>
-        this.callTool(tool, args, callRecordOf(ctx.http?.authInfo)),
+        this.callTool(tool, args, callRecordOf(ctx.http?.authInfo), ctx.mcpReq.signal),
       );
     }
     for (const resource of this.resources) resource.register(server, this);
@@ -73,32 +74,46 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   /**
    * Tool failures become `isError` results with a plain message; nothing else leaves the tool.
    * How the call ended goes to the request's record when there is one (its access line carries
-   * it), else to a line of its own.
+   * it), else to a line of its own. A call whose request is cancelled (`signal`) stops waiting at
+   * once, so it no longer counts as in flight; its answer is never sent.
    */
-  callTool(tool: AareTool, args: unknown, record?: CallRecord): Promise<ToolResult> {
+  callTool(
+    tool: AareTool,
+    args: unknown,
+    record?: CallRecord,
+    signal?: AbortSignal,
+  ): Promise<ToolResult> {
     return this.inFlight.track(async () => {
       const started = performance.now();
       let result: ToolResult;
+      let outcome: CallOutcome;
       let kind: string | undefined;
       try {
-        const report = await tool.run(args as never);
+        const report = await untilAborted(tool.run(args as never), signal);
         result = {
           content: [{ type: 'text', text: tool.summarise(report) }],
           structuredContent: report as Record<string, unknown>,
         };
+        outcome = 'ok';
       } catch (error) {
-        const failure = describeFailure(error);
-        kind = failure.kind;
-        if (failure.kind === 'internal') {
-          this.logger.error({ err: error, tool: tool.name }, 'tool failed unexpectedly');
+        if (signal?.aborted) {
+          // Only for the books: the server drops the answer to a cancelled request.
+          result = { isError: true, content: [{ type: 'text', text: 'The call was cancelled.' }] };
+          outcome = 'cancelled';
+        } else {
+          const failure = describeFailure(error);
+          kind = failure.kind;
+          if (failure.kind === 'internal') {
+            this.logger.error({ err: error, tool: tool.name }, 'tool failed unexpectedly');
+          }
+          result = { isError: true, content: [{ type: 'text', text: failure.message }] };
+          outcome = 'error';
         }
-        result = { isError: true, content: [{ type: 'text', text: failure.message }] };
       }
       const seconds = (performance.now() - started) / 1000;
-      const outcome = result.isError ? 'error' : 'ok';
       this.toolCalls.inc({ tool: tool.name, outcome });
       this.toolDuration.observe({ tool: tool.name }, seconds);
-      const ending = { outcome, failure: kind, durationMs: Math.round(seconds * 1000) } as const;
+      const ending = { outcome, failure: kind, durationMs: Math.round(seconds * 1000) };
       if (record) Object.assign(record, ending);
       else this.logger.log({ tool: tool.name, ...ending }, 'tool call');
       return result;

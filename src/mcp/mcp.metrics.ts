@@ -4,7 +4,7 @@ import { SECONDS_BUCKETS } from '../metrics/app.metrics';
 
 export const TOOL_CALLS = {
   name: 'mcp_tool_calls_total',
-  help: 'MCP tool calls by tool and outcome (ok, error).',
+  help: 'MCP tool calls by tool and outcome (ok, error, cancelled).',
   labelNames: ['tool', 'outcome'] as const,
 } satisfies CounterConfiguration<'tool' | 'outcome'>;
 

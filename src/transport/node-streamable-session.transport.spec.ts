@@ -9,24 +9,34 @@ describe('NodeStreamableSessionTransport', () => {
   let url: string;
   let transport: NodeStreamableSessionTransport;
   let received: JSONRPCMessage[];
+  let errors: string[];
   let closedSessions: string[];
+  /** Resolves with the next message the stand-in server receives for `method`. */
+  let nextOf: (method: string) => Promise<JSONRPCMessage>;
 
   beforeEach(async () => {
     received = [];
+    errors = [];
     closedSessions = [];
+    const waiting = new Map<string, (message: JSONRPCMessage) => void>();
+    nextOf = (method) => new Promise((resolve) => waiting.set(method, resolve));
     transport = new NodeStreamableSessionTransport({
       sessionIdGenerator: () => 'session-1',
       keepAliveMs: 0,
       onsessioninitialized: () => undefined,
       onsessionclosed: (id) => closedSessions.push(id),
     });
-    // A stand-in for the MCP server: answers every request with its method name.
+    // A stand-in for the MCP server: answers every request with its method name, except "hold".
     transport.onmessage = (message) => {
       received.push(message);
-      if ('id' in message && 'method' in message) {
+      if (!('method' in message)) return;
+      waiting.get(message.method)?.(message);
+      waiting.delete(message.method);
+      if ('id' in message && message.method !== 'hold') {
         void transport.send({ jsonrpc: '2.0', id: message.id, result: { echo: message.method } });
       }
     };
+    transport.onerror = (error) => errors.push(error.message);
     await transport.start();
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
       let text = '';
@@ -82,6 +92,89 @@ describe('NodeStreamableSessionTransport', () => {
     );
     const text = await res.text();
     expect(text.match(/event: message/g)).toHaveLength(2);
+  });
+
+  const cancel = (requestId: number) =>
+    post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } }, inSession);
+  /** The server answers late, after the request's stream has gone. */
+  const answerLate = async (id: number) => {
+    await transport.send({ jsonrpc: '2.0', id, result: { late: true } });
+    return errors;
+  };
+
+  it('ends a stream without an answer when its request is cancelled from another POST', async () => {
+    await initialize();
+    const held = nextOf('hold');
+    const call = post({ jsonrpc: '2.0', id: 5, method: 'hold' }, inSession);
+    await held;
+
+    expect((await cancel(5)).status).toBe(202);
+
+    const res = await call;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(received.map((m) => 'method' in m && m.method)).toContain('notifications/cancelled');
+    // Forgotten: a late answer has nowhere to go.
+    expect(await answerLate(5)).toEqual([
+      'Response for request ID 5 is undeliverable: its stream is closed',
+    ]);
+  });
+
+  it('ends a batch stream when its last open request is cancelled, after the others’ answers', async () => {
+    await initialize();
+    const held = nextOf('hold');
+    const call = post(
+      [
+        { jsonrpc: '2.0', id: 1, method: 'a' },
+        { jsonrpc: '2.0', id: 2, method: 'hold' },
+      ],
+      inSession,
+    );
+    await held;
+    await cancel(2);
+    expect(await (await call).text()).toBe(
+      'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"echo":"a"}}\n\n',
+    );
+  });
+
+  it('keeps a stream open while another of its requests is unanswered', async () => {
+    await initialize();
+    const held = nextOf('hold');
+    const call = post(
+      [
+        { jsonrpc: '2.0', id: 1, method: 'hold' },
+        { jsonrpc: '2.0', id: 2, method: 'hold' },
+      ],
+      inSession,
+    );
+    await held;
+    await cancel(1);
+    await transport.send({ jsonrpc: '2.0', id: 2, result: { done: true } });
+    expect(await (await call).text()).toBe(
+      'event: message\ndata: {"jsonrpc":"2.0","id":2,"result":{"done":true}}\n\n',
+    );
+  });
+
+  it('cancels the open requests of a stream the client drops, and forgets them', async () => {
+    await initialize();
+    const held = nextOf('hold');
+    const controller = new AbortController();
+    const call = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: ACCEPT, ...inSession },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'hold' }),
+      signal: controller.signal,
+    });
+    await held;
+    const cancelled = nextOf('notifications/cancelled');
+
+    controller.abort();
+    await expect(call).rejects.toThrow();
+
+    expect(await cancelled).toMatchObject({ params: { requestId: 6 } });
+    expect(await answerLate(6)).toEqual([
+      'Response for request ID 6 is undeliverable: its stream is closed',
+    ]);
   });
 
   it('accepts notifications with 202 and passes them on', async () => {

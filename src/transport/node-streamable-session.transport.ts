@@ -22,7 +22,7 @@ interface EventStream {
   /** The stream's response headers, written with its first bytes. */
   headers: Record<string, string | number>;
   keepAlive?: NodeJS.Timeout;
-  /** For a POST stream: the requests it answers, and whether each has been answered. */
+  /** For a POST stream: its requests, and whether each is done (answered or cancelled). */
   pending?: Map<RequestId, boolean>;
 }
 
@@ -48,7 +48,9 @@ const EVENT_STREAM_HEADERS = {
  * one event stream per POST that ends when its requests are answered, one GET stream per
  * session, DELETE — but skips the SDK Node adapter's conversion of every request and response
  * to Web-standard objects and streams, which cost more than the MCP call itself. Resumability
- * (an event store) is not offered, as it was not with the SDK transport either.
+ * (an event store) is not offered, as it was not with the SDK transport either. Unlike the SDK
+ * transport, a POST stream also ends when its requests are cancelled (the server never answers
+ * those), and a stream the client drops cancels the requests it still had open.
  */
 export class NodeStreamableSessionTransport implements Transport {
   sessionId?: string;
@@ -116,10 +118,7 @@ export class NodeStreamableSessionTransport implements Transport {
       writeEvent(stream, message);
       return Promise.resolve();
     }
-    stream.pending!.set(requestId, true);
-    this.streamOf.delete(requestId);
-    const done = [...stream.pending!.values()].every(Boolean);
-    if (done) {
+    if (this.settle(requestId, stream)) {
       endStream(stream, message);
     } else {
       writeEvent(stream, message);
@@ -205,7 +204,7 @@ export class NodeStreamableSessionTransport implements Transport {
     const extra = { authInfo };
     if (requests.length === 0) {
       // Notifications and responses only: accepted, nothing to answer.
-      for (const message of messages) this.onmessage?.(message, extra);
+      for (const message of messages) this.receive(message, extra);
       res.statusCode = 202;
       res.end();
       return;
@@ -219,13 +218,46 @@ export class NodeStreamableSessionTransport implements Transport {
       this.streamOf.set(id, stream);
     }
     this.keepAlive(stream);
-    res.once('close', () => {
-      clearInterval(stream.keepAlive);
-      for (const [id, answered] of stream.pending!) {
-        if (!answered && this.streamOf.get(id) === stream) this.streamOf.delete(id);
-      }
-    });
-    for (const message of messages) this.onmessage?.(message, extra);
+    res.once('close', () => this.abandon(stream));
+    for (const message of messages) this.receive(message, extra);
+  }
+
+  /** Passes a client message on; a cancellation first settles the request it names. */
+  private receive(message: JSONRPCMessage, extra: { authInfo?: AuthInfo }): void {
+    const cancelled = cancelledRequestOf(message);
+    const stream = cancelled === undefined ? undefined : this.streamOf.get(cancelled);
+    // The server never answers a cancelled request: its stream would otherwise stay open.
+    if (stream && this.settle(cancelled as RequestId, stream)) endStream(stream);
+    this.onmessage?.(message, extra);
+  }
+
+  /**
+   * Marks a request of a POST stream as done (answered or cancelled) and forgets which stream
+   * it belongs to. True when the stream has nothing left to answer and should end.
+   */
+  private settle(requestId: RequestId, stream: EventStream): boolean {
+    stream.pending!.set(requestId, true);
+    this.streamOf.delete(requestId);
+    return [...stream.pending!.values()].every(Boolean);
+  }
+
+  /**
+   * A POST stream closed. When the client left before every answer, the server is told to cancel
+   * the rest: without resumable streams their answers could never be delivered, and the work
+   * behind them would run on for nobody.
+   */
+  private abandon(stream: EventStream): void {
+    clearInterval(stream.keepAlive);
+    for (const [requestId, answered] of stream.pending!) {
+      if (answered || this.streamOf.get(requestId) !== stream) continue;
+      this.streamOf.delete(requestId);
+      if (this.closed) continue;
+      this.onmessage?.({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId, reason: 'The client closed the stream before the answer' },
+      });
+    }
   }
 
   private get(req: IncomingMessage, res: ServerResponse): void {
@@ -316,6 +348,13 @@ export class NodeStreamableSessionTransport implements Transport {
 
 function isRequest(message: JSONRPCMessage): boolean {
   return 'method' in message && 'id' in message && message.id !== undefined;
+}
+
+/** The request a `notifications/cancelled` names, if the message is one. */
+function cancelledRequestOf(message: JSONRPCMessage): RequestId | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled') return undefined;
+  const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof requestId === 'string' || typeof requestId === 'number' ? requestId : undefined;
 }
 
 function isResponse(message: JSONRPCMessage): boolean {
