@@ -22,7 +22,9 @@ export type UpstreamFailureKind =
   /** JSON, but not the shape the contract describes. */
   | 'shape'
   /** The circuit breaker is open after repeated failures; no request was sent. */
-  | 'circuit_open';
+  | 'circuit_open'
+  /** Every upstream connection stayed in use and the wait for one ran out; no request was sent. */
+  | 'busy';
 
 export class UpstreamError extends Error {
   constructor(

@@ -171,6 +171,9 @@ function toConfiguration(
       retryMaxDelayMs: vars.AAREGURU_RETRY_MAX_DELAY_MS,
       breakerFailures: vars.AAREGURU_BREAKER_FAILURES,
       breakerHalfOpenMs: vars.AAREGURU_BREAKER_HALF_OPEN_MS,
+      maxSockets: vars.AAREGURU_MAX_SOCKETS,
+      maxQueued: vars.AAREGURU_MAX_QUEUED,
+      queueWaitMs: vars.AAREGURU_QUEUE_WAIT_MS,
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
     },
     cache: {

@@ -24,6 +24,12 @@ export interface AareguruConfig {
   breakerFailures: number;
   /** How long the circuit stays open before one trial call. */
   breakerHalfOpenMs: number;
+  /** Connections (so requests on the wire) to upstream at once. */
+  maxSockets: number;
+  /** Requests allowed to wait for a connection; beyond that they are refused as busy. */
+  maxQueued: number;
+  /** How long a request may wait for a connection before it is refused as busy. */
+  queueWaitMs: number;
   historyMaxRangeDays: number;
 }
 

@@ -83,6 +83,23 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @Min(1)
+  @Max(256)
+  @IsInt()
+  AAREGURU_MAX_SOCKETS!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @Max(10_000)
+  @IsInt()
+  AAREGURU_MAX_QUEUED!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  AAREGURU_QUEUE_WAIT_MS!: number;
+
+  @Type(() => Number)
+  @Min(1)
   @IsInt()
   HISTORY_MAX_RANGE_DAYS!: number;
 

@@ -1,7 +1,8 @@
 import { UnknownCityError, UpstreamError } from '../aareguru/aareguru.errors';
 import { HistoryRangeError } from '../domain/history-dates';
 
-export type FailureKind = 'unknown_city' | 'invalid_range' | 'upstream' | 'internal';
+export type FailureKind =
+  'unknown_city' | 'invalid_range' | 'upstream' | 'upstream_busy' | 'internal';
 
 export interface DescribedFailure {
   kind: FailureKind;
@@ -16,6 +17,7 @@ const UPSTREAM_REASONS: Record<UpstreamError['kind'], string> = {
   malformed: 'it sent an unreadable answer',
   shape: 'it sent an answer in an unexpected format',
   circuit_open: 'it failed several times in a row, so requests are paused briefly',
+  busy: 'every connection to it is in use',
 };
 
 /** The one place that turns an error into words for an MCP client. */
@@ -25,6 +27,12 @@ export function describeFailure(error: unknown): DescribedFailure {
   }
   if (error instanceof HistoryRangeError) {
     return { kind: 'invalid_range', message: error.message };
+  }
+  if (error instanceof UpstreamError && error.kind === 'busy') {
+    return {
+      kind: 'upstream_busy',
+      message: 'The Aare service is busy, try again in a moment.',
+    };
   }
   if (error instanceof UpstreamError) {
     return {
