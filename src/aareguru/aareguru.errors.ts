@@ -48,3 +48,17 @@ export class UpstreamError extends Error {
     );
   }
 }
+
+/**
+ * The caller asked for more distinct uncached data this minute than its budget allows; nothing
+ * was sent upstream. Not an upstream failure: the circuit breaker never sees it.
+ */
+export class MissBudgetExceededError extends Error {
+  constructor(
+    readonly caller: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`too many uncached requests from this key, retry in ${retryAfterSeconds} s`);
+    this.name = 'MissBudgetExceededError';
+  }
+}

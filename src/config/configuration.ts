@@ -180,6 +180,7 @@ function toConfiguration(
       ttlSeconds: vars.CACHE_TTL_SECONDS,
       maxEntries: vars.CACHE_MAX_ENTRIES,
       staleMaxSeconds: vars.CACHE_STALE_MAX_SECONDS,
+      missesPerKeyPerMinute: vars.UPSTREAM_MISSES_PER_KEY_PER_MINUTE,
     },
     logging: {
       level: vars.LOG_LEVEL,

@@ -38,6 +38,8 @@ export interface CacheConfig {
   maxEntries: number;
   /** How old a value may be and still be served when upstream fails. */
   staleMaxSeconds: number;
+  /** Distinct uncached upstream requests one key may cause per minute. */
+  missesPerKeyPerMinute: number;
 }
 
 export interface LoggingConfig {

@@ -118,6 +118,11 @@ export class EnvironmentVariables {
   @IsInt()
   CACHE_STALE_MAX_SECONDS!: number;
 
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  UPSTREAM_MISSES_PER_KEY_PER_MINUTE!: number;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL!: (typeof LOG_LEVELS)[number];
 

@@ -1,8 +1,12 @@
-import { UnknownCityError, UpstreamError } from '../aareguru/aareguru.errors';
+import {
+  MissBudgetExceededError,
+  UnknownCityError,
+  UpstreamError,
+} from '../aareguru/aareguru.errors';
 import { HistoryRangeError } from '../domain/history-dates';
 
 export type FailureKind =
-  'unknown_city' | 'invalid_range' | 'upstream' | 'upstream_busy' | 'internal';
+  'unknown_city' | 'invalid_range' | 'upstream' | 'upstream_busy' | 'key_budget' | 'internal';
 
 export interface DescribedFailure {
   kind: FailureKind;
@@ -27,6 +31,14 @@ export function describeFailure(error: unknown): DescribedFailure {
   }
   if (error instanceof HistoryRangeError) {
     return { kind: 'invalid_range', message: error.message };
+  }
+  if (error instanceof MissBudgetExceededError) {
+    return {
+      kind: 'key_budget',
+      message:
+        `Too many uncached requests from this key: retry in ${error.retryAfterSeconds} s. ` +
+        'Answers already cached (recent cities and ranges) are still served.',
+    };
   }
   if (error instanceof UpstreamError && error.kind === 'busy') {
     return {
