@@ -173,7 +173,12 @@ function toConfiguration(
       breakerHalfOpenMs: vars.AAREGURU_BREAKER_HALF_OPEN_MS,
       maxSockets: vars.AAREGURU_MAX_SOCKETS,
       maxQueued: vars.AAREGURU_MAX_QUEUED,
-      queueWaitMs: vars.AAREGURU_QUEUE_WAIT_MS,
+      // A request that waited still gets a whole attempt before the deadline: an attempt cut short
+      // by the deadline would count against the breaker without upstream being at fault.
+      queueWaitMs: Math.min(
+        vars.AAREGURU_QUEUE_WAIT_MS,
+        vars.AAREGURU_DEADLINE_MS - vars.AAREGURU_TIMEOUT_MS,
+      ),
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
     },
     cache: {

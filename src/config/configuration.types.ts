@@ -28,7 +28,10 @@ export interface AareguruConfig {
   maxSockets: number;
   /** Requests allowed to wait for a connection; beyond that they are refused as busy. */
   maxQueued: number;
-  /** How long a request may wait for a connection before it is refused as busy. */
+  /**
+   * How long a request may wait for a connection before it is refused as busy; at most the
+   * deadline minus one attempt's timeout.
+   */
   queueWaitMs: number;
   historyMaxRangeDays: number;
 }
