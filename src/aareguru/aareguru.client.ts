@@ -84,12 +84,12 @@ function isTransient(error: unknown): boolean {
 
 /**
  * The only code that talks to the Aareguru API. Every call runs inside, from the outside in: an
- * overall deadline, retries with exponential backoff and jitter, a shared circuit breaker, a slot
- * (one of AAREGURU_MAX_SOCKETS connections, waited for in a bounded queue) and a per-attempt
- * timeout. The timeout starts once the attempt holds a slot, so a slow but healthy upstream under
- * a burst makes callers wait or be refused as busy — neither of which the breaker counts — instead
- * of timing out queued attempts and opening the circuit for everyone. Responses are parsed into
- * typed values; nothing here caches.
+ * overall deadline, retries with exponential backoff and jitter, a slot (one of
+ * AAREGURU_MAX_SOCKETS connections, waited for in a bounded queue), a shared circuit breaker and
+ * a per-attempt timeout. The breaker and the timeout see only attempts that hold a slot, so a slow
+ * but healthy upstream under a burst makes callers wait or be refused as busy instead of timing
+ * out queued attempts and opening the circuit for everyone. Responses are parsed into typed
+ * values; nothing here caches.
  */
 @Injectable()
 export class AareguruClient implements OnModuleDestroy {
@@ -97,7 +97,8 @@ export class AareguruClient implements OnModuleDestroy {
   private readonly agent: http.Agent;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly policy: IPolicy;
-  private readonly attemptTimeout: IPolicy;
+  /** The breaker and the per-attempt timeout: what an attempt holding a slot runs in. */
+  private readonly onTheWire: IPolicy;
   private readonly slots: UpstreamSlots;
   private readonly state: Omit<UpstreamStatus, 'circuit'> = {
     lastSuccessAt: null,
@@ -158,10 +159,9 @@ export class AareguruClient implements OnModuleDestroy {
           maxDelay: config.retryMaxDelayMs,
         }),
       }),
-      this.breaker,
     );
-    // Applied inside the slot (see attempt()), not in the wrap: waiting is not the attempt.
-    this.attemptTimeout = timeout(config.timeoutMs, TimeoutStrategy.Aggressive);
+    // Entered once the attempt holds a slot (see attempt()): waiting is not the attempt.
+    this.onTheWire = wrap(this.breaker, timeout(config.timeoutMs, TimeoutStrategy.Aggressive));
   }
 
   async cities(): Promise<City[]> {
@@ -265,8 +265,9 @@ export class AareguruClient implements OnModuleDestroy {
   }
 
   /**
-   * One attempt: wait for a slot (bounded), then the request under the per-attempt timeout. A
-   * refusal to wait is a 'busy' error, which neither the breaker counts nor retry repeats.
+   * One attempt: wait for a slot (bounded), then the request through the breaker and under the
+   * per-attempt timeout. A refusal to wait is a 'busy' error that never reaches the breaker (which
+   * would close a half-open circuit on it) and that retry does not repeat.
    */
   private async attempt(url: URL, endpoint: AareguruEndpoint, signal: AbortSignal) {
     let release: () => void;
@@ -279,7 +280,7 @@ export class AareguruClient implements OnModuleDestroy {
       });
     }
     try {
-      return await this.attemptTimeout.execute(async ({ signal: attemptSignal }) => {
+      return await this.onTheWire.execute(async ({ signal: attemptSignal }) => {
         this.state.requests += 1;
         try {
           const answer = await httpGetJson(url, endpoint, {
