@@ -38,6 +38,19 @@ async function circuitOf(running: RunningApp): Promise<string> {
   return (health.body as { details: { aareguru: { circuit: string } } }).details.aareguru.circuit;
 }
 
+/**
+ * The queue gauge, polled until it shows `expected` while the first requests are on the wire (the
+ * calls reach the server over HTTP one by one); the last value seen otherwise.
+ */
+async function queueWaitingReaches(running: RunningApp, expected: number): Promise<number> {
+  const giveUpAt = Date.now() + UPSTREAM_DELAY_MS;
+  let waiting: number;
+  do {
+    waiting = (await scrapeMetrics(running.url)).value('aareguru_upstream_queue_waiting');
+  } while (waiting !== expected && Date.now() < giveUpAt);
+  return waiting;
+}
+
 describe('upstream abuse: a slow but healthy upstream, and one key hogging uncached data', () => {
   let running: RunningApp;
   let clients: ConnectedClient[] = [];
@@ -89,9 +102,10 @@ describe('upstream abuse: a slow but healthy upstream, and one key hogging uncac
     await slowUpstreamAfterWarmUp(client);
     const before = await scrapeMetrics(running.url);
 
-    const results = await Promise.all(
-      Array.from({ length: BURST }, (_, i) => historyCall(client, i + 2)),
-    );
+    const burst = Promise.all(Array.from({ length: BURST }, (_, i) => historyCall(client, i + 2)));
+    // While the first two are on the wire, the queue is full and says so.
+    expect(await queueWaitingReaches(running, 4)).toBe(4);
+    const results = await burst;
 
     const failures = results.filter((r) => r.isError).map(text);
     // Two on the wire and four waiting are answered; the rest are told to come back.
