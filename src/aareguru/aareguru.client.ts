@@ -24,7 +24,13 @@ import { CLOCK, Clock } from '../common/clock';
 import { AAREGURU_CONFIG } from '../config/app-config.module';
 import type { AareguruConfig } from '../config/configuration.types';
 import { UpstreamError } from './aareguru.errors';
-import { CIRCUIT_STATE, UPSTREAM_DURATION, UPSTREAM_REQUESTS } from './aareguru.metrics';
+import {
+  CIRCUIT_STATE,
+  UPSTREAM_DURATION,
+  UPSTREAM_QUEUE_WAITING,
+  UPSTREAM_REFUSED,
+  UPSTREAM_REQUESTS,
+} from './aareguru.metrics';
 import {
   City,
   Current,
@@ -37,6 +43,7 @@ import {
 } from './aareguru.schemas';
 import { HistorySeries, parseHistorySeries } from './history.parser';
 import { httpGetJson } from './http-get-json';
+import { NoSlotError, UpstreamSlots } from './upstream-slots';
 
 export type AareguruEndpoint = 'cities' | 'today' | 'current' | 'widget' | 'history';
 
@@ -77,8 +84,12 @@ function isTransient(error: unknown): boolean {
 
 /**
  * The only code that talks to the Aareguru API. Every call runs inside, from the outside in: an
- * overall deadline, retries with exponential backoff and jitter, a shared circuit breaker and a
- * per-attempt timeout. Responses are parsed into typed values; nothing here caches.
+ * overall deadline, retries with exponential backoff and jitter, a slot (one of
+ * AAREGURU_MAX_SOCKETS connections, waited for in a bounded queue), a shared circuit breaker and
+ * a per-attempt timeout. The breaker and the timeout see only attempts that hold a slot, so a slow
+ * but healthy upstream under a burst makes callers wait or be refused as busy instead of timing
+ * out queued attempts and opening the circuit for everyone. Responses are parsed into typed
+ * values; nothing here caches.
  */
 @Injectable()
 export class AareguruClient implements OnModuleDestroy {
@@ -86,6 +97,9 @@ export class AareguruClient implements OnModuleDestroy {
   private readonly agent: http.Agent;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly policy: IPolicy;
+  /** The breaker and the per-attempt timeout: what an attempt holding a slot runs in. */
+  private readonly onTheWire: IPolicy;
+  private readonly slots: UpstreamSlots;
   private readonly state: Omit<UpstreamStatus, 'circuit'> = {
     lastSuccessAt: null,
     lastFailureAt: null,
@@ -103,8 +117,15 @@ export class AareguruClient implements OnModuleDestroy {
     @InjectMetric(UPSTREAM_DURATION.name)
     private readonly upstreamDuration: Histogram<'endpoint'>,
     @InjectMetric(CIRCUIT_STATE.name) circuitState: Gauge,
+    @InjectMetric(UPSTREAM_QUEUE_WAITING.name) queueWaiting: Gauge,
+    @InjectMetric(UPSTREAM_REFUSED.name) private readonly refused: Counter<'reason'>,
   ) {
-    const agentOptions = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4 };
+    // As many sockets as slots: a request holding a slot never waits for a connection.
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: config.maxSockets,
+      maxFreeSockets: config.maxSockets,
+    };
     this.agent = config.baseUrl.startsWith('https:')
       ? new https.Agent(agentOptions)
       : new http.Agent(agentOptions);
@@ -119,6 +140,16 @@ export class AareguruClient implements OnModuleDestroy {
     this.breaker.onBreak(() => this.logger.warn('Aareguru circuit opened'));
     this.breaker.onReset(() => this.logger.log('Aareguru circuit closed'));
 
+    this.slots = new UpstreamSlots(
+      {
+        maxActive: config.maxSockets,
+        maxQueued: config.maxQueued,
+        maxWaitMs: config.queueWaitMs,
+      },
+      (waiting) => queueWaiting.set(waiting),
+    );
+    queueWaiting.set(0);
+
     this.policy = wrap(
       timeout(config.deadlineMs, TimeoutStrategy.Aggressive),
       retry(handleWhen(isTransient), {
@@ -128,9 +159,9 @@ export class AareguruClient implements OnModuleDestroy {
           maxDelay: config.retryMaxDelayMs,
         }),
       }),
-      this.breaker,
-      timeout(config.timeoutMs, TimeoutStrategy.Aggressive),
     );
+    // Entered once the attempt holds a slot (see attempt()): waiting is not the attempt.
+    this.onTheWire = wrap(this.breaker, timeout(config.timeoutMs, TimeoutStrategy.Aggressive));
   }
 
   async cities(): Promise<City[]> {
@@ -191,22 +222,7 @@ export class AareguruClient implements OnModuleDestroy {
     const url = this.url(endpoint, params);
     const started = performance.now(); // durations need real time, not the injectable clock
     try {
-      const body = await this.policy.execute(async ({ signal }) => {
-        this.state.requests += 1;
-        try {
-          const answer = await httpGetJson(url, endpoint, {
-            agent: this.agent,
-            signal,
-            maxBytes: MAX_BODY_BYTES,
-          });
-          this.upstreamRequests.inc({ endpoint, status: String(answer.status) });
-          return answer.body;
-        } catch (error) {
-          const status = error instanceof UpstreamError ? (error.status ?? error.kind) : 'network';
-          this.upstreamRequests.inc({ endpoint, status: String(status) });
-          throw error;
-        }
-      });
+      const body = await this.policy.execute(({ signal }) => this.attempt(url, endpoint, signal));
       this.upstreamDuration.observe({ endpoint }, (performance.now() - started) / 1000);
       this.state.lastSuccessAt = this.clock.now();
       this.logger.debug(
@@ -217,6 +233,12 @@ export class AareguruClient implements OnModuleDestroy {
     } catch (error) {
       const elapsedMs = performance.now() - started;
       const failure = this.describe(endpoint, error, elapsedMs);
+      if (failure.kind === 'busy') {
+        // Nothing was sent: not an upstream failure, so not in the upstream status either.
+        this.refused.inc({ reason: 'busy' });
+        this.logger.warn({ endpoint, params, ms: Math.round(elapsedMs) }, failure.message);
+        throw failure;
+      }
       this.upstreamDuration.observe({ endpoint }, elapsedMs / 1000);
       this.state.failures += 1;
       this.state.lastFailureAt = this.clock.now();
@@ -239,6 +261,43 @@ export class AareguruClient implements OnModuleDestroy {
         `upstream failed: ${failure.message}`,
       );
       throw failure;
+    }
+  }
+
+  /**
+   * One attempt: wait for a slot (bounded), then the request through the breaker and under the
+   * per-attempt timeout. A refusal to wait is a 'busy' error that never reaches the breaker (which
+   * would close a half-open circuit on it) and that retry does not repeat.
+   */
+  private async attempt(url: URL, endpoint: AareguruEndpoint, signal: AbortSignal) {
+    let release: () => void;
+    try {
+      release = await this.slots.acquire(signal);
+    } catch (error) {
+      if (!(error instanceof NoSlotError)) throw error;
+      throw new UpstreamError('busy', endpoint, `upstream busy: ${error.message}`, undefined, {
+        cause: error,
+      });
+    }
+    try {
+      return await this.onTheWire.execute(async ({ signal: attemptSignal }) => {
+        this.state.requests += 1;
+        try {
+          const answer = await httpGetJson(url, endpoint, {
+            agent: this.agent,
+            signal: attemptSignal,
+            maxBytes: MAX_BODY_BYTES,
+          });
+          this.upstreamRequests.inc({ endpoint, status: String(answer.status) });
+          return answer.body;
+        } catch (error) {
+          const status = error instanceof UpstreamError ? (error.status ?? error.kind) : 'network';
+          this.upstreamRequests.inc({ endpoint, status: String(status) });
+          throw error;
+        }
+      }, signal);
+    } finally {
+      release();
     }
   }
 

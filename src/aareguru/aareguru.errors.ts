@@ -22,7 +22,9 @@ export type UpstreamFailureKind =
   /** JSON, but not the shape the contract describes. */
   | 'shape'
   /** The circuit breaker is open after repeated failures; no request was sent. */
-  | 'circuit_open';
+  | 'circuit_open'
+  /** Every upstream connection stayed in use and the wait for one ran out; no request was sent. */
+  | 'busy';
 
 export class UpstreamError extends Error {
   constructor(
@@ -44,5 +46,19 @@ export class UpstreamError extends Error {
       this.status !== undefined &&
       (this.status >= 500 || this.status === 429)
     );
+  }
+}
+
+/**
+ * The caller asked for more distinct uncached data this minute than its budget allows; nothing
+ * was sent upstream. Not an upstream failure: the circuit breaker never sees it.
+ */
+export class MissBudgetExceededError extends Error {
+  constructor(
+    readonly caller: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`too many uncached requests from this key, retry in ${retryAfterSeconds} s`);
+    this.name = 'MissBudgetExceededError';
   }
 }

@@ -30,9 +30,22 @@ export const CIRCUIT_STATE = {
   help: 'Circuit breaker state towards the Aareguru API: 0 closed, 1 half-open, 2 open (3 isolated).',
 } satisfies GaugeConfiguration<string>;
 
+export const UPSTREAM_QUEUE_WAITING = {
+  name: 'aareguru_upstream_queue_waiting',
+  help: 'Upstream requests waiting for a free connection to the Aareguru API.',
+} satisfies GaugeConfiguration<string>;
+
+export const UPSTREAM_REFUSED = {
+  name: 'aareguru_upstream_refused_total',
+  help: 'Upstream requests refused before being sent: busy (no connection free in time, or the queue full) or key_budget (the key used up its uncached requests for the minute).',
+  labelNames: ['reason'] as const,
+} satisfies CounterConfiguration<'reason'>;
+
 export const AAREGURU_METRICS = [
   makeCounterProvider(UPSTREAM_REQUESTS),
   makeHistogramProvider(UPSTREAM_DURATION),
   makeCounterProvider(CACHE_EVENTS),
   makeGaugeProvider(CIRCUIT_STATE),
+  makeGaugeProvider(UPSTREAM_QUEUE_WAITING),
+  makeCounterProvider(UPSTREAM_REFUSED),
 ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { CLOCK, Clock } from '../common/clock';
+import { SlidingWindowThrottlerStorage } from '../throttling/sliding-window.storage';
 import { CACHE_CONFIG } from '../config/app-config.module';
 import type { CacheConfig } from '../config/configuration.types';
 import { AareguruClient } from './aareguru.client';
@@ -9,7 +10,10 @@ import { AAREGURU_METRICS } from './aareguru.metrics';
 import { AareguruService } from './aareguru.service';
 import { CACHE_STORE } from './cache/cache-store.interface';
 import { MemoryCacheStore } from './cache/memory-cache.store';
-import { UpstreamCacheService } from './cache/upstream-cache.service';
+import { MissBudget } from './cache/miss-budget';
+import { MISS_BUDGET, UpstreamCacheService } from './cache/upstream-cache.service';
+
+const MISS_COUNTERS = Symbol('MISS_COUNTERS');
 
 @Module({
   imports: [TerminusModule],
@@ -19,6 +23,19 @@ import { UpstreamCacheService } from './cache/upstream-cache.service';
       useFactory: (config: CacheConfig, clock: Clock) =>
         new MemoryCacheStore(config.maxEntries, clock),
       inject: [CACHE_CONFIG, CLOCK],
+    },
+    {
+      // Its own sliding-window counters (a provider, so shutdown stops its sweeper): the request
+      // rate limits keep theirs.
+      provide: MISS_COUNTERS,
+      useFactory: (clock: Clock) => new SlidingWindowThrottlerStorage(clock),
+      inject: [CLOCK],
+    },
+    {
+      provide: MISS_BUDGET,
+      useFactory: (config: CacheConfig, counters: SlidingWindowThrottlerStorage) =>
+        new MissBudget(counters, config.missesPerKeyPerMinute),
+      inject: [CACHE_CONFIG, MISS_COUNTERS],
     },
     ...AAREGURU_METRICS,
     AareguruClient,

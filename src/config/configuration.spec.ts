@@ -100,6 +100,16 @@ describe('loadConfiguration', () => {
     ]);
   });
 
+  it('caps the wait for an upstream connection so a whole attempt still fits in the deadline', () => {
+    const timings = { AAREGURU_TIMEOUT_MS: '1000', AAREGURU_DEADLINE_MS: '4000' };
+    expect(
+      loadConfiguration({ ...timings, AAREGURU_QUEUE_WAIT_MS: '2000' }).aareguru.queueWaitMs,
+    ).toBe(2000);
+    expect(
+      loadConfiguration({ ...timings, AAREGURU_QUEUE_WAIT_MS: '9000' }).aareguru.queueWaitMs,
+    ).toBe(3000);
+  });
+
   it('reports unknown keys in files and missing values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
     writeFileSync(join(dir, 'default.yaml'), 'PROT: 8000\n');

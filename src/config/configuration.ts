@@ -171,12 +171,21 @@ function toConfiguration(
       retryMaxDelayMs: vars.AAREGURU_RETRY_MAX_DELAY_MS,
       breakerFailures: vars.AAREGURU_BREAKER_FAILURES,
       breakerHalfOpenMs: vars.AAREGURU_BREAKER_HALF_OPEN_MS,
+      maxSockets: vars.AAREGURU_MAX_SOCKETS,
+      maxQueued: vars.AAREGURU_MAX_QUEUED,
+      // A request that waited still gets a whole attempt before the deadline: an attempt cut short
+      // by the deadline would count against the breaker without upstream being at fault.
+      queueWaitMs: Math.min(
+        vars.AAREGURU_QUEUE_WAIT_MS,
+        vars.AAREGURU_DEADLINE_MS - vars.AAREGURU_TIMEOUT_MS,
+      ),
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
     },
     cache: {
       ttlSeconds: vars.CACHE_TTL_SECONDS,
       maxEntries: vars.CACHE_MAX_ENTRIES,
       staleMaxSeconds: vars.CACHE_STALE_MAX_SECONDS,
+      missesPerKeyPerMinute: vars.UPSTREAM_MISSES_PER_KEY_PER_MINUTE,
     },
     logging: {
       level: vars.LOG_LEVEL,

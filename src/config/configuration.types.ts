@@ -24,6 +24,15 @@ export interface AareguruConfig {
   breakerFailures: number;
   /** How long the circuit stays open before one trial call. */
   breakerHalfOpenMs: number;
+  /** Connections (so requests on the wire) to upstream at once. */
+  maxSockets: number;
+  /** Requests allowed to wait for a connection; beyond that they are refused as busy. */
+  maxQueued: number;
+  /**
+   * How long a request may wait for a connection before it is refused as busy; at most the
+   * deadline minus one attempt's timeout.
+   */
+  queueWaitMs: number;
   historyMaxRangeDays: number;
 }
 
@@ -32,6 +41,8 @@ export interface CacheConfig {
   maxEntries: number;
   /** How old a value may be and still be served when upstream fails. */
   staleMaxSeconds: number;
+  /** Distinct uncached upstream requests one key may cause per minute. */
+  missesPerKeyPerMinute: number;
 }
 
 export interface LoggingConfig {

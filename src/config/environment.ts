@@ -83,6 +83,23 @@ export class EnvironmentVariables {
 
   @Type(() => Number)
   @Min(1)
+  @Max(256)
+  @IsInt()
+  AAREGURU_MAX_SOCKETS!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @Max(10_000)
+  @IsInt()
+  AAREGURU_MAX_QUEUED!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  AAREGURU_QUEUE_WAIT_MS!: number;
+
+  @Type(() => Number)
+  @Min(1)
   @IsInt()
   HISTORY_MAX_RANGE_DAYS!: number;
 
@@ -100,6 +117,11 @@ export class EnvironmentVariables {
   @Min(0)
   @IsInt()
   CACHE_STALE_MAX_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  UPSTREAM_MISSES_PER_KEY_PER_MINUTE!: number;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL!: (typeof LOG_LEVELS)[number];

@@ -1,7 +1,12 @@
-import { UnknownCityError, UpstreamError } from '../aareguru/aareguru.errors';
+import {
+  MissBudgetExceededError,
+  UnknownCityError,
+  UpstreamError,
+} from '../aareguru/aareguru.errors';
 import { HistoryRangeError } from '../domain/history-dates';
 
-export type FailureKind = 'unknown_city' | 'invalid_range' | 'upstream' | 'internal';
+export type FailureKind =
+  'unknown_city' | 'invalid_range' | 'upstream' | 'upstream_busy' | 'key_budget' | 'internal';
 
 export interface DescribedFailure {
   kind: FailureKind;
@@ -16,6 +21,7 @@ const UPSTREAM_REASONS: Record<UpstreamError['kind'], string> = {
   malformed: 'it sent an unreadable answer',
   shape: 'it sent an answer in an unexpected format',
   circuit_open: 'it failed several times in a row, so requests are paused briefly',
+  busy: 'every connection to it is in use',
 };
 
 /** The one place that turns an error into words for an MCP client. */
@@ -25,6 +31,20 @@ export function describeFailure(error: unknown): DescribedFailure {
   }
   if (error instanceof HistoryRangeError) {
     return { kind: 'invalid_range', message: error.message };
+  }
+  if (error instanceof MissBudgetExceededError) {
+    return {
+      kind: 'key_budget',
+      message:
+        `Too many uncached requests from this key: retry in ${error.retryAfterSeconds} s. ` +
+        'Answers already cached (recent cities and ranges) are still served.',
+    };
+  }
+  if (error instanceof UpstreamError && error.kind === 'busy') {
+    return {
+      kind: 'upstream_busy',
+      message: 'The Aare service is busy, try again in a moment.',
+    };
   }
   if (error instanceof UpstreamError) {
     return {

@@ -8,6 +8,7 @@ import { InFlightService } from '../common/in-flight.service';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
 import { type CallOutcome, type CallRecord, callRecordOf } from '../common/call-record';
 import { untilAborted } from '../common/until-aborted';
+import { runAsCaller } from '../aareguru/upstream-caller';
 import type { CallObserver } from './call-observer';
 import { describeFailure } from './mcp-errors';
 import { PROMPT_GETS, RESOURCE_READS, TOOL_CALLS, TOOL_DURATION } from './mcp.metrics';
@@ -63,7 +64,10 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     );
     for (const { tool, config } of this.registrations) {
       server.registerTool(tool.name, config, (args: unknown, ctx) =>
-        this.callTool(tool, args, callRecordOf(ctx.http?.authInfo), ctx.mcpReq.signal),
+        // Upstream misses are charged to the key behind the call; stdio has a single caller.
+        runAsCaller(ctx.http ? ctx.http.authInfo?.clientId || 'anonymous' : 'stdio', () =>
+          this.callTool(tool, args, callRecordOf(ctx.http?.authInfo), ctx.mcpReq.signal),
+        ),
       );
     }
     for (const resource of this.resources) resource.register(server, this);

@@ -1,7 +1,11 @@
 import { ManualClock } from '../../../test/support/manual-clock';
 import { Counter } from 'prom-client';
-import { CACHE_EVENTS } from '../aareguru.metrics';
+import { SlidingWindowThrottlerStorage } from '../../throttling/sliding-window.storage';
+import { MissBudgetExceededError } from '../aareguru.errors';
+import { CACHE_EVENTS, UPSTREAM_REFUSED } from '../aareguru.metrics';
+import { runAsCaller } from '../upstream-caller';
 import { MemoryCacheStore } from './memory-cache.store';
+import { MissBudget } from './miss-budget';
 import { UpstreamCacheService } from './upstream-cache.service';
 
 function deferred<T>() {
@@ -15,18 +19,107 @@ function deferred<T>() {
 }
 
 describe('UpstreamCacheService', () => {
-  const config = { ttlSeconds: 120, maxEntries: 10, staleMaxSeconds: 3600 };
+  const config = {
+    ttlSeconds: 120,
+    maxEntries: 10,
+    staleMaxSeconds: 3600,
+    missesPerKeyPerMinute: 3,
+  };
   let clock: ManualClock;
   let cache: UpstreamCacheService;
+  let storage: SlidingWindowThrottlerStorage;
+  let refused: Counter<'reason'>;
 
   beforeEach(() => {
     clock = new ManualClock();
+    storage = new SlidingWindowThrottlerStorage(clock);
+    refused = new Counter({ ...UPSTREAM_REFUSED, registers: [] });
     cache = new UpstreamCacheService(
       new MemoryCacheStore(config.maxEntries, clock),
       config,
       clock,
       new Counter({ ...CACHE_EVENTS, registers: [] }),
+      new MissBudget(storage, config.missesPerKeyPerMinute),
+      refused,
     );
+  });
+
+  afterEach(() => storage.onApplicationShutdown());
+
+  describe('per-caller miss budget', () => {
+    const fetchValue = () => Promise.resolve('value');
+
+    it('refuses a caller its fourth distinct miss in a minute, without calling upstream', async () => {
+      const fetch = jest.fn(fetchValue);
+      for (const key of ['a', 'b', 'c']) {
+        await runAsCaller('key-a', () => cache.getOrFetch(key, fetch));
+      }
+      const refusal = runAsCaller('key-a', () => cache.getOrFetch('d', fetch));
+      await expect(refusal).rejects.toBeInstanceOf(MissBudgetExceededError);
+      await expect(refusal).rejects.toThrow(
+        'too many uncached requests from this key, retry in 60 s',
+      );
+      expect(fetch).toHaveBeenCalledTimes(3);
+      expect((await refused.get()).values).toEqual([
+        expect.objectContaining({ labels: { reason: 'key_budget' }, value: 1 }),
+      ]);
+    });
+
+    it('charges neither cache hits nor joins of a fetch in flight', async () => {
+      let finish!: (value: string) => void;
+      const slow = jest.fn(() => new Promise<string>((resolve) => (finish = resolve)));
+      const first = runAsCaller('key-a', () => cache.getOrFetch('a', slow));
+      await new Promise((resolve) => setImmediate(resolve));
+      const joins = Array.from({ length: 5 }, () =>
+        runAsCaller('key-a', () => cache.getOrFetch('a', slow)),
+      );
+      finish('value');
+      await Promise.all([first, ...joins]);
+      for (let i = 0; i < 5; i += 1) await runAsCaller('key-a', () => cache.getOrFetch('a', slow));
+      expect(slow).toHaveBeenCalledTimes(1);
+      // Two misses left of three.
+      await runAsCaller('key-a', () => cache.getOrFetch('b', fetchValue));
+      await runAsCaller('key-a', () => cache.getOrFetch('c', fetchValue));
+      await expect(runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue))).rejects.toThrow(
+        MissBudgetExceededError,
+      );
+    });
+
+    it("keeps one caller's budget from touching another's", async () => {
+      for (const key of ['a', 'b', 'c']) {
+        await runAsCaller('key-a', () => cache.getOrFetch(key, fetchValue));
+      }
+      await expect(runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue))).rejects.toThrow(
+        MissBudgetExceededError,
+      );
+      await expect(
+        runAsCaller('key-b', () => cache.getOrFetch('d', fetchValue)),
+      ).resolves.toMatchObject({ value: 'value' });
+    });
+
+    it('gives the budget back as the minute slides by', async () => {
+      for (const key of ['a', 'b', 'c']) {
+        await runAsCaller('key-a', () => cache.getOrFetch(key, fetchValue));
+      }
+      const refusal = runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue));
+      await expect(refusal).rejects.toThrow(MissBudgetExceededError);
+      clock.advance(59_999);
+      await expect(runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue))).rejects.toThrow(
+        MissBudgetExceededError,
+      );
+      // Two windows on, nothing of the first minute counts any more.
+      clock.advance(60_001);
+      await expect(
+        runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue)),
+      ).resolves.toMatchObject({ value: 'value' });
+    });
+
+    it('does not charge work done outside any caller (health checks, admin)', async () => {
+      for (const key of ['a', 'b', 'c', 'd', 'e']) await cache.getOrFetch(key, fetchValue);
+      await expect(
+        runAsCaller('key-a', () => cache.getOrFetch('f', fetchValue)),
+      ).resolves.toMatchObject({ value: 'value' });
+    });
   });
 
   it('builds keys independent of parameter order', () => {

@@ -4,8 +4,12 @@ import type { Counter } from 'prom-client';
 import { CLOCK, Clock } from '../../common/clock';
 import { CACHE_CONFIG } from '../../config/app-config.module';
 import type { CacheConfig } from '../../config/configuration.types';
-import { CACHE_EVENTS } from '../aareguru.metrics';
+import { CACHE_EVENTS, UPSTREAM_REFUSED } from '../aareguru.metrics';
+import { currentCaller } from '../upstream-caller';
 import { CACHE_STORE, CacheStore } from './cache-store.interface';
+import { MissBudget } from './miss-budget';
+
+export const MISS_BUDGET = Symbol('MISS_BUDGET');
 
 /** A value with what a caller needs to be honest about its age. */
 export interface Cached<T> {
@@ -26,7 +30,8 @@ export interface CacheStats {
 /**
  * Read-through cache in front of upstream. Fresh values (younger than the TTL) are served from
  * the store; concurrent misses for one key share a single upstream call (single-flight); when
- * upstream fails, the last good value is served, marked stale, for up to the stale window.
+ * upstream fails, the last good value is served, marked stale, for up to the stale window. A
+ * miss that starts a fetch is charged to the caller's per-minute miss budget first.
  */
 @Injectable()
 export class UpstreamCacheService {
@@ -41,6 +46,8 @@ export class UpstreamCacheService {
     @Inject(CACHE_CONFIG) config: CacheConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @InjectMetric(CACHE_EVENTS.name) private readonly cacheEvents: Counter<'result'>,
+    @Inject(MISS_BUDGET) private readonly missBudget: MissBudget,
+    @InjectMetric(UPSTREAM_REFUSED.name) private readonly refused: Counter<'reason'>,
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
     this.staleMaxMs = config.staleMaxSeconds * 1000;
@@ -75,6 +82,19 @@ export class UpstreamCacheService {
     // Another caller may have started the fetch while we awaited the store.
     const raced = this.inFlight.get(key);
     if (raced) return raced as Promise<Cached<T>>;
+
+    const caller = currentCaller();
+    if (caller !== undefined) {
+      try {
+        await this.missBudget.charge(caller);
+      } catch (error) {
+        this.refused.inc({ reason: 'key_budget' });
+        throw error;
+      }
+      // Rare: the fetch started while the budget was counted. Join it (the count stays).
+      const joined = this.inFlight.get(key);
+      if (joined) return joined as Promise<Cached<T>>;
+    }
 
     this.counters.misses += 1;
     this.cacheEvents.inc({ result: 'miss' });
