@@ -176,6 +176,7 @@ function toConfiguration(
     cache: {
       ttlSeconds: vars.CACHE_TTL_SECONDS,
       maxEntries: vars.CACHE_MAX_ENTRIES,
+      maxBytes: vars.CACHE_MAX_BYTES,
       staleMaxSeconds: vars.CACHE_STALE_MAX_SECONDS,
     },
     logging: {

@@ -97,6 +97,11 @@ export class EnvironmentVariables {
   CACHE_MAX_ENTRIES!: number;
 
   @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  CACHE_MAX_BYTES!: number;
+
+  @Type(() => Number)
   @Min(0)
   @IsInt()
   CACHE_STALE_MAX_SECONDS!: number;
