@@ -91,8 +91,10 @@ export class EnvironmentVariables {
   @IsInt()
   CACHE_TTL_SECONDS!: number;
 
+  // The LRU sets aside a few words per possible entry up front.
   @Type(() => Number)
   @Min(1)
+  @Max(1_000_000)
   @IsInt()
   CACHE_MAX_ENTRIES!: number;
 
