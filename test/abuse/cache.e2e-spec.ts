@@ -101,6 +101,11 @@ describe('Upstream cache under many large history answers (issue 11)', () => {
       calls + 1 - historyKeys(final).length,
     );
     expect(after.value('aareguru_cache_bytes')).toBe(final.cacheUsage.bytes);
+    const health = await request(running.url).get('/health').expect(200);
+    expect(health.body.details.aareguru.cache).toMatchObject({
+      entries: final.cacheUsage.entries,
+      bytes: final.cacheUsage.bytes,
+    });
   }, 60_000);
 
   it('serves an answer larger than the whole budget without caching it', async () => {
