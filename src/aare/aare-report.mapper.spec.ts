@@ -11,6 +11,7 @@ import {
 import type { History } from '../aareguru/aareguru.service';
 import type { Cached } from '../aareguru/cache/upstream-cache.service';
 import { parseHistorySeries } from '../aareguru/history.parser';
+import { digestHistory } from '../domain/history-digest';
 import {
   cityListReport,
   comparisonReport,
@@ -353,11 +354,14 @@ describe('danger reports', () => {
 
 describe('historyReport', () => {
   const RANGE = { start: 1683459600, end: 1683631200 };
-  const bernHistory = (): Cached<History> => {
+  const bernSeries = () => {
     const series = parseHistorySeries(rawFixture('history-bern.json'));
     if (!series) throw new Error('history-bern.json no longer parses');
-    return cached({ city: 'bern', range: RANGE, series });
+    return series;
   };
+  /** A history as the service caches it: the digest of upstream's series. */
+  const bernHistory = (series = bernSeries()): Cached<History> =>
+    cached({ city: 'bern', range: RANGE, ...digestHistory(series) });
 
   it("summarises Bern's 48 hours of 10-minute points", () => {
     const report = historyReport(bernHistory());
@@ -400,11 +404,11 @@ describe('historyReport', () => {
   });
 
   it('judges the flow trend by its 5 % band, not the temperature one', () => {
-    const history = bernHistory();
-    const { flow } = history.value.series;
+    const series = bernSeries();
+    const { flow } = series;
     // 216 → 225 m³/s: more than 0.3 but less than 5 %.
     flow[flow.length - 1] = { ...flow[flow.length - 1], value: 225 };
-    expect(historyReport(history).flow.summary).toMatchObject({
+    expect(historyReport(bernHistory(series)).flow.summary).toMatchObject({
       first: 216,
       last: 225,
       trend: 'stable',
@@ -412,12 +416,12 @@ describe('historyReport', () => {
   });
 
   it('averages series longer than 500 points down, and says so', () => {
-    const history = bernHistory();
-    const { temperature } = history.value.series;
+    const series = bernSeries();
+    const { temperature } = series;
     // The same 48 h twice over: 542 points.
     const shift = RANGE.end - RANGE.start + 600;
     temperature.push(...temperature.map((p) => ({ ...p, timestamp: p.timestamp + shift })));
-    const report = historyReport(history);
+    const report = historyReport(bernHistory(series));
     expect(report.downsampled).toBe(true);
     expect(report.temperature.points).toHaveLength(271);
     // Pairs are averaged: (12.44 + 12.46) / 2.

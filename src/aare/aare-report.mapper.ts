@@ -9,7 +9,6 @@ import {
   FLOW_THRESHOLDS,
   safetyAdvice,
 } from '../domain/danger-level';
-import { downsample, flowTrend, granularityOf, summariseSeries } from '../domain/series-summary';
 import { explainPhrase } from '../domain/swiss-german';
 import { temperatureTrend } from '../domain/temperature-trend';
 import { freshnessOf, isoFromUnix, last24h, weatherNextDays, weatherToday } from './report-mapping';
@@ -31,9 +30,6 @@ import type {
 
 /** Below this the water counts as cold and a warmer city is suggested. */
 export const COLD_WATER_CELSIUS = 16;
-
-/** Longer series are averaged down to this many points. */
-export const MAX_HISTORY_POINTS = 500;
 
 /** Whether a temperature report should suggest a warmer city (and so needs /widget). */
 export function isColdWater(temperature: number | null | undefined): boolean {
@@ -184,24 +180,17 @@ function dangerReport(
   };
 }
 
+/** From a history as cached: already summarised on the full series and averaged down. */
 export function historyReport(history: Cached<History>): HistoryReport {
-  const { series, range, city } = history.value;
-  const downsampled =
-    series.temperature.length > MAX_HISTORY_POINTS || series.flow.length > MAX_HISTORY_POINTS;
+  const { series, summary, range, city } = history.value;
   return {
     city,
     start: isoFromUnix(range.start)!,
     end: isoFromUnix(range.end)!,
-    granularity: granularityOf(series.temperature.length ? series.temperature : series.flow),
-    temperature: {
-      summary: summariseSeries(series.temperature),
-      points: downsample(series.temperature, MAX_HISTORY_POINTS),
-    },
-    flow: {
-      summary: summariseSeries(series.flow, flowTrend),
-      points: downsample(series.flow, MAX_HISTORY_POINTS),
-    },
-    downsampled,
+    granularity: summary.granularity,
+    temperature: { summary: summary.temperature, points: series.temperature },
+    flow: { summary: summary.flow, points: series.flow },
+    downsampled: summary.downsampled,
     source: freshnessOf(history),
   };
 }

@@ -21,13 +21,15 @@ export class AareguruHealthIndicator {
     const status = this.client.status();
     const stats = this.cache.stats();
     const lookups = stats.hits + stats.misses;
+    const usage = await this.cache.usage();
     const details = {
       circuit: status.circuit,
       lastSuccessAt: isoOrNull(status.lastSuccessAt),
       lastFailureAt: isoOrNull(status.lastFailureAt),
       lastFailure: status.lastFailure,
       cache: {
-        entries: await this.cache.size(),
+        entries: usage.entries,
+        bytes: usage.bytes,
         hitRatio: lookups === 0 ? null : Math.round((stats.hits / lookups) * 1000) / 1000,
         staleServes: stats.staleServes,
       },

@@ -25,6 +25,17 @@ export const CACHE_EVENTS = {
   labelNames: ['result'] as const,
 } satisfies CounterConfiguration<'result'>;
 
+export const CACHE_EVICTIONS = {
+  name: 'aareguru_cache_evictions_total',
+  help: 'Upstream answers the cache let go early or would not keep, by reason: capacity (least recently used, to stay within CACHE_MAX_BYTES and CACHE_MAX_ENTRIES), oversize (larger than the whole byte budget: served, never kept).',
+  labelNames: ['reason'] as const,
+} satisfies CounterConfiguration<'reason'>;
+
+export const CACHE_BYTES = {
+  name: 'aareguru_cache_bytes',
+  help: 'Bytes held by the upstream cache, counted as the JSON size of its values.',
+} satisfies GaugeConfiguration<string>;
+
 export const CIRCUIT_STATE = {
   name: 'aareguru_circuit_state',
   help: 'Circuit breaker state towards the Aareguru API: 0 closed, 1 half-open, 2 open (3 isolated).',
@@ -45,6 +56,8 @@ export const AAREGURU_METRICS = [
   makeCounterProvider(UPSTREAM_REQUESTS),
   makeHistogramProvider(UPSTREAM_DURATION),
   makeCounterProvider(CACHE_EVENTS),
+  makeCounterProvider(CACHE_EVICTIONS),
+  makeGaugeProvider(CACHE_BYTES),
   makeGaugeProvider(CIRCUIT_STATE),
   makeGaugeProvider(UPSTREAM_QUEUE_WAITING),
   makeCounterProvider(UPSTREAM_REFUSED),

@@ -3,16 +3,16 @@ import { CLOCK, Clock } from '../common/clock';
 import { AAREGURU_CONFIG } from '../config/app-config.module';
 import type { AareguruConfig } from '../config/configuration.types';
 import { HistoryRange, resolveHistoryRange } from '../domain/history-dates';
+import { digestHistory, HistoryDigest } from '../domain/history-digest';
 import { AareguruClient } from './aareguru.client';
 import { UnknownCityError } from './aareguru.errors';
 import type { City, Current, Today, Widget } from './aareguru.schemas';
 import { Cached, UpstreamCacheService } from './cache/upstream-cache.service';
-import type { HistorySeries } from './history.parser';
 
-export interface History {
+/** A city's history as cached: the digest the report needs, not upstream's full series. */
+export interface History extends HistoryDigest {
   city: string;
   range: HistoryRange;
-  series: HistorySeries;
 }
 
 /** Normalises what a person types as a city: " Bern " → "bern". */
@@ -72,7 +72,8 @@ export class AareguruService {
 
   /**
    * History between two time expressions. The range is checked (order, maximum length) before
-   * anything is sent; upstream gets Unix seconds.
+   * anything is sent; upstream gets Unix seconds. What is cached is the digest (summaries of the
+   * full series, points averaged down): a year of 10-minute points would be megabytes per entry.
    */
   async history(
     cityInput: string,
@@ -88,7 +89,7 @@ export class AareguruService {
     return this.cache.getOrFetch(key, async () => ({
       city,
       range,
-      series: await this.client.history(city, range.start, range.end),
+      ...digestHistory(await this.client.history(city, range.start, range.end)),
     }));
   }
 }

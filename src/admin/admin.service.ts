@@ -63,6 +63,7 @@ export class AdminService {
       failures: status.failures,
       recentFailures: status.recentFailures.map((f) => ({ ...f, at: iso(f.at)! })),
       cache: await this.cache.entries(),
+      cacheUsage: await this.cache.usage(),
     };
   }
 

@@ -110,6 +110,15 @@ describe('loadConfiguration', () => {
     ).toBe(3000);
   });
 
+  it('bounds the cache in entries and bytes', () => {
+    expect(loadConfiguration({}).cache).toMatchObject({ maxEntries: 500, maxBytes: 67108864 });
+    expect(loadConfiguration({ CACHE_MAX_BYTES: '1048576' }).cache.maxBytes).toBe(1048576);
+    expect(problemsOf({ CACHE_MAX_BYTES: '0', CACHE_MAX_ENTRIES: '2000000' })).toEqual([
+      'CACHE_MAX_ENTRIES: must not be greater than 1000000 (got "2000000")',
+      'CACHE_MAX_BYTES: must not be less than 1 (got "0")',
+    ]);
+  });
+
   it('reports unknown keys in files and missing values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
     writeFileSync(join(dir, 'default.yaml'), 'PROT: 8000\n');

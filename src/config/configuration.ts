@@ -184,6 +184,7 @@ function toConfiguration(
     cache: {
       ttlSeconds: vars.CACHE_TTL_SECONDS,
       maxEntries: vars.CACHE_MAX_ENTRIES,
+      maxBytes: vars.CACHE_MAX_BYTES,
       staleMaxSeconds: vars.CACHE_STALE_MAX_SECONDS,
       missesPerKeyPerMinute: vars.UPSTREAM_MISSES_PER_KEY_PER_MINUTE,
     },

@@ -39,6 +39,8 @@ export interface AareguruConfig {
 export interface CacheConfig {
   ttlSeconds: number;
   maxEntries: number;
+  /** Budget of the in-memory cache, measured as the JSON size of the values it holds. */
+  maxBytes: number;
   /** How old a value may be and still be served when upstream fails. */
   staleMaxSeconds: number;
   /** Distinct uncached upstream requests one key may cause per minute. */

@@ -108,10 +108,17 @@ export class EnvironmentVariables {
   @IsInt()
   CACHE_TTL_SECONDS!: number;
 
+  // The LRU sets aside a few words per possible entry up front.
+  @Type(() => Number)
+  @Min(1)
+  @Max(1_000_000)
+  @IsInt()
+  CACHE_MAX_ENTRIES!: number;
+
   @Type(() => Number)
   @Min(1)
   @IsInt()
-  CACHE_MAX_ENTRIES!: number;
+  CACHE_MAX_BYTES!: number;
 
   @Type(() => Number)
   @Min(0)

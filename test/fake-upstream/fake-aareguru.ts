@@ -181,7 +181,11 @@ export class FakeAareguru {
     }
   }
 
-  /** Bern's recorded 10-minute series, shifted so that it ends at `end`, cut at `start`. */
+  /**
+   * Bern's recorded 10-minute series (about 48 h), shifted so that it ends at `end`, repeated
+   * back in time as often as the range needs and cut at `start`: a year-long range gets a year of
+   * points (about 2 MB of JSON), as upstream's would.
+   */
   private history(query: Record<string, string>, ids: string[]) {
     const { city, start, end } = query;
     if (!city || !ids.includes(city)) return { status: 400, error: 'Invalid city' };
@@ -191,10 +195,21 @@ export class FakeAareguru {
     const [from, to] = [Number(start), Number(end)];
     if (from >= to) return { status: 400, error: 'start must be before end' };
     const recorded = (this.data.history.data as Record<string, [number, number | null][]>) ?? {};
+    const firstRecorded = recorded.temperature[0][0];
     const lastRecorded = recorded.temperature.at(-1)![0];
+    const period = lastRecorded - firstRecorded + 600;
     const shift = Math.floor(to / 600) * 600 - lastRecorded;
-    const shifted = (series: [number, number | null][]) =>
-      series.map(([t, v]) => [t + shift, v] as [number, number | null]).filter(([t]) => t >= from);
+    const copies = Math.max(1, Math.ceil((lastRecorded + shift - from) / period));
+    const shifted = (series: [number, number | null][]) => {
+      const points: [number, number | null][] = [];
+      for (let copy = copies - 1; copy >= 0; copy -= 1) {
+        for (const [t, v] of series) {
+          const at = t + shift - copy * period;
+          if (at >= from) points.push([at, v]);
+        }
+      }
+      return points;
+    };
     return {
       body: {
         status: 'success',

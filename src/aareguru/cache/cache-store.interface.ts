@@ -5,6 +5,14 @@ export interface CacheEntry<T = unknown> {
   storedAt: number;
 }
 
+/** A stored entry as the admin API lists it. */
+export interface StoredEntryInfo {
+  key: string;
+  storedAt: number;
+  /** The JSON size of the value, as counted against the store's byte budget. */
+  bytes: number;
+}
+
 /**
  * Where upstream values are kept. Freshness is decided by the caller from `storedAt`; a store
  * only has to keep an entry for `retainMs` (TTL plus the stale window) and stay bounded. An
@@ -12,12 +20,15 @@ export interface CacheEntry<T = unknown> {
  */
 export interface CacheStore {
   get<T>(key: string): Promise<CacheEntry<T> | undefined>;
+  /** May decline to keep a value (one larger than the store's whole budget, say). */
   set<T>(key: string, entry: CacheEntry<T>, retainMs: number): Promise<void>;
   delete(key: string): Promise<void>;
-  /** Every key with when its value was stored, for the admin API. */
-  list(): Promise<{ key: string; storedAt: number }[]>;
+  /** Every key with when its value was stored and its size, for the admin API. */
+  list(): Promise<StoredEntryInfo[]>;
   /** Number of entries held, for health and metrics. */
   size(): Promise<number>;
+  /** Bytes held (the JSON size of the values), for health, the admin API and metrics. */
+  bytes(): Promise<number>;
   clear(): Promise<void>;
 }
 

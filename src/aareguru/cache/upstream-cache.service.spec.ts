@@ -1,8 +1,8 @@
 import { ManualClock } from '../../../test/support/manual-clock';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { SlidingWindowThrottlerStorage } from '../../throttling/sliding-window.storage';
 import { MissBudgetExceededError } from '../aareguru.errors';
-import { CACHE_EVENTS, UPSTREAM_REFUSED } from '../aareguru.metrics';
+import { CACHE_BYTES, CACHE_EVENTS, CACHE_EVICTIONS, UPSTREAM_REFUSED } from '../aareguru.metrics';
 import { runAsCaller } from '../upstream-caller';
 import { MemoryCacheStore } from './memory-cache.store';
 import { MissBudget } from './miss-budget';
@@ -22,6 +22,7 @@ describe('UpstreamCacheService', () => {
   const config = {
     ttlSeconds: 120,
     maxEntries: 10,
+    maxBytes: 1000,
     staleMaxSeconds: 3600,
     missesPerKeyPerMinute: 3,
   };
@@ -34,8 +35,12 @@ describe('UpstreamCacheService', () => {
     clock = new ManualClock();
     storage = new SlidingWindowThrottlerStorage(clock);
     refused = new Counter({ ...UPSTREAM_REFUSED, registers: [] });
+    const metrics = {
+      evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
+      bytes: new Gauge({ ...CACHE_BYTES, registers: [] }),
+    };
     cache = new UpstreamCacheService(
-      new MemoryCacheStore(config.maxEntries, clock),
+      new MemoryCacheStore(config, clock, metrics),
       config,
       clock,
       new Counter({ ...CACHE_EVENTS, registers: [] }),
@@ -189,34 +194,28 @@ describe('UpstreamCacheService', () => {
     );
   });
 
+  it('serves an answer larger than the byte budget without keeping it', async () => {
+    const big = 'x'.repeat(config.maxBytes);
+    const fetch = jest.fn().mockResolvedValue(big);
+    expect(await cache.getOrFetch('k', fetch)).toMatchObject({ value: big, stale: false });
+    expect(await cache.getOrFetch('k', fetch)).toMatchObject({ value: big, stale: false });
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(await cache.usage()).toEqual({ entries: 0, bytes: 0, maxEntries: 10, maxBytes: 1000 });
+  });
+
+  it('reports the entries and bytes it holds against its bounds', async () => {
+    await cache.getOrFetch('a', () => Promise.resolve('abc')); // "abc": 5 bytes of JSON
+    await cache.getOrFetch('b', () => Promise.resolve({ n: 1 })); // {"n":1}: 7 bytes
+    expect(await cache.usage()).toEqual({ entries: 2, bytes: 12, maxEntries: 10, maxBytes: 1000 });
+    expect(await cache.entries()).toEqual([
+      { key: 'a', ageSeconds: 0, fresh: true, bytes: 5 },
+      { key: 'b', ageSeconds: 0, fresh: true, bytes: 7 },
+    ]);
+  });
+
   it('rethrows when nothing was ever cached', async () => {
     await expect(cache.getOrFetch('k', () => Promise.reject(new Error('down')))).rejects.toThrow(
       'down',
     );
-  });
-});
-
-describe('MemoryCacheStore', () => {
-  it('evicts the least recently used entry beyond its bound', async () => {
-    const clock = new ManualClock();
-    const store = new MemoryCacheStore(2, clock);
-    await store.set('a', { value: 1, storedAt: 0 }, 1000);
-    await store.set('b', { value: 2, storedAt: 0 }, 1000);
-    await store.get('a'); // a is now more recent than b
-    await store.set('c', { value: 3, storedAt: 0 }, 1000);
-    expect(await store.size()).toBe(2);
-    expect(await store.get('b')).toBeUndefined();
-    expect(await store.get('a')).toEqual({ value: 1, storedAt: 0 });
-  });
-
-  it('forgets entries after their retention time', async () => {
-    const clock = new ManualClock();
-    const store = new MemoryCacheStore(10, clock);
-    await store.set('a', { value: 1, storedAt: clock.now() }, 1000);
-    clock.advance(999);
-    expect(await store.get('a')).toBeDefined();
-    clock.advance(1);
-    expect(await store.get('a')).toBeUndefined();
-    expect(await store.size()).toBe(0);
   });
 });

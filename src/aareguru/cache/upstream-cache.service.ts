@@ -21,6 +21,15 @@ export interface Cached<T> {
   ageSeconds: number;
 }
 
+/** How full the cache is, against its bounds. */
+export interface CacheUsage {
+  entries: number;
+  /** The JSON size of the values held. */
+  bytes: number;
+  maxEntries: number;
+  maxBytes: number;
+}
+
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -40,6 +49,7 @@ export class UpstreamCacheService {
   private readonly counters: CacheStats = { hits: 0, misses: 0, staleServes: 0 };
   private readonly ttlMs: number;
   private readonly staleMaxMs: number;
+  private readonly bounds: Pick<CacheUsage, 'maxEntries' | 'maxBytes'>;
 
   constructor(
     @Inject(CACHE_STORE) private readonly store: CacheStore,
@@ -51,6 +61,7 @@ export class UpstreamCacheService {
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
     this.staleMaxMs = config.staleMaxSeconds * 1000;
+    this.bounds = { maxEntries: config.maxEntries, maxBytes: config.maxBytes };
   }
 
   /** Builds a key from an endpoint and its parameters, independent of parameter order. */
@@ -111,17 +122,19 @@ export class UpstreamCacheService {
     return { ...this.counters };
   }
 
-  size(): Promise<number> {
-    return this.store.size();
+  async usage(): Promise<CacheUsage> {
+    const [entries, bytes] = await Promise.all([this.store.size(), this.store.bytes()]);
+    return { entries, bytes, ...this.bounds };
   }
 
-  /** Cached keys with their age; stale ones (past the TTL) are marked. */
-  async entries(): Promise<{ key: string; ageSeconds: number; fresh: boolean }[]> {
+  /** Cached keys with their age and size; stale ones (past the TTL) are marked. */
+  async entries(): Promise<{ key: string; ageSeconds: number; fresh: boolean; bytes: number }[]> {
     const now = this.clock.now();
-    return (await this.store.list()).map(({ key, storedAt }) => ({
+    return (await this.store.list()).map(({ key, storedAt, bytes }) => ({
       key,
       ageSeconds: age(now, storedAt),
       fresh: now - storedAt < this.ttlMs,
+      bytes,
     }));
   }
 

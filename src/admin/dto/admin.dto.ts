@@ -78,6 +78,15 @@ export class CacheEntryDto {
   @ApiProperty() ageSeconds!: number;
   @ApiProperty({ description: 'False once the TTL has passed (kept for stale-on-error).' })
   fresh!: boolean;
+  @ApiProperty({ description: 'JSON size of the value, as counted against CACHE_MAX_BYTES.' })
+  bytes!: number;
+}
+
+export class CacheUsageDto {
+  @ApiProperty() entries!: number;
+  @ApiProperty({ description: 'JSON size of the values held.' }) bytes!: number;
+  @ApiProperty({ description: 'CACHE_MAX_ENTRIES' }) maxEntries!: number;
+  @ApiProperty({ description: 'CACHE_MAX_BYTES' }) maxBytes!: number;
 }
 
 export class UpstreamFailureDto {
@@ -95,4 +104,5 @@ export class UpstreamStatusDto {
   @ApiProperty() failures!: number;
   @ApiProperty({ type: [UpstreamFailureDto] }) recentFailures!: UpstreamFailureDto[];
   @ApiProperty({ type: [CacheEntryDto] }) cache!: CacheEntryDto[];
+  @ApiProperty({ type: CacheUsageDto }) cacheUsage!: CacheUsageDto;
 }
