@@ -71,8 +71,8 @@ export class AareguruService {
   }
 
   /**
-   * History between two time expressions. The range is checked (order, maximum length) before
-   * anything is sent; upstream gets Unix seconds.
+   * History between two time expressions. The range is checked (within upstream's data, order,
+   * maximum length) before anything is sent; upstream gets Unix seconds.
    */
   async history(
     cityInput: string,
@@ -82,6 +82,7 @@ export class AareguruService {
     const range = resolveHistoryRange(start, end, {
       nowMs: this.clock.now(),
       maxRangeDays: this.config.historyMaxRangeDays,
+      earliest: this.config.historyEarliest,
     });
     const city = await this.resolveCity(cityInput);
     const key = UpstreamCacheService.key('history', { city, start: range.start, end: range.end });

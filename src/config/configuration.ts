@@ -172,6 +172,7 @@ function toConfiguration(
       breakerFailures: vars.AAREGURU_BREAKER_FAILURES,
       breakerHalfOpenMs: vars.AAREGURU_BREAKER_HALF_OPEN_MS,
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
+      historyEarliest: Date.parse(`${vars.HISTORY_EARLIEST_DATE}T00:00:00Z`) / 1000,
     },
     cache: {
       ttlSeconds: vars.CACHE_TTL_SECONDS,

@@ -25,6 +25,8 @@ export interface AareguruConfig {
   /** How long the circuit stays open before one trial call. */
   breakerHalfOpenMs: number;
   historyMaxRangeDays: number;
+  /** Unix seconds of the first history upstream has (HISTORY_EARLIEST_DATE, midnight UTC). */
+  historyEarliest: number;
 }
 
 export interface CacheConfig {
