@@ -70,6 +70,8 @@ export interface HttpConfig {
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
   maxBodyBytes: number;
+  /** Deepest nesting of objects and arrays a JSON body may have. */
+  maxJsonDepth: number;
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   sessionOpenPerMinute: number;

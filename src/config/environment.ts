@@ -184,6 +184,12 @@ export class EnvironmentVariables {
   MAX_BODY_BYTES!: number;
 
   @Type(() => Number)
+  @Min(8)
+  @Max(1000)
+  @IsInt()
+  MAX_JSON_DEPTH!: number;
+
+  @Type(() => Number)
   @Min(1)
   @Max(600)
   @IsInt()
