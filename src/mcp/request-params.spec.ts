@@ -67,17 +67,22 @@ describe('invalidParamsMessage', () => {
     expect(message.length).toBeLessThanOrEqual(280);
   });
 
-  it('leaves methods it does not know, and initialize, to the SDK', () => {
-    expect(
-      invalidParamsMessage(request('initialize', { protocolVersion: 5 }), false),
-    ).toBeUndefined();
-    expect(invalidParamsMessage(request('x/custom', 5), false)).toBeUndefined();
+  it('checks initialize too', () => {
+    expect(invalidParamsMessage(request('initialize', { protocolVersion: 5 }), false)).toBe(
+      'Invalid params for initialize: protocolVersion: expected string, received number; ' +
+        'capabilities: missing (expected object); clientInfo: missing (expected object)',
+    );
+  });
+
+  it('leaves methods it does not know to the SDK', () => {
+    expect(invalidParamsMessage(request('x/custom', { a: 1 }), false)).toBeUndefined();
   });
 
   it('leaves 2025-only methods sent for 2026-07-28 to the SDK, which does not know them', () => {
     expect(
       invalidParamsMessage(request('logging/setLevel', { level: 'loud' }), true),
     ).toBeUndefined();
+    expect(invalidParamsMessage(request('initialize', {}), true)).toBeUndefined();
     expect(invalidParamsMessage(request('prompts/get', { name: 42 }), true)).toMatch(
       /^Invalid params/,
     );

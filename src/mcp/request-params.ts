@@ -7,6 +7,7 @@ import {
 
 /** The spec's type for each request this server answers, checked with the SDK's own schemas. */
 const REQUEST_TYPES: Readonly<Record<string, keyof typeof specTypeSchemas>> = {
+  initialize: 'InitializeRequest',
   ping: 'PingRequest',
   'logging/setLevel': 'SetLevelRequest',
   'tools/list': 'ListToolsRequest',
@@ -20,7 +21,7 @@ const REQUEST_TYPES: Readonly<Record<string, keyof typeof specTypeSchemas>> = {
 };
 
 /** Methods 2026-07-28 no longer has: the SDK answers them "method not found", as it should. */
-const LEGACY_ONLY = new Set(['ping', 'logging/setLevel']);
+const LEGACY_ONLY = new Set(['initialize', 'ping', 'logging/setLevel']);
 
 const MAX_ISSUES = 3;
 const MAX_PATH_LENGTH = 60;

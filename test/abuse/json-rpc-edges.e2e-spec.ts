@@ -305,6 +305,14 @@ describe('Legacy SSE before initialize', () => {
     expect(running.fake.count()).toBe(0);
   });
 
+  it('answers an initialize with invalid params with Invalid params in one line', async () => {
+    await sse.send({ ...INITIALIZE, params: { protocolVersion: 5 } });
+    expectInvalidParams({ status: 200, rpc: await sse.answerTo(INITIALIZE.id) }, 'protocolVersion');
+    // Still not initialized.
+    await sse.send(callTool(2));
+    expect((await sse.answerTo(2)).error).toMatchObject({ code: -32000 });
+  });
+
   it('answers ping before initialize, and serves the call once initialized', async () => {
     await sse.send({ jsonrpc: '2.0', id: 1, method: 'ping' });
     expect(await sse.answerTo(1)).toMatchObject({ result: {} });
