@@ -71,9 +71,10 @@ export class AareguruService {
   }
 
   /**
-   * History between two time expressions. The range is checked (order, maximum length) before
-   * anything is sent; upstream gets Unix seconds. What is cached is the digest (summaries of the
-   * full series, points averaged down): a year of 10-minute points would be megabytes per entry.
+   * History between two time expressions. The range is checked (within upstream's data, order,
+   * maximum length) before anything is sent; upstream gets Unix seconds. What is cached is the
+   * digest (summaries of the full series, points averaged down): a year of 10-minute points would
+   * be megabytes per entry.
    */
   async history(
     cityInput: string,
@@ -83,6 +84,7 @@ export class AareguruService {
     const range = resolveHistoryRange(start, end, {
       nowMs: this.clock.now(),
       maxRangeDays: this.config.historyMaxRangeDays,
+      earliest: this.config.historyEarliest,
     });
     const city = await this.resolveCity(cityInput);
     const key = UpstreamCacheService.key('history', { city, start: range.start, end: range.end });

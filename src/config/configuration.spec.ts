@@ -24,6 +24,7 @@ describe('loadConfiguration', () => {
       timeoutMs: 5000,
       deadlineMs: 10000,
       historyMaxRangeDays: 366,
+      historyEarliest: Date.UTC(2017, 0, 1) / 1000,
     });
     expect(config.aareguru.appVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(config.cache.ttlSeconds).toBe(120);
@@ -178,6 +179,24 @@ describe('loadConfiguration', () => {
     ]);
   });
 
+  it('reads HISTORY_EARLIEST_DATE as midnight UTC and refuses anything but a real date', () => {
+    expect(
+      loadConfiguration({ HISTORY_EARLIEST_DATE: '2020-02-29' }).aareguru.historyEarliest,
+    ).toBe(Date.UTC(2020, 1, 29) / 1000);
+    // A date left unquoted in a YAML file arrives as a Date.
+    const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
+    copyFileSync(join(DEFAULT_CONFIG_DIR, 'default.yaml'), join(dir, 'default.yaml'));
+    writeFileSync(join(dir, 'staging.yaml'), 'HISTORY_EARLIEST_DATE: 2018-06-01\n');
+    expect(loadConfiguration({ NODE_ENV: 'staging' }, dir).aareguru.historyEarliest).toBe(
+      Date.UTC(2018, 5, 1) / 1000,
+    );
+    for (const value of ['2021-02-29', '2017', '2017-01-01T12:00:00Z', 'soon']) {
+      expect(problemsOf({ HISTORY_EARLIEST_DATE: value })).toEqual([
+        `HISTORY_EARLIEST_DATE: must be a date (YYYY-MM-DD) (got "${value}")`,
+      ]);
+    }
+  });
+
   describe('refuses a label or a key that API_KEYS and ADMIN_API_KEYS share', () => {
     const USER_KEY = 'user-key-0123456789';
     const ADMIN_KEY = 'admin-key-0123456789';
@@ -239,6 +258,7 @@ describe('loadConfiguration', () => {
       trustProxy: 2,
       corsOrigins: ['https://app.example.com'],
       maxBodyBytes: 4 * 1024 * 1024,
+      maxJsonDepth: 64,
       rateLimitPerMinute: 100,
       rateLimitPerHour: 1000,
       sessionOpenPerMinute: 30,

@@ -180,6 +180,7 @@ function toConfiguration(
         vars.AAREGURU_DEADLINE_MS - vars.AAREGURU_TIMEOUT_MS,
       ),
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
+      historyEarliest: Date.parse(`${vars.HISTORY_EARLIEST_DATE}T00:00:00Z`) / 1000,
     },
     cache: {
       ttlSeconds: vars.CACHE_TTL_SECONDS,
@@ -216,6 +217,7 @@ function toConfiguration(
       trustProxy: trustProxyOf(vars.TRUST_PROXY),
       corsOrigins: listOr(vars.CORS_ORIGINS, []).map((origin) => origin.replace(/\/+$/, '')),
       maxBodyBytes: vars.MAX_BODY_BYTES,
+      maxJsonDepth: vars.MAX_JSON_DEPTH,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
       rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR,
       sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,

@@ -34,6 +34,8 @@ export interface AareguruConfig {
    */
   queueWaitMs: number;
   historyMaxRangeDays: number;
+  /** Unix seconds of the first history upstream has (HISTORY_EARLIEST_DATE, midnight UTC). */
+  historyEarliest: number;
 }
 
 export interface CacheConfig {
@@ -81,6 +83,8 @@ export interface HttpConfig {
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
   maxBodyBytes: number;
+  /** Deepest nesting of objects and arrays a JSON body may have. */
+  maxJsonDepth: number;
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   sessionOpenPerMinute: number;

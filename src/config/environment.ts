@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -102,6 +103,13 @@ export class EnvironmentVariables {
   @Min(1)
   @IsInt()
   HISTORY_MAX_RANGE_DAYS!: number;
+
+  // YAML reads an unquoted date as a Date.
+  @Transform(({ value }) => (value instanceof Date ? value.toISOString().slice(0, 10) : value))
+  @IsISO8601({ strict: true }, { message: 'HISTORY_EARLIEST_DATE must be a date (YYYY-MM-DD)' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'HISTORY_EARLIEST_DATE must be a date (YYYY-MM-DD)' })
+  @IsString()
+  HISTORY_EARLIEST_DATE!: string;
 
   @Type(() => Number)
   @Min(1)
@@ -203,6 +211,12 @@ export class EnvironmentVariables {
   @Max(64 * 1024 * 1024)
   @IsInt()
   MAX_BODY_BYTES!: number;
+
+  @Type(() => Number)
+  @Min(8)
+  @Max(1000)
+  @IsInt()
+  MAX_JSON_DEPTH!: number;
 
   @Type(() => Number)
   @Min(1)

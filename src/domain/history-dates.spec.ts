@@ -98,7 +98,10 @@ describe('zurichMidnight', () => {
 });
 
 describe('resolveHistoryRange', () => {
-  const options = { nowMs: NOW, maxRangeDays: 366 };
+  const EARLIEST = Date.UTC(2017, 0, 1) / 1000;
+  const options = { nowMs: NOW, maxRangeDays: 366, earliest: EARLIEST };
+  /** For ranges that need a later "now" than the samples' day. */
+  const in2026 = { ...options, nowMs: Date.UTC(2026, 0, 1) };
 
   it('resolves both ends', () => {
     expect(resolveHistoryRange('-2 days', 'now', options)).toEqual({
@@ -128,12 +131,54 @@ describe('resolveHistoryRange', () => {
     expect(problemOf(() => resolveHistoryRange(start, start + 366 * 86400 + 1, options))).toBe(
       'range_too_long',
     );
-    expect(() => resolveHistoryRange('2022-01-01', '2024-01-01', options)).toThrow(
+    expect(() => resolveHistoryRange('2022-01-01', '2024-01-01', in2026)).toThrow(
       /730\.0 days; at most 366 days/,
     );
   });
 
   it('accepts a whole leap year', () => {
-    expect(() => resolveHistoryRange('2024-01-01', '2025-01-01', options)).not.toThrow();
+    expect(() => resolveHistoryRange('2024-01-01', '2025-01-01', in2026)).not.toThrow();
+  });
+
+  it('rejects a time in the future, saying which data there is', () => {
+    expect(() => resolveHistoryRange('9999-12-30', '9999-12-31', options)).toThrow(
+      'The start (9999-12-30T00:00:00Z) is in the future; there is no history for it yet. ' +
+        'Ask for times from 2017-01-01 and not in the future.',
+    );
+    expect(problemOf(() => resolveHistoryRange('-1 day', '+1 day', options))).toBe('in_the_future');
+    // Before the order is checked: the first thing wrong with the range is what is said.
+    expect(problemOf(() => resolveHistoryRange('9999-12-31', 'now', options))).toBe(
+      'in_the_future',
+    );
+  });
+
+  it('accepts now as the end, and rejects a second later', () => {
+    const now = NOW / 1000;
+    expect(resolveHistoryRange('-1 hour', now, options).end).toBe(now);
+    expect(problemOf(() => resolveHistoryRange('-1 hour', now + 1, options))).toBe('in_the_future');
+  });
+
+  it('rejects a time before the earliest data', () => {
+    expect(() => resolveHistoryRange('-999999 weeks', '-999998 weeks', options)).toThrow(
+      /^The start \(-017\d{3}-.*\) is before 2017-01-01, the earliest date aare\.guru has history for\. Ask for times from 2017-01-01 and not in the future\.$/,
+    );
+    expect(problemOf(() => resolveHistoryRange(0, 86400, options))).toBe('before_earliest');
+    expect(problemOf(() => resolveHistoryRange('1990-01-01', '1990-02-01', options))).toBe(
+      'before_earliest',
+    );
+  });
+
+  it('accepts the earliest second and rejects the one before', () => {
+    expect(resolveHistoryRange(EARLIEST, EARLIEST + 86400, options).start).toBe(EARLIEST);
+    expect(problemOf(() => resolveHistoryRange(EARLIEST - 1, EARLIEST + 86400, options))).toBe(
+      'before_earliest',
+    );
+  });
+
+  it('names an earliest time that is not a midnight in full', () => {
+    const earliest = Date.UTC(2020, 5, 1, 12, 30) / 1000;
+    expect(() => resolveHistoryRange('2020-05-01', '2020-07-01', { ...options, earliest })).toThrow(
+      /before 2020-06-01T12:30:00Z, the earliest/,
+    );
   });
 });

@@ -3,7 +3,8 @@
  * Unix seconds) into Unix seconds, which is the only form upstream reliably accepts.
  */
 
-export type HistoryRangeProblem = 'invalid_time' | 'start_not_before_end' | 'range_too_long';
+export type HistoryRangeProblem =
+  'invalid_time' | 'in_the_future' | 'before_earliest' | 'start_not_before_end' | 'range_too_long';
 
 export class HistoryRangeError extends Error {
   constructor(
@@ -18,7 +19,7 @@ export class HistoryRangeError extends Error {
 export const ACCEPTED_TIME_FORMATS =
   'an ISO date or date-time (2025-06-01, 2025-06-01T14:00, 2025-06-01T14:00:00+02:00; UTC when no offset is given), ' +
   'Unix seconds (1748779200), "now", "today", "yesterday" (midnight Swiss time), ' +
-  'or a relative time such as "-3 hours", "-7 days", "-2 weeks", "+1 day"';
+  'or a relative time such as "-3 hours", "-7 days", "-2 weeks"';
 
 const SECOND = 1;
 const UNIT_SECONDS: Record<string, number> = {
@@ -133,16 +134,28 @@ export interface HistoryRange {
   end: number;
 }
 
-/** Parses both ends and rejects a reversed, empty or too long range before anything is sent. */
+export interface HistoryRangeOptions {
+  nowMs: number;
+  maxRangeDays: number;
+  /** Unix seconds of the first data upstream has; nothing before it is asked for. */
+  earliest: number;
+}
+
+/**
+ * Parses both ends and rejects, before anything is sent, a range upstream cannot have data for
+ * (in the future, or before its first data), a reversed or empty one, and one too long.
+ */
 export function resolveHistoryRange(
   start: string | number,
   end: string | number,
-  options: { nowMs: number; maxRangeDays: number },
+  options: HistoryRangeOptions,
 ): HistoryRange {
   const range = {
     start: parseHistoryTime(start, options.nowMs),
     end: parseHistoryTime(end, options.nowMs),
   };
+  checkWithinData('start', range.start, options);
+  checkWithinData('end', range.end, options);
   if (range.start >= range.end) {
     throw new HistoryRangeError(
       'start_not_before_end',
@@ -160,6 +173,34 @@ export function resolveHistoryRange(
   return range;
 }
 
+/** Upstream has nothing after now or before its first data: such a time is never sent. */
+function checkWithinData(
+  which: 'start' | 'end',
+  time: number,
+  { nowMs, earliest }: HistoryRangeOptions,
+): void {
+  const first = dateOrTimeOf(earliest);
+  const allowed = `Ask for times from ${first} and not in the future.`;
+  if (time * 1000 > nowMs) {
+    throw new HistoryRangeError(
+      'in_the_future',
+      `The ${which} (${isoOf(time)}) is in the future; there is no history for it yet. ${allowed}`,
+    );
+  }
+  if (time < earliest) {
+    throw new HistoryRangeError(
+      'before_earliest',
+      `The ${which} (${isoOf(time)}) is before ${first}, the earliest date aare.guru has history for. ${allowed}`,
+    );
+  }
+}
+
 function isoOf(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** "2017-01-01" for a midnight UTC, the full time otherwise. */
+function dateOrTimeOf(unixSeconds: number): string {
+  const iso = isoOf(unixSeconds);
+  return iso.endsWith('T00:00:00Z') ? iso.slice(0, -'T00:00:00Z'.length) : iso;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,7 @@ import { type CallOutcome, type CallRecord, callRecordOf } from '../common/call-
 import { untilAborted } from '../common/until-aborted';
 import { runAsCaller } from '../aareguru/upstream-caller';
 import type { CallObserver } from './call-observer';
+import { CheckedMcpServer } from './checked-mcp-server';
 import { describeFailure } from './mcp-errors';
 import { PROMPT_GETS, RESOURCE_READS, TOOL_CALLS, TOOL_DURATION } from './mcp.metrics';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.tokens';
@@ -54,7 +55,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   }
 
   readonly create = (): McpServer => {
-    const server = new McpServer(
+    const server = new CheckedMcpServer(
       { name: PACKAGE_NAME, title: 'Aare river (aare.guru)', version: PACKAGE_VERSION },
       {
         capabilities: { logging: {} },

@@ -177,6 +177,37 @@ describe('SessionServer', () => {
     expect((await client.request('tools/list')).result?.tools).toHaveLength(3);
   });
 
+  describe('before initialize has been answered', () => {
+    const NOT_INITIALIZED = {
+      code: -32000,
+      message: 'Bad Request: Server not initialized; send initialize first',
+    };
+
+    it('refuses requests other than ping, without running them', async () => {
+      const call = await client.request('tools/call', { name: 'log', arguments: {} });
+      expect(call.error).toEqual(NOT_INITIALIZED);
+      expect((await client.request('tools/list')).error).toEqual(NOT_INITIALIZED);
+      expect(client.logMessages()).toEqual([]);
+      expect((await client.request('ping')).result).toEqual({});
+      // Refused requests are not in flight: the session may sleep.
+      expect(await session.hibernate()).toBe(true);
+    });
+
+    it('serves them once the handshake is done', async () => {
+      await handshake();
+      const call = await client.request('tools/call', { name: 'echo', arguments: { text: 'hi' } });
+      expect(call.result?.content).toEqual([{ type: 'text', text: 'hi' }]);
+    });
+
+    it('keeps refusing after an initialize that failed', async () => {
+      const failed = await client.request('initialize', { protocolVersion: 5 });
+      expect(failed.error).toBeDefined();
+      expect((await client.request('tools/list')).error).toEqual(NOT_INITIALIZED);
+      await handshake();
+      expect((await client.request('tools/list')).result?.tools).toHaveLength(3);
+    });
+  });
+
   it('closes its server and tells the session when the client goes away', async () => {
     await handshake();
     const onclose = jest.fn();

@@ -12,6 +12,9 @@ type RequestId = string | number;
 /** The client messages that shape a session's server; replayed, in order, into a rebuilt one. */
 const HANDSHAKE_METHODS = new Set(['initialize', 'notifications/initialized', 'logging/setLevel']);
 
+/** The only requests a client may send before its `initialize` has been answered. */
+const ALLOWED_BEFORE_INITIALIZE = new Set(['initialize', 'ping']);
+
 export interface SessionServerHooks {
   /** A hibernating session's server was rebuilt. */
   onWake?: () => void;
@@ -26,7 +29,8 @@ export interface SessionServerHooks {
  * (initialize, initialized, the logging level). The next message builds a fresh server, replays
  * those into it and then delivers the message: the client, its open streams and the session id
  * never notice. The wire transport (Streamable HTTP or SSE) is connected here once, for the whole
- * session.
+ * session. Until the client's `initialize` has been answered, requests other than ping are
+ * refused here (the SDK's server would serve them).
  */
 export class SessionServer {
   /** The wire transport closed (the client went away). */
@@ -40,6 +44,9 @@ export class SessionServer {
   private readonly handshake = new Map<string, JSONRPCMessage>();
   /** Requests delivered and not yet answered: a session with any is never put to sleep. */
   private readonly inFlight = new Set<RequestId>();
+  /** The client's `initialize` request, until it has been answered with a result. */
+  private initializeId?: RequestId;
+  private initialized = false;
 
   constructor(
     private readonly wire: Transport,
@@ -83,6 +90,7 @@ export class SessionServer {
   }
 
   private deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    if (this.refusedBeforeInitialize(message)) return;
     this.track(message);
     if (this.current) {
       this.current.link.onmessage?.(message, extra);
@@ -107,6 +115,7 @@ export class SessionServer {
     };
     if (method === undefined) return;
     if (id !== undefined) this.inFlight.add(id);
+    if (method === 'initialize' && id !== undefined && !this.initialized) this.initializeId = id;
     // A cancelled request is never answered.
     if (method === 'notifications/cancelled' && params?.requestId !== undefined) {
       this.inFlight.delete(params.requestId);
@@ -118,10 +127,40 @@ export class SessionServer {
     }
   }
 
+  /**
+   * The lifecycle: nothing but ping before `initialize` has been answered. A session opened by a
+   * legacy SSE stream exists before its handshake, and the SDK's server would serve a tool call
+   * there; it is answered on the stream like any other request, with the error the Streamable
+   * HTTP transport gives for the same mistake.
+   */
+  private refusedBeforeInitialize(message: JSONRPCMessage): boolean {
+    if (this.initialized) return false;
+    const { method, id } = message as { method?: string; id?: RequestId };
+    if (method === undefined || id === undefined || ALLOWED_BEFORE_INITIALIZE.has(method)) {
+      return false;
+    }
+    const error = {
+      code: JsonRpcCode.ServerError,
+      message: 'Bad Request: Server not initialized; send initialize first',
+    };
+    this.wire
+      .send({ jsonrpc: '2.0', id, error }, { relatedRequestId: id })
+      .catch((failure: unknown) => this.current?.link.onerror?.(failure as Error));
+    return true;
+  }
+
+  private answered(id: RequestId, succeeded: boolean): void {
+    this.inFlight.delete(id);
+    if (succeeded && id === this.initializeId) {
+      this.initialized = true;
+      this.initializeId = undefined;
+    }
+  }
+
   /** Builds and connects a server, replaying the handshake when it is a rebuild. */
   private async wake(): Promise<void> {
     const server = this.createServer();
-    const link = new ServerLink(this.wire, (id) => this.inFlight.delete(id));
+    const link = new ServerLink(this.wire, (id, succeeded) => this.answered(id, succeeded));
     await server.connect(link);
     for (const message of this.handshake.values()) await link.replay(message);
     if (this.closed) {
@@ -173,7 +212,8 @@ class ServerLink implements Transport {
 
   constructor(
     private readonly wire: Transport,
-    private readonly onAnswered: (id: RequestId) => void,
+    /** A request was answered: with a result, or with an error. */
+    private readonly onAnswered: (id: RequestId, succeeded: boolean) => void,
   ) {}
 
   get sessionId(): string | undefined {
@@ -201,7 +241,7 @@ class ServerLink implements Transport {
         replayed();
         return Promise.resolve();
       }
-      this.onAnswered(id);
+      this.onAnswered(id, 'result' in message);
     }
     return this.wire.send(message, options);
   }

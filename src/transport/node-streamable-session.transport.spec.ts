@@ -200,6 +200,20 @@ describe('NodeStreamableSessionTransport', () => {
     expect(await again.json()).toMatchObject({ error: { code: -32600 } });
   });
 
+  it.each([
+    ['an empty batch', []],
+    ['a 1.0 message', { jsonrpc: '1.0', id: 1, method: 'ping' }],
+    ['params as an array', { jsonrpc: '2.0', id: 1, method: 'ping', params: [] }],
+    ['a batch with such a message', [{ jsonrpc: '2.0', id: 1, method: 'ping', params: [1] }]],
+  ])('refuses %s as an Invalid Request, delivering nothing', async (_name, body) => {
+    await initialize();
+    const delivered = received.length;
+    const res = await post(body, inSession);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32600 } });
+    expect(received).toHaveLength(delivered);
+  });
+
   it('allows one GET stream per session and carries server messages on it', async () => {
     await initialize();
     const controller = new AbortController();

@@ -161,6 +161,9 @@ export class NodeStreamableSessionTransport implements Transport {
         'Unsupported Media Type: Content-Type must be application/json',
       );
     }
+    if (Array.isArray(body) && body.length === 0) {
+      return this.fail(res, 400, JsonRpcCode.InvalidRequest, 'Invalid Request: empty batch');
+    }
     if (Array.isArray(body) && body.length > MAX_BATCH_SIZE) {
       return this.fail(
         res,
@@ -173,7 +176,13 @@ export class NodeStreamableSessionTransport implements Transport {
     try {
       messages = (Array.isArray(body) ? body : [body]).map((m) => parseJSONRPCMessage(m));
     } catch {
-      return this.fail(res, 400, JsonRpcCode.ParseError, 'Parse error: Invalid JSON-RPC message');
+      // The body parsed as JSON (it was read before this): it is the message that is wrong.
+      return this.fail(
+        res,
+        400,
+        JsonRpcCode.InvalidRequest,
+        'Invalid Request: not a JSON-RPC 2.0 message',
+      );
     }
 
     const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');

@@ -28,7 +28,8 @@ export class GetHistoricalDataTool extends AareTool<
     description:
       'Water temperature and flow of the Aare at one city over a time range, with a summary (min, max, ' +
       'mean, first, last, trend) and the spacing of the points. Accepts relative times such as "-7 days" ' +
-      'and "now". Ranges are limited to about a year; long series are averaged down to 500 points.',
+      'and "now". Times must lie between upstream\'s first data and now (a refused range names the ' +
+      'first date); ranges are limited to about a year; long series are averaged down to 500 points.',
     inputSchema,
     outputSchema: historyReportSchema,
     annotations: READ_ONLY_ANNOTATIONS,

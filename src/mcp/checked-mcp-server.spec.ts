@@ -1,0 +1,91 @@
+import { InMemoryTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { CheckedMcpServer } from './checked-mcp-server';
+
+describe('CheckedMcpServer', () => {
+  let client: InMemoryTransport;
+  let answers: Map<unknown, JSONRPCMessage>;
+  let served: string[];
+
+  beforeEach(async () => {
+    const server = new CheckedMcpServer(
+      { name: 'test', version: '1.0.0' },
+      { capabilities: { logging: {} } },
+    );
+    served = [];
+    server.registerPrompt('greet', { argsSchema: z.object({ who: z.string() }) }, ({ who }) => {
+      served.push(who);
+      return { messages: [{ role: 'user', content: { type: 'text', text: `hi ${who}` } }] };
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    client = clientSide;
+    answers = new Map();
+    client.onmessage = (message) => answers.set((message as { id?: unknown }).id, message);
+    await client.start();
+    await server.connect(serverSide);
+    await exchange({
+      jsonrpc: '2.0',
+      id: 'init',
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'spec', version: '1.0.0' },
+      },
+    });
+  });
+  afterEach(() => client.close());
+
+  async function exchange(message: JSONRPCMessage): Promise<JSONRPCMessage> {
+    const { id } = message as { id: string | number };
+    await client.send(message);
+    for (let turn = 0; turn < 100 && !answers.has(id); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return answers.get(id)!;
+  }
+
+  it('answers params that do not fit the spec with Invalid params in one line', async () => {
+    const answer = await exchange({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'prompts/get',
+      params: { name: 'greet', arguments: { who: 5 } },
+    });
+    expect(answer).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      error: {
+        code: -32602,
+        message: 'Invalid params for prompts/get: arguments.who: expected string, received number',
+      },
+    });
+    expect(served).toEqual([]);
+  });
+
+  it('serves valid requests as before', async () => {
+    const answer = await exchange({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'prompts/get',
+      params: { name: 'greet', arguments: { who: 'Aare' } },
+    });
+    expect(answer).toMatchObject({ id: 2, result: { messages: [{ role: 'user' }] } });
+    expect(served).toEqual(['Aare']);
+  });
+
+  it('leaves errors the SDK words well to the SDK', async () => {
+    const answer = await exchange({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'prompts/get',
+      params: { name: 'greet', arguments: {} },
+    });
+    expect(answer).toMatchObject({
+      error: {
+        code: -32602,
+        message: expect.stringMatching(/^Invalid arguments for prompt greet/),
+      },
+    });
+  });
+});

@@ -1,0 +1,35 @@
+import {
+  isJSONRPCRequest,
+  McpServer,
+  ProtocolErrorCode,
+  type Transport,
+} from '@modelcontextprotocol/server';
+import { invalidParamsMessage, isModernRequest } from './request-params';
+
+/**
+ * An McpServer that answers a request whose params do not fit the spec with Invalid params
+ * (-32602) and one readable line, where the SDK answers Internal error (-32603) with a dump of
+ * its validation issues. Every transport connects servers through `connect`, so the check sits
+ * in front of every request, whatever the protocol era; valid requests pass untouched.
+ */
+export class CheckedMcpServer extends McpServer {
+  override async connect(transport: Transport): Promise<void> {
+    await super.connect(transport);
+    // The protocol layer has just installed its handler; the check goes in front of it.
+    const dispatch = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) {
+        const modern = isModernRequest(message, extra?.classification);
+        const problem = invalidParamsMessage(message, modern);
+        if (problem !== undefined) {
+          const error = { code: ProtocolErrorCode.InvalidParams, message: problem };
+          transport
+            .send({ jsonrpc: '2.0', id: message.id, error }, { relatedRequestId: message.id })
+            .catch((failure: unknown) => transport.onerror?.(failure as Error));
+          return;
+        }
+      }
+      dispatch?.(message, extra);
+    };
+  }
+}
