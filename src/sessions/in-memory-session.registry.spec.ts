@@ -41,4 +41,21 @@ describe('InMemorySessionRegistry', () => {
     expect(registry.list().map((s) => s.info.id)).toEqual(['b']);
     expect(registry.get('b')?.info.keyLabel).toBe('team-a');
   });
+
+  it('counts a key on one transport apart from its others', () => {
+    const registry = new InMemorySessionRegistry();
+    registry.add(session('a', 'team-a', 'streamable-http'));
+    registry.add(session('b', 'team-a', 'listen'));
+    registry.add(session('c', 'team-a', 'listen'));
+    registry.add(session('d', 'team-b', 'listen'));
+    expect(registry.size('listen')).toBe(3);
+    expect(registry.sizeOfKey('team-a')).toBe(3);
+    expect(registry.sizeOfKey('team-a', 'listen')).toBe(2);
+    expect(registry.sizeOfKey('team-a', 'streamable-http')).toBe(1);
+
+    registry.remove('b');
+    expect(registry.size('listen')).toBe(2);
+    expect(registry.sizeOfKey('team-a', 'listen')).toBe(1);
+    expect(registry.sizeOfKey('team-b', 'listen')).toBe(1);
+  });
 });

@@ -2,14 +2,16 @@ import type { McpSession, SessionRegistry, TransportKind } from './session-regis
 
 export class InMemorySessionRegistry implements SessionRegistry {
   private readonly sessions = new Map<string, McpSession>();
-  /** Open sessions per key label, kept up to date so admission checks do not scan them all. */
-  private readonly perKey = new Map<string, number>();
+  /**
+   * Open sessions per transport, per key label, and per key label on each transport, kept up to
+   * date so admission checks do not scan them all.
+   */
+  private readonly counts = new Map<string, number>();
 
   add(session: McpSession): void {
     if (this.sessions.has(session.info.id)) return;
     this.sessions.set(session.info.id, session);
-    const key = session.info.keyLabel;
-    this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
+    for (const bucket of bucketsOf(session)) this.counts.set(bucket, this.count(bucket) + 1);
   }
 
   get(id: string): McpSession | undefined {
@@ -20,10 +22,11 @@ export class InMemorySessionRegistry implements SessionRegistry {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
-    const key = session.info.keyLabel;
-    const left = (this.perKey.get(key) ?? 1) - 1;
-    if (left > 0) this.perKey.set(key, left);
-    else this.perKey.delete(key);
+    for (const bucket of bucketsOf(session)) {
+      const left = this.count(bucket) - 1;
+      if (left > 0) this.counts.set(bucket, left);
+      else this.counts.delete(bucket);
+    }
   }
 
   list(): McpSession[] {
@@ -31,14 +34,27 @@ export class InMemorySessionRegistry implements SessionRegistry {
   }
 
   size(transport?: TransportKind): number {
-    if (!transport) return this.sessions.size;
-    let count = 0;
-    for (const session of this.sessions.values())
-      if (session.info.transport === transport) count += 1;
-    return count;
+    return transport ? this.count(transportBucket(transport)) : this.sessions.size;
   }
 
-  sizeOfKey(keyLabel: string): number {
-    return this.perKey.get(keyLabel) ?? 0;
+  sizeOfKey(keyLabel: string, transport?: TransportKind): number {
+    return this.count(keyBucket(keyLabel, transport));
   }
+
+  private count(bucket: string): number {
+    return this.counts.get(bucket) ?? 0;
+  }
+}
+
+// Key labels are free text; the NUL separator cannot occur in a transport name.
+const transportBucket = (transport: TransportKind) => `transport\0${transport}`;
+const keyBucket = (keyLabel: string, transport?: TransportKind) =>
+  `key\0${transport ?? '*'}\0${keyLabel}`;
+
+function bucketsOf({ info }: McpSession): string[] {
+  return [
+    transportBucket(info.transport),
+    keyBucket(info.keyLabel),
+    keyBucket(info.keyLabel, info.transport),
+  ];
 }

@@ -1,4 +1,8 @@
-export type TransportKind = 'streamable-http' | 'sse';
+/**
+ * How a client holds its session: a 2025 Streamable HTTP session, a legacy SSE stream, or a
+ * 2026-07-28 `subscriptions/listen` stream (one long response, no server kept for it).
+ */
+export type TransportKind = 'streamable-http' | 'sse' | 'listen';
 
 /** Why a session ended: every exit path is named. */
 export type SessionCloseReason = 'client' | 'deleted' | 'expired' | 'admin' | 'shutdown' | 'error';
@@ -39,8 +43,8 @@ export interface SessionRegistry {
   remove(id: string): void;
   list(): McpSession[];
   size(transport?: TransportKind): number;
-  /** Open sessions opened with this key label. */
-  sizeOfKey(keyLabel: string): number;
+  /** Open sessions opened with this key label, on every transport or on the one given. */
+  sizeOfKey(keyLabel: string, transport?: TransportKind): number;
 }
 
 export const SESSION_REGISTRY = Symbol('SESSION_REGISTRY');
