@@ -103,6 +103,7 @@ function toDto({ info, awake }: McpSession): SessionDto {
     clientVersion: info.clientVersion,
     openedAt: iso(info.openedAt)!,
     lastActiveAt: iso(info.lastActiveAt)!,
-    hibernating: !awake,
+    // A listen stream keeps no server, so it has none to let go.
+    hibernating: info.transport !== 'listen' && !awake,
   };
 }

@@ -275,6 +275,9 @@ describe('loadConfiguration', () => {
       idleTimeoutSeconds: 3600,
       hibernateAfterSeconds: 30,
       maxLifetimeSeconds: 600,
+      maxListenStreams: 1000,
+      maxListenStreamsPerKey: 100,
+      listenStreamMaxSeconds: 3600,
       shutdownGraceSeconds: 10,
     });
     expect(loadConfiguration({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }).http.trustProxy).toEqual([

@@ -232,6 +232,9 @@ function toConfiguration(
       idleTimeoutSeconds: vars.SESSION_IDLE_TIMEOUT_SECONDS,
       hibernateAfterSeconds: vars.SESSION_HIBERNATE_SECONDS,
       maxLifetimeSeconds: vars.SESSION_MAX_LIFETIME_SECONDS,
+      maxListenStreams: vars.MAX_LISTEN_STREAMS,
+      maxListenStreamsPerKey: vars.MAX_LISTEN_STREAMS_PER_KEY,
+      listenStreamMaxSeconds: vars.LISTEN_STREAM_MAX_SECONDS,
       shutdownGraceSeconds: vars.SHUTDOWN_GRACE_SECONDS,
     },
   };

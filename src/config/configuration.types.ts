@@ -103,6 +103,11 @@ export interface SessionConfig {
   hibernateAfterSeconds: number;
   /** 0: no maximum. */
   maxLifetimeSeconds: number;
+  /** Open 2026-07-28 `subscriptions/listen` streams in all; also the SDK's subscription limit. */
+  maxListenStreams: number;
+  maxListenStreamsPerKey: number;
+  /** A listen stream is ended after this long, the client listens again (0: never). */
+  listenStreamMaxSeconds: number;
   shutdownGraceSeconds: number;
 }
 

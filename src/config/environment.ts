@@ -267,6 +267,21 @@ export class EnvironmentVariables {
   SESSION_MAX_LIFETIME_SECONDS!: number;
 
   @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  MAX_LISTEN_STREAMS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  MAX_LISTEN_STREAMS_PER_KEY!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @IsInt()
+  LISTEN_STREAM_MAX_SECONDS!: number;
+
+  @Type(() => Number)
   @Min(0)
   @Max(600)
   @IsInt()

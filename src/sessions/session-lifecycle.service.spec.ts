@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { ManualClock } from '../../test/support/manual-clock';
+import { EventEmitter } from 'node:events';
 import { AppStateService } from '../common/app-state.service';
 import type { SessionConfig } from '../config/configuration.types';
 import { Counter, Gauge } from 'prom-client';
@@ -24,6 +25,9 @@ const CONFIG: SessionConfig = {
   idleTimeoutSeconds: 600,
   hibernateAfterSeconds: 60,
   maxLifetimeSeconds: 3600,
+  maxListenStreams: 3,
+  maxListenStreamsPerKey: 2,
+  listenStreamMaxSeconds: 900,
   shutdownGraceSeconds: 1,
 };
 
@@ -129,6 +133,13 @@ describe('sweepPeriodMs', () => {
     expect(sweepPeriodMs({ idleTimeoutSeconds: 20, hibernateAfterSeconds: 30 })).toBe(5_000);
     expect(sweepPeriodMs({ idleTimeoutSeconds: 3600, hibernateAfterSeconds: 0 })).toBe(30_000);
     expect(sweepPeriodMs({ idleTimeoutSeconds: 2, hibernateAfterSeconds: 1 })).toBe(1_000);
+    expect(
+      sweepPeriodMs({
+        idleTimeoutSeconds: 3600,
+        hibernateAfterSeconds: 0,
+        listenStreamMaxSeconds: 8,
+      }),
+    ).toBe(2_000);
   });
 });
 
@@ -432,5 +443,88 @@ describe('SessionLifecycleService', () => {
       expect(sessions.map((s) => s.clientClosed())).toEqual([true, true]);
       expect(env.lifecycle.closedCounts()).toEqual({ shutdown: 2 });
     });
+  });
+});
+
+/** The part of a Node response a listen stream holds, ended by either side. */
+class FakeResponse extends EventEmitter {
+  writableEnded = false;
+
+  end(): void {
+    this.writableEnded = true;
+    this.emit('close');
+  }
+
+  /** The client goes away. */
+  disconnect(): void {
+    this.emit('close');
+  }
+}
+
+describe('SessionLifecycleService listen streams', () => {
+  function listen(lifecycle: SessionLifecycleService, keyLabel = 'team-a') {
+    const response = new FakeResponse();
+    const stream = lifecycle.openListen(response, { keyLabel, protocolVersion: '2026-07-28' });
+    return { response, stream };
+  }
+
+  it('has its own budgets, apart from the sessions', async () => {
+    const { lifecycle, registry } = createLifecycle();
+    await openSession(lifecycle, 's1');
+    await openSession(lifecycle, 's2'); // team-a is at its session limit (2)
+    listen(lifecycle);
+    expect(lifecycle.listenRefusal('team-a')).toBeNull();
+    listen(lifecycle);
+    expect(lifecycle.listenRefusal('team-a')?.message).toBe(
+      'Service Unavailable: this API key has too many open listen streams',
+    );
+    expect(lifecycle.listenRefusal('team-b')).toBeNull();
+    listen(lifecycle, 'team-b');
+    expect(lifecycle.listenRefusal('team-b')?.message).toBe(
+      'Service Unavailable: too many open listen streams',
+    );
+    // Five entries in all, yet another key may still open a session (limit 3 sessions).
+    expect(registry.size()).toBe(5);
+    expect(lifecycle.refusal('team-b')).toBeNull();
+    expect(lifecycle.refusal('team-a')?.message).toMatch(/this API key has too many open sessions/);
+  });
+
+  it('refuses new streams while draining', () => {
+    const { lifecycle, state } = createLifecycle();
+    state.beginDrain();
+    expect(lifecycle.listenRefusal('team-a')).toMatchObject({ reason: 'draining' });
+  });
+
+  it('forgets a stream when its response closes, and ends the response when closed', async () => {
+    const { lifecycle, registry } = createLifecycle();
+    const gone = listen(lifecycle);
+    const kept = listen(lifecycle);
+    gone.response.disconnect();
+    expect(registry.size('listen')).toBe(1);
+
+    await kept.stream.close('admin');
+    expect(kept.response.writableEnded).toBe(true);
+    expect(registry.size('listen')).toBe(0);
+    expect(lifecycle.closedCounts()).toEqual({ client: 1, admin: 1 });
+  });
+
+  it('ends a stream open for LISTEN_STREAM_MAX_SECONDS, however quiet sessions are judged', async () => {
+    const { lifecycle, clock } = createLifecycle({ listenStreamMaxSeconds: 1200 });
+    const { response } = listen(lifecycle);
+    clock.advance(900 * SECOND); // past the idle timeout (600 s): a listen stream is not idle
+    expect(await lifecycle.sweep()).toBe(0);
+    clock.advance(300 * SECOND);
+    expect(await lifecycle.sweep()).toBe(1);
+    expect(response.writableEnded).toBe(true);
+    expect(lifecycle.closedCounts()).toEqual({ expired: 1 });
+  });
+
+  it('keeps a stream with no maximum until the session lifetime', async () => {
+    const { lifecycle, clock } = createLifecycle({ listenStreamMaxSeconds: 0 });
+    listen(lifecycle);
+    clock.advance(3599 * SECOND);
+    expect(await lifecycle.sweep()).toBe(0);
+    clock.advance(SECOND);
+    expect(await lifecycle.sweep()).toBe(1);
   });
 });

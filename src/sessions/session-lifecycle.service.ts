@@ -9,11 +9,13 @@ import {
 import type { McpServer, Transport } from '@modelcontextprotocol/server';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
+import { randomUUID } from 'node:crypto';
 import { AppStateService } from '../common/app-state.service';
 import { CLOCK, Clock } from '../common/clock';
 import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
+import { ListenResponse, ListenStream } from './listen-stream';
 import { Closable, ManagedSession } from './managed-session';
 import { SessionServer } from './session-server';
 import {
@@ -56,14 +58,17 @@ export function eraOf(protocolVersion: string | null | undefined): string {
 }
 
 /**
- * How often sessions are checked: often enough that a session outlives its idle timeout by at most
- * a quarter of it and hibernates at most half its delay late; between 1 and 30 s.
+ * How often sessions are checked: often enough that a session outlives its idle timeout (and a
+ * listen stream its maximum) by at most a quarter of it and hibernates at most half its delay
+ * late; between 1 and 30 s.
  */
 export function sweepPeriodMs(
-  config: Pick<SessionConfig, 'idleTimeoutSeconds' | 'hibernateAfterSeconds'>,
+  config: Pick<SessionConfig, 'idleTimeoutSeconds' | 'hibernateAfterSeconds'> &
+    Partial<Pick<SessionConfig, 'listenStreamMaxSeconds'>>,
 ): number {
   const limits = [config.idleTimeoutSeconds * 1000 * 0.25];
   if (config.hibernateAfterSeconds > 0) limits.push(config.hibernateAfterSeconds * 1000 * 0.5);
+  if (config.listenStreamMaxSeconds) limits.push(config.listenStreamMaxSeconds * 1000 * 0.25);
   return Math.min(30_000, Math.max(1000, Math.min(...limits)));
 }
 
@@ -106,27 +111,59 @@ export class SessionLifecycleService
 
   /** Why a session for this key may not be opened now, or null when it may. */
   refusal(keyLabel: string): SessionAdmissionError | null {
-    const refusal = this.check(keyLabel);
+    return this.counted(this.check(keyLabel));
+  }
+
+  /**
+   * Why a `subscriptions/listen` stream for this key may not be opened now, or null when it may.
+   * Listen streams have their own budgets: they hold a response each but no server, so they do
+   * not take room from sessions (MAX_SESSIONS), nor sessions from them.
+   */
+  listenRefusal(keyLabel: string): SessionAdmissionError | null {
+    return this.counted(this.draining() ?? this.checkListen(keyLabel));
+  }
+
+  private counted(refusal: SessionAdmissionError | null): SessionAdmissionError | null {
     if (refusal) this.rejected.inc({ reason: refusal.reason });
     return refusal;
   }
 
-  private check(keyLabel: string): SessionAdmissionError | null {
-    if (this.state.draining) {
+  private draining(): SessionAdmissionError | null {
+    return this.state.draining
+      ? new SessionAdmissionError('Service Unavailable: the server is shutting down', 5, 'draining')
+      : null;
+  }
+
+  private checkListen(keyLabel: string): SessionAdmissionError | null {
+    if (this.registry.size('listen') >= this.config.maxListenStreams) {
       return new SessionAdmissionError(
-        'Service Unavailable: the server is shutting down',
-        5,
-        'draining',
+        'Service Unavailable: too many open listen streams',
+        30,
+        'capacity',
       );
     }
-    if (this.registry.size() >= this.config.maxSessions) {
+    if (this.registry.sizeOfKey(keyLabel, 'listen') >= this.config.maxListenStreamsPerKey) {
+      return new SessionAdmissionError(
+        'Service Unavailable: this API key has too many open listen streams',
+        30,
+        'capacity',
+      );
+    }
+    return null;
+  }
+
+  private check(keyLabel: string): SessionAdmissionError | null {
+    const draining = this.draining();
+    if (draining) return draining;
+    if (this.registry.size() - this.registry.size('listen') >= this.config.maxSessions) {
       return new SessionAdmissionError(
         'Service Unavailable: too many open sessions',
         30,
         'capacity',
       );
     }
-    if (this.registry.sizeOfKey(keyLabel) >= this.config.maxSessionsPerKey) {
+    const ofKey = this.registry.sizeOfKey(keyLabel) - this.registry.sizeOfKey(keyLabel, 'listen');
+    if (ofKey >= this.config.maxSessionsPerKey) {
       return new SessionAdmissionError(
         'Service Unavailable: this API key has too many open sessions',
         30,
@@ -155,8 +192,32 @@ export class SessionLifecycleService
     handles: { transport: T; server: SessionServer },
     details: OpeningDetails,
   ): ManagedSession<T> {
+    const info = this.describe(id, transport, details);
+    const session = new ManagedSession(info, handles.transport, handles.server, (closed, reason) =>
+      this.forget(closed, reason),
+    );
+    this.register(session);
+    return session;
+  }
+
+  /**
+   * Registers a `subscriptions/listen` stream about to be served on this response; it is
+   * forgotten when the response closes, and closing it ends the response.
+   */
+  openListen(response: ListenResponse, details: OpeningDetails): ListenStream {
+    const stream = new ListenStream(
+      this.describe(randomUUID(), 'listen', details),
+      response,
+      (closed, reason) => this.forget(closed, reason),
+      () => (this.state.draining ? 'shutdown' : 'client'),
+    );
+    this.register(stream);
+    return stream;
+  }
+
+  private describe(id: string, transport: TransportKind, details: OpeningDetails): SessionInfo {
     const now = this.clock.now();
-    const info: SessionInfo = {
+    return {
       id,
       transport,
       keyLabel: details.keyLabel,
@@ -166,18 +227,15 @@ export class SessionLifecycleService
       openedAt: now,
       lastActiveAt: now,
     };
-    const session = new ManagedSession(info, handles.transport, handles.server, (closed, reason) =>
-      this.forget(closed, reason),
-    );
+  }
+
+  private register(session: McpSession): void {
+    const { id, transport, keyLabel, protocolVersion, clientName } = session.info;
     this.registry.add(session);
-    const era = eraOf(info.protocolVersion);
+    const era = eraOf(protocolVersion);
     this.sessionsOpened.inc({ transport, era });
     this.sessionsOpen.inc({ transport, era });
-    this.logger.log(
-      { sessionId: id, transport, keyLabel: details.keyLabel, client: details.clientName },
-      'session opened',
-    );
-    return session;
+    this.logger.log({ sessionId: id, transport, keyLabel, client: clientName }, 'session opened');
   }
 
   /** The session with this id if the caller's key opened it; another key's session is not found. */
@@ -203,18 +261,13 @@ export class SessionLifecycleService
     return session as ManagedSession<T>;
   }
 
-  /** Closes sessions idle for longer than the idle timeout, or older than the maximum lifetime. */
+  /**
+   * Closes sessions idle for longer than the idle timeout, listen streams open for longer than
+   * their maximum, and either older than the maximum lifetime.
+   */
   async sweep(): Promise<number> {
     const now = this.clock.now();
-    const idleMs = this.config.idleTimeoutSeconds * 1000;
-    const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
-    const expired = this.registry
-      .list()
-      .filter(
-        (s) =>
-          now - s.info.lastActiveAt >= idleMs ||
-          (lifetimeMs > 0 && now - s.info.openedAt >= lifetimeMs),
-      );
+    const expired = this.registry.list().filter((s) => this.expired(s.info, now));
     await Promise.allSettled(expired.map((s) => s.close('expired')));
     await this.hibernateIdle();
     return expired.length;
@@ -237,6 +290,17 @@ export class SessionLifecycleService
       }
     }
     return count;
+  }
+
+  private expired({ transport, openedAt, lastActiveAt }: SessionInfo, now: number): boolean {
+    const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
+    if (lifetimeMs > 0 && now - openedAt >= lifetimeMs) return true;
+    // A listen stream is silent until the server has news: its bound is its age, not idleness.
+    if (transport === 'listen') {
+      const listenMs = this.config.listenStreamMaxSeconds * 1000;
+      return listenMs > 0 && now - openedAt >= listenMs;
+    }
+    return now - lastActiveAt >= this.config.idleTimeoutSeconds * 1000;
   }
 
   /** How many sessions ended for each reason since start. */

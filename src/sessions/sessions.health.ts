@@ -15,6 +15,7 @@ export class SessionsHealthIndicator {
       open: this.registry.size(),
       streamableHttp: this.registry.size('streamable-http'),
       sse: this.registry.size('sse'),
+      listen: this.registry.size('listen'),
     });
   }
 }

@@ -1,12 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { TransportKind } from '../../sessions/session-registry.interface';
+
+const TRANSPORTS: TransportKind[] = ['streamable-http', 'sse', 'listen'];
 
 export class ListSessionsQueryDto {
-  @ApiPropertyOptional({ enum: ['streamable-http', 'sse'] })
+  @ApiPropertyOptional({ enum: TRANSPORTS })
   @IsOptional()
-  @IsIn(['streamable-http', 'sse'])
-  transport?: 'streamable-http' | 'sse';
+  @IsIn(TRANSPORTS)
+  transport?: TransportKind;
 
   @ApiPropertyOptional({ description: 'Label of the API key that opened the session.' })
   @IsOptional()
@@ -38,8 +41,14 @@ export class ListSessionsQueryDto {
 
 export class SessionDto {
   @ApiProperty() id!: string;
-  @ApiProperty({ enum: ['streamable-http', 'sse'] }) transport!: string;
-  @ApiProperty({ description: 'Protocol generation: 2024 (HTTP+SSE) or 2025 (Streamable HTTP).' })
+  @ApiProperty({
+    enum: TRANSPORTS,
+    description: '`listen`: a 2026-07-28 subscriptions/listen stream (one open response).',
+  })
+  transport!: string;
+  @ApiProperty({
+    description: 'Protocol generation: 2024 (HTTP+SSE), 2025 (Streamable HTTP), 2026 (listen).',
+  })
   era!: string;
   @ApiProperty({ nullable: true, type: String }) protocolVersion!: string | null;
   @ApiProperty({ description: 'Label of the API key that opened it.' }) keyLabel!: string;
