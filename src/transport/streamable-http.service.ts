@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import {
+  CLIENT_INFO_META_KEY,
   createMcpHandler,
   isInitializeRequest,
   McpHttpHandler,
@@ -12,8 +13,8 @@ import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
 import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
-import { MCP_CONFIG } from '../config/app-config.module';
-import type { McpConfig } from '../config/configuration.types';
+import { MCP_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
+import type { McpConfig, SessionConfig } from '../config/configuration.types';
 import { withCallRecord } from '../common/call-record';
 import { isLegacy } from './legacy-request';
 import { exchangeOf } from '../common/mcp-exchange';
@@ -21,6 +22,20 @@ import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 
 export const SESSION_HEADER = 'mcp-session-id';
+
+const LISTEN_METHOD = 'subscriptions/listen';
+
+/** Who is listening, as far as a 2026-07-28 request says: its version header and client info. */
+function clientOf(req: IncomingMessage, body: unknown) {
+  const version = req.headers['mcp-protocol-version'];
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  const info = meta?.[CLIENT_INFO_META_KEY] as { name?: unknown; version?: unknown } | undefined;
+  return {
+    protocolVersion: typeof version === 'string' ? version : null,
+    clientName: typeof info?.name === 'string' ? info.name : null,
+    clientVersion: typeof info?.version === 'string' ? info.version : null,
+  };
+}
 
 interface InitializeParams {
   protocolVersion?: string;
@@ -43,9 +58,15 @@ export class StreamableHttpService implements OnModuleDestroy {
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
+    @Inject(SESSION_CONFIG) sessions: SessionConfig,
   ) {
     const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
-    this.modern = createMcpHandler(() => this.factory.create(), { legacy: 'reject', onerror });
+    this.modern = createMcpHandler(() => this.factory.create(), {
+      legacy: 'reject',
+      onerror,
+      // Our own per-key and total budgets refuse first; this is only the SDK's backstop.
+      maxSubscriptions: sessions.maxListenStreams,
+    });
     this.serveModern = toNodeHandler(this.modern, { onerror });
   }
 
@@ -79,6 +100,15 @@ export class StreamableHttpService implements OnModuleDestroy {
     const legacy = await isLegacy(req, body);
     if (exchange) exchange.era = legacy ? '2025' : '2026';
     if (!legacy) {
+      if (req.method === 'POST' && exchange?.method === LISTEN_METHOD) {
+        // A listen stream stays open until either side ends it: admitted and tracked like a session.
+        const refusal = this.lifecycle.listenRefusal(keyLabel);
+        if (refusal) {
+          sendAdmissionError(res, refusal);
+          return;
+        }
+        this.lifecycle.openListen(res, { keyLabel, ...clientOf(req, body) });
+      }
       await this.serveModern(req, res, body);
       return;
     }
