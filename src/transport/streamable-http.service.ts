@@ -4,6 +4,7 @@ import {
   createMcpHandler,
   isInitializeRequest,
   McpHttpHandler,
+  PROTOCOL_VERSION_META_KEY,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
 import { NodeMcpRequestHandler, toNodeHandler } from '@modelcontextprotocol/node';
@@ -25,10 +26,10 @@ export const SESSION_HEADER = 'mcp-session-id';
 
 const LISTEN_METHOD = 'subscriptions/listen';
 
-/** Who is listening, as far as a 2026-07-28 request says: its version header and client info. */
+/** Who is listening, as far as a 2026-07-28 request says: its protocol version and client info. */
 function clientOf(req: IncomingMessage, body: unknown) {
-  const version = req.headers['mcp-protocol-version'];
   const meta = (body as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  const version = meta?.[PROTOCOL_VERSION_META_KEY] ?? req.headers['mcp-protocol-version'];
   const info = meta?.[CLIENT_INFO_META_KEY] as { name?: unknown; version?: unknown } | undefined;
   return {
     protocolVersion: typeof version === 'string' ? version : null,

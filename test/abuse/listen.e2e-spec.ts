@@ -212,4 +212,14 @@ describe('subscriptions/listen streams (issue 11)', () => {
     expect(lifecycle.closedCounts()).toEqual({ expired: 1 });
     expect((await open(TEAM_A)).status).toBe(200);
   });
+
+  it('ends open streams on shutdown', async () => {
+    running = await startApp(LIMITS);
+    const lifecycle = running.app.get(SessionLifecycleService);
+    const stream = await open(TEAM_A);
+    await running.close();
+    await stream.ended;
+    const closed = Object.values(lifecycle.closedCounts()).reduce((sum, n) => sum + n, 0);
+    expect(closed).toBe(1);
+  });
 });
