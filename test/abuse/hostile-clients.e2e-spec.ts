@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import { InFlightService } from '../../src/common/in-flight.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../../src/sessions/session-registry.interface';
 import { SessionLifecycleService } from '../../src/sessions/session-lifecycle.service';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
@@ -100,6 +101,13 @@ const callTool = (id: number, name: string, args: Record<string, unknown>) => ({
   params: { name, arguments: args },
 });
 
+/** One day of Bern's history, fixed dates: every `day` is a distinct uncached upstream request. */
+function historyOfDay(day: number) {
+  const date = (offset: number) =>
+    new Date(Date.UTC(2025, 4, 1) + (day + offset) * 86_400_000).toISOString().slice(0, 10);
+  return { city: 'bern', start: date(0), end: date(1) };
+}
+
 /** Key B's call, over a fresh 2026-07-28 client: what every other client would see. */
 async function keyBCallWorks(url: string): Promise<void> {
   const b = await connectClient('streamable-2026', { url, apiKey: KEY_B });
@@ -108,11 +116,46 @@ async function keyBCallWorks(url: string): Promise<void> {
       name: 'get_current_temperature',
       arguments: { city: 'bern' },
     })) as CallToolResult;
-    expect(result.isError).toBeFalsy();
+    expect(result.isError ? JSON.stringify(result.content) : undefined).toBeUndefined();
     expect(result.structuredContent).toMatchObject({ city: 'bern' });
   } finally {
     await b.close();
   }
+}
+
+/** A request whose response is read as it arrives; resolves with the status and what came. */
+function openStream(
+  target: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body?: unknown,
+) {
+  let req!: http.ClientRequest;
+  let status = 0;
+  const head = new Promise<number>((resolveHead, reject) => {
+    req = http.request(
+      `${target}`,
+      { method, headers: { accept: ACCEPT_BOTH, ...headers } },
+      (res) => {
+        status = res.statusCode!;
+        resolveHead(status);
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => endResolve(text));
+        res.on('error', () => endResolve(text));
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) {
+      req.setHeader('content-type', 'application/json');
+      req.end(JSON.stringify(body));
+    } else req.end();
+  });
+  let endResolve!: (text: string) => void;
+  const ended = new Promise<string>((resolve) => (endResolve = resolve));
+  // A stream the test drops itself fails its request: that is no failure of the test.
+  head.catch(() => undefined);
+  return { head, ended, status: () => status, close: () => req.destroy() };
 }
 
 /** After every scenario: alive, the same process, and another key served. */
@@ -454,40 +497,83 @@ describe('Hostile clients in process', () => {
     expect((await initializeOnly(running.url, KEY_A)).status).toBe(200);
   });
 
-  describe('many streams per session', () => {
-    /** A request whose response is read as it arrives; resolves with the status and what came. */
-    function openStream(
-      target: string,
-      method: 'GET' | 'POST',
-      headers: Record<string, string>,
-      body?: unknown,
-    ) {
-      let req!: http.ClientRequest;
-      let status = 0;
-      const head = new Promise<number>((resolveHead, reject) => {
-        req = http.request(
-          `${target}`,
-          { method, headers: { accept: ACCEPT_BOTH, ...headers } },
-          (res) => {
-            status = res.statusCode!;
-            resolveHead(status);
-            let text = '';
-            res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-            res.on('end', () => endResolve(text));
-            res.on('error', () => endResolve(text));
-          },
-        );
-        req.on('error', reject);
-        if (body !== undefined) {
-          req.setHeader('content-type', 'application/json');
-          req.end(JSON.stringify(body));
-        } else req.end();
+  it('legacy SSE: a 1 MB tool name is refused on the stream without being echoed', async () => {
+    running = await startApp({ API_KEYS: KEYS, ...ROOMY_RATES });
+    const sse = await connectClient('sse', { url: running.url, apiKey: KEY_C });
+    try {
+      const outcome = await sse.client.callTool({ name: HUGE, arguments: {} }).then(
+        (result) => JSON.stringify(result),
+        (error: Error) => error.message,
+      );
+      expect(outcome).toMatch(/Tool hostile-x+…$/);
+      expect(outcome.length).toBeLessThan(ANSWER_BOUND_BYTES);
+    } finally {
+      await sse.close();
+    }
+  });
+
+  describe('cancellations and abandoned calls, many at once', () => {
+    const CALLS = 20;
+    let inFlight: InFlightService;
+    let session: Record<string, string>;
+
+    beforeEach(async () => {
+      running = await startApp({
+        API_KEYS: KEYS,
+        ...ROOMY_RATES,
+        // Upstream never answers within the test: only a cancellation ends a call. A cancelled
+        // call's upstream request goes on until AAREGURU_TIMEOUT_MS (its answer would be cached),
+        // holding its connection: enough of them that another key's call still gets one.
+        AAREGURU_MAX_SOCKETS: String(CALLS + 4),
+        AAREGURU_TIMEOUT_MS: '60000',
+        AAREGURU_DEADLINE_MS: '60000',
+        AAREGURU_RETRIES: '0',
       });
-      let endResolve!: (text: string) => void;
-      const ended = new Promise<string>((resolve) => (endResolve = resolve));
-      return { head, ended, status: () => status, close: () => req.destroy() };
+      inFlight = running.app.get(InFlightService);
+      session = await openSession(running.url, KEY_A);
+      running.fake.inject({ fault: { kind: 'hang' }, path: '/v2018/history' });
+    });
+
+    /** CALLS distinct history calls on one session, all waiting on (or queued for) upstream. */
+    async function startHangingCalls() {
+      const streams = Array.from({ length: CALLS }, (_, i) => {
+        const body = callTool(200 + i, 'get_historical_data', historyOfDay(i));
+        return openStream(`${running!.url}/mcp`, 'POST', session, body);
+      });
+      // (A call's stream sends its head with its first event: waiting on heads would wait on a
+      // keep-alive.)
+      await eventually(() => inFlight.active === CALLS);
+      return streams;
     }
 
+    it('cancelled: every stream ends without an answer, nothing stays in flight', async () => {
+      const streams = await startHangingCalls();
+      for (let i = 0; i < CALLS; i += 1) {
+        const cancel = {
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: 200 + i },
+        };
+        expect((await post(running!.url, cancel, session)).status).toBe(202);
+      }
+      const texts = await Promise.all(streams.map((s) => s.ended));
+      expect(texts.filter((text) => /^data: /m.test(text))).toEqual([]);
+      await eventually(() => inFlight.active === 0);
+      // The session still serves.
+      const cities = await post(running!.url, callTool(300, 'list_cities', {}), session);
+      expect(cities.rpc?.result?.isError).toBeFalsy();
+    });
+
+    it('abandoned (streams dropped): nothing stays in flight', async () => {
+      const streams = await startHangingCalls();
+      streams.forEach((s) => s.close());
+      await eventually(() => inFlight.active === 0);
+      const cities = await post(running!.url, callTool(301, 'list_cities', {}), session);
+      expect(cities.rpc?.result?.isError).toBeFalsy();
+    });
+  });
+
+  describe('many streams per session', () => {
     it('allows one GET stream per 2025 session: a second is 409', async () => {
       running = await startApp({ API_KEYS: KEYS, ...ROOMY_RATES });
       const session = await openSession(running.url, KEY_A);
@@ -501,7 +587,7 @@ describe('Hostile clients in process', () => {
       for (const second of seconds) {
         expect(second.status).toBe(409);
         const body = (await second.json()) as RpcAnswer;
-        expect(body.error?.message).toMatch(/one|already|conflict/i);
+        expect(body.error?.message).toBe('Conflict: Only one SSE stream is allowed per session');
       }
       first.close();
     });
@@ -517,11 +603,10 @@ describe('Hostile clients in process', () => {
 
       const cities = ['bern', 'thun', 'brienz', 'interlaken', 'hagneck', 'biel', 'olten', 'brugg'];
       const streams = Array.from({ length: 40 }, (_, i) => {
-        const day = new Date(Date.UTC(2025, 4, 1) + i * 86_400_000).toISOString().slice(0, 10);
         const body =
           i % 2 === 0
             ? callTool(100 + i, 'get_current_temperature', { city: cities[i % cities.length] })
-            : callTool(100 + i, 'get_historical_data', { city: 'bern', start: day, end: day });
+            : callTool(100 + i, 'get_historical_data', historyOfDay(i));
         return openStream(`${running!.url}/mcp`, 'POST', session, body);
       });
       const texts = await Promise.all(streams.map((s) => s.ended));
@@ -530,6 +615,7 @@ describe('Hostile clients in process', () => {
         const answer = JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as RpcAnswer;
         expect(answer.id).toBe(100 + i);
         expect(answer.result).toBeDefined();
+        expect(answer.result?.isError).toBeFalsy();
       });
     });
 
