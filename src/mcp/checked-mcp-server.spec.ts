@@ -1,6 +1,6 @@
 import { InMemoryTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { CheckedMcpServer } from './checked-mcp-server';
+import { CheckedMcpServer, MAX_ERROR_MESSAGE_LENGTH } from './checked-mcp-server';
 
 describe('CheckedMcpServer', () => {
   let client: InMemoryTransport;
@@ -87,5 +87,26 @@ describe('CheckedMcpServer', () => {
         message: expect.stringMatching(/^Invalid arguments for prompt greet/),
       },
     });
+  });
+
+  it('cuts an error message that quotes a huge name, and leaves short ones whole', async () => {
+    const huge = 'x'.repeat(100_000);
+    const answer = (await exchange({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'prompts/get',
+      params: { name: huge },
+    })) as { error: { code: number; message: string } };
+    expect(answer.error.code).toBe(-32602);
+    expect(answer.error.message).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
+    expect(answer.error.message).toMatch(/^Prompt x+…$/);
+
+    const short = (await exchange({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'prompts/get',
+      params: { name: 'nope' },
+    })) as { error: { message: string } };
+    expect(short.error.message).toBe('Prompt nope not found');
   });
 });

@@ -1,20 +1,29 @@
 import {
+  isJSONRPCErrorResponse,
   isJSONRPCRequest,
+  type JSONRPCMessage,
   McpServer,
   ProtocolErrorCode,
   type Transport,
 } from '@modelcontextprotocol/server';
 import { invalidParamsMessage, isModernRequest } from './request-params';
 
+/** Longest error message sent back: the SDK quotes names it did not find ("Tool … not found"). */
+export const MAX_ERROR_MESSAGE_LENGTH = 512;
+
 /**
  * An McpServer that answers a request whose params do not fit the spec with Invalid params
  * (-32602) and one readable line, where the SDK answers Internal error (-32603) with a dump of
  * its validation issues. Every transport connects servers through `connect`, so the check sits
- * in front of every request, whatever the protocol era; valid requests pass untouched.
+ * in front of every request, whatever the protocol era; valid requests pass untouched. Error
+ * messages going out are cut to MAX_ERROR_MESSAGE_LENGTH, so a 1 MB tool, prompt or city name
+ * is not sent back whole.
  */
 export class CheckedMcpServer extends McpServer {
   override async connect(transport: Transport): Promise<void> {
     await super.connect(transport);
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => send(withShortError(message), options);
     // The protocol layer has just installed its handler; the check goes in front of it.
     const dispatch = transport.onmessage;
     transport.onmessage = (message, extra) => {
@@ -32,4 +41,12 @@ export class CheckedMcpServer extends McpServer {
       dispatch?.(message, extra);
     };
   }
+}
+
+function withShortError(message: JSONRPCMessage): JSONRPCMessage {
+  if (!isJSONRPCErrorResponse(message)) return message;
+  const text = message.error.message;
+  if (text.length <= MAX_ERROR_MESSAGE_LENGTH) return message;
+  const short = `${text.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…`;
+  return { ...message, error: { ...message.error, message: short } };
 }
