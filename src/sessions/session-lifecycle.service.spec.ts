@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -121,6 +122,7 @@ async function echo(opened: OpenedSession, text: string): Promise<unknown> {
 }
 
 const SECOND = 1000;
+const SPEC = { name: 'spec', version: '1.0.0' };
 
 describe('sweepPeriodMs', () => {
   it('checks at a quarter of the idle timeout and half the hibernation delay, within 1–30 s', () => {
@@ -217,6 +219,24 @@ describe('SessionLifecycleService', () => {
       env.lifecycle.use('s1', 'team-a', InMemoryTransport);
       expect(session.info.lastActiveAt).toBe(openedAt + 5 * SECOND);
       expect(session.info.openedAt).toBe(openedAt);
+    });
+
+    it('keeps, shows and logs the client name and version cut to a bounded length', () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      const [, wire] = InMemoryTransport.createLinkedPair();
+      const server = env.lifecycle.serverFor(wire, 'streamable-http', () => new McpServer(SPEC));
+      const session = env.lifecycle.open(
+        's1',
+        'streamable-http',
+        { transport: wire, server },
+        { keyLabel: 'team-a', clientName: 'n'.repeat(1e6), clientVersion: { v: 'x'.repeat(1e6) } },
+      );
+      expect(session.info.clientName).toBe('n'.repeat(128));
+      expect(session.info.clientVersion).toBeNull();
+      const line = log.mock.calls.find(([, message]) => message === 'session opened');
+      expect(line?.[0]).toMatchObject({ client: 'n'.repeat(128) });
+      expect(JSON.stringify(log.mock.calls).length).toBeLessThan(1000);
+      log.mockRestore();
     });
   });
 

@@ -6,11 +6,9 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { JsonRpcCode } from '../common/json-rpc';
+import { deliverable, HANDSHAKE_METHODS, replayCopy } from './handshake';
 
 type RequestId = string | number;
-
-/** The client messages that shape a session's server; replayed, in order, into a rebuilt one. */
-const HANDSHAKE_METHODS = new Set(['initialize', 'notifications/initialized', 'logging/setLevel']);
 
 export interface SessionServerHooks {
   /** A hibernating session's server was rebuilt. */
@@ -22,10 +20,10 @@ export interface SessionServerHooks {
 /**
  * A session's McpServer, kept only while the session is in use. The server holds every tool,
  * resource and prompt registration with their closures — most of an idle session's memory — so
- * after a quiet spell `hibernate()` lets it go, keeping just the client messages that shaped it
- * (initialize, initialized, the logging level). The next message builds a fresh server, replays
- * those into it and then delivers the message: the client, its open streams and the session id
- * never notice. The wire transport (Streamable HTTP or SSE) is connected here once, for the whole
+ * after a quiet spell `hibernate()` lets it go, keeping just what the server read of the client
+ * messages that shaped it (initialize, initialized, the logging level; see `replayCopy`). The
+ * next message builds a fresh server, replays those into it and then delivers the message: the
+ * client, its open streams and the session id never notice. The wire transport (Streamable HTTP or SSE) is connected here once, for the whole
  * session.
  */
 export class SessionServer {
@@ -82,8 +80,9 @@ export class SessionServer {
     await current?.server.close();
   }
 
-  private deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
-    this.track(message);
+  private deliver(received: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    this.track(received);
+    const message = deliverable(received);
     if (this.current) {
       this.current.link.onmessage?.(message, extra);
       return;
@@ -114,7 +113,8 @@ export class SessionServer {
     if (HANDSHAKE_METHODS.has(method)) {
       // The latest of each kind counts (a later logging level replaces an earlier one) and
       // keeps its kind's place: initialize is always replayed first.
-      this.handshake.set(method, message);
+      const copy = replayCopy(message);
+      if (copy) this.handshake.set(method, copy);
     }
   }
 
