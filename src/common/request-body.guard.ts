@@ -12,7 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
-import { classifyBody } from './mcp-exchange';
+import { JsonRpcCode, JsonRpcHttpException } from './json-rpc';
+import { classifyBody, exchangeOf } from './mcp-exchange';
 
 /**
  * Reads the request body, as the last step of the checks before a handler: declared after the
@@ -21,7 +22,9 @@ import { classifyBody } from './mcp-exchange';
  * per request). It refuses what it cannot accept: routes take JSON and nothing else. A body over MAX_BODY_BYTES is
  * refused from its declared length without being read, or as soon as what arrived passes the
  * limit (a chunked body); a body of another type is refused unread. A refused body closes the
- * connection, so the rest of it is never read either.
+ * connection, so the rest of it is never read either. An MCP `initialize` has a smaller limit of
+ * its own, MAX_INITIALIZE_BYTES: a session keeps part of it for its whole life, so one larger is
+ * refused here, before any session exists.
  */
 @Injectable()
 export class RequestBodyGuard implements CanActivate {
@@ -30,19 +33,35 @@ export class RequestBodyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage & { body?: unknown }>();
+    let text: string | undefined;
     if (hasBody(req)) {
       try {
-        req.body = await this.read(req);
+        text = await this.read(req);
+        req.body = parse(text);
       } catch (error) {
         http.getResponse<ServerResponse>().setHeader('Connection', 'close');
         throw error;
       }
     }
     classifyBody(req, req.body);
+    if (text !== undefined && exchangeOf(req) && carriesInitialize(req.body)) {
+      this.limitInitialize(text);
+    }
     return true;
   }
 
-  private async read(req: IncomingMessage): Promise<unknown> {
+  private limitInitialize(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    const limit = this.config.maxInitializeBytes;
+    if (bytes <= limit) return;
+    throw new JsonRpcHttpException(
+      400,
+      JsonRpcCode.InvalidRequest,
+      `Invalid Request: the initialize message is ${bytes} bytes; at most ${limit} are accepted`,
+    );
+  }
+
+  private async read(req: IncomingMessage): Promise<string> {
     const limit = this.config.maxBodyBytes;
     if (Number(req.headers['content-length']) > limit) throw tooLarge();
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -50,19 +69,31 @@ export class RequestBodyGuard implements CanActivate {
         'Unsupported Media Type: Content-Type must be application/json',
       );
     }
-    let text: string;
     try {
-      text = await getRawBody(req, { limit, encoding: 'utf8' });
+      return await getRawBody(req, { limit, encoding: 'utf8' });
     } catch (error) {
       if ((error as { type?: string }).type === 'entity.too.large') throw tooLarge();
       throw new BadRequestException('Bad Request: the body could not be read', { cause: error });
     }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new BadRequestException('Parse error: the body is not valid JSON', { cause: error });
-    }
   }
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new BadRequestException('Parse error: the body is not valid JSON', { cause: error });
+  }
+}
+
+/** Whether a parsed body is, or (in a batch) holds, an `initialize` message. */
+function carriesInitialize(body: unknown): boolean {
+  return (Array.isArray(body) ? body : [body]).some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { method?: unknown }).method === 'initialize',
+  );
 }
 
 function tooLarge(): PayloadTooLargeException {

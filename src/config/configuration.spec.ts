@@ -220,6 +220,7 @@ describe('loadConfiguration', () => {
       trustProxy: 2,
       corsOrigins: ['https://app.example.com'],
       maxBodyBytes: 4 * 1024 * 1024,
+      maxInitializeBytes: 64 * 1024,
       rateLimitPerMinute: 100,
       rateLimitPerHour: 1000,
       sessionOpenPerMinute: 30,

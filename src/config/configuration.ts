@@ -206,6 +206,7 @@ function toConfiguration(
       trustProxy: trustProxyOf(vars.TRUST_PROXY),
       corsOrigins: listOr(vars.CORS_ORIGINS, []).map((origin) => origin.replace(/\/+$/, '')),
       maxBodyBytes: vars.MAX_BODY_BYTES,
+      maxInitializeBytes: vars.MAX_INITIALIZE_BYTES,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
       rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR,
       sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,

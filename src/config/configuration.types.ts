@@ -68,6 +68,8 @@ export interface HttpConfig {
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
   maxBodyBytes: number;
+  /** An `initialize` message larger than this is refused before a session exists. */
+  maxInitializeBytes: number;
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   sessionOpenPerMinute: number;

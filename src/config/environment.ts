@@ -176,6 +176,12 @@ export class EnvironmentVariables {
   MAX_BODY_BYTES!: number;
 
   @Type(() => Number)
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  @IsInt()
+  MAX_INITIALIZE_BYTES!: number;
+
+  @Type(() => Number)
   @Min(1)
   @Max(600)
   @IsInt()
