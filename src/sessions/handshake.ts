@@ -23,7 +23,15 @@ const MAX_PROTOCOL_VERSION_LENGTH = 64;
 
 /** A client-chosen string, cut to a bounded length; null when it is not a string at all. */
 export function boundedClientString(value: unknown): string | null {
-  return typeof value === 'string' ? value.slice(0, MAX_CLIENT_STRING_LENGTH) : null;
+  return typeof value === 'string' ? prefix(value, MAX_CLIENT_STRING_LENGTH) : null;
+}
+
+/**
+ * The start of a string, as a string of its own: V8 makes a longer substring a view into the
+ * original, which would keep a megabyte name alive to show 128 characters of it.
+ */
+function prefix(value: string, length: number): string {
+  return value.length <= length ? value : Buffer.from(value.slice(0, length)).toString();
 }
 
 /**
@@ -79,15 +87,15 @@ function isInitialize(message: JSONRPCMessage): message is JSONRPCRequest & Init
 function keptInitialize(message: JSONRPCRequest & InitializeRequest): JSONRPCMessage {
   const { protocolVersion, capabilities, clientInfo } = message.params;
   const client: Implementation = {
-    name: clientInfo.name.slice(0, MAX_CLIENT_STRING_LENGTH),
-    version: clientInfo.version.slice(0, MAX_CLIENT_STRING_LENGTH),
+    name: prefix(clientInfo.name, MAX_CLIENT_STRING_LENGTH),
+    version: prefix(clientInfo.version, MAX_CLIENT_STRING_LENGTH),
   };
   return {
     jsonrpc: '2.0',
     id: message.id,
     method: 'initialize',
     params: {
-      protocolVersion: protocolVersion.slice(0, MAX_PROTOCOL_VERSION_LENGTH),
+      protocolVersion: prefix(protocolVersion, MAX_PROTOCOL_VERSION_LENGTH),
       capabilities: checkedCapabilities(capabilities),
       clientInfo: client,
     },

@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
-import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import { boundedClientString } from '../sessions/handshake';
+import { OpeningDetails, SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
@@ -22,9 +23,10 @@ import { NodeStreamableSessionTransport } from './node-streamable-session.transp
 
 export const SESSION_HEADER = 'mcp-session-id';
 
+/** As the client sent them: any JSON value. */
 interface InitializeParams {
-  protocolVersion?: string;
-  clientInfo?: { name?: string; version?: string };
+  protocolVersion?: unknown;
+  clientInfo?: { name?: unknown; version?: unknown };
 }
 
 /**
@@ -114,6 +116,14 @@ export class StreamableHttpService implements OnModuleDestroy {
     keyLabel: string,
   ): Promise<void> {
     const params = (body.params ?? {}) as InitializeParams;
+    // Taken out of the initialize now: the callbacks below live as long as the session and must
+    // not keep the message (its capabilities can be as large as the body) alive with them.
+    const details: OpeningDetails = {
+      keyLabel,
+      protocolVersion: negotiatedProtocolVersion(params.protocolVersion),
+      clientName: boundedClientString(params.clientInfo?.name),
+      clientVersion: boundedClientString(params.clientInfo?.version),
+    };
     const http: NodeStreamableSessionTransport = new NodeStreamableSessionTransport({
       sessionIdGenerator: () => randomUUID(),
       keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
@@ -122,12 +132,7 @@ export class StreamableHttpService implements OnModuleDestroy {
           id,
           'streamable-http',
           { transport: http, server },
-          {
-            keyLabel,
-            protocolVersion: negotiatedProtocolVersion(params.protocolVersion),
-            clientName: params.clientInfo?.name,
-            clientVersion: params.clientInfo?.version,
-          },
+          details,
         );
         server.onclose = () => void session.close('client');
       },
