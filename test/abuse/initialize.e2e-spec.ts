@@ -15,16 +15,18 @@ const KEYS = { API_KEYS: `team-a:${KEY_A},team-b:${KEY_B}`, ADMIN_API_KEYS: `ops
 const DEFAULT_LIMIT = 65536;
 
 /**
- * An initialize of exactly `bytes` bytes (UTF-8), padded in `capabilities.experimental`, where
- * a careless or hostile client puts its bulk.
+ * An initialize of exactly `bytes` bytes (UTF-8), its bulk where a careless or hostile client
+ * puts it: in `capabilities.experimental`, or in the client's name.
  */
-function initializeOfSize(bytes: number, id: number | string = 1): string {
-  const base = JSON.stringify({
-    ...INITIALIZE,
-    id,
-    params: { ...INITIALIZE.params, capabilities: { experimental: { pad: { data: '' } } } },
-  });
-  const body = base.replace('"data":""', `"data":"${'x'.repeat(bytes - Buffer.byteLength(base))}"`);
+function initializeOfSize(bytes: number, bulkIn: 'capabilities' | 'name' = 'capabilities'): string {
+  const PAD = '"@pad@"';
+  const params =
+    bulkIn === 'capabilities'
+      ? { ...INITIALIZE.params, capabilities: { experimental: { pad: { data: '@pad@' } } } }
+      : { ...INITIALIZE.params, clientInfo: { name: '@pad@', version: '1.0.0' } };
+  const base = JSON.stringify({ ...INITIALIZE, params });
+  const pad = 'x'.repeat(bytes - Buffer.byteLength(base) + PAD.length - 2);
+  const body = base.replace(PAD, `"${pad}"`);
   expect(Buffer.byteLength(body)).toBe(bytes);
   return body;
 }
@@ -119,11 +121,11 @@ describe('Initialize payloads', () => {
       fake = new FakeAareguru();
       await fake.start();
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await other?.close().catch(() => undefined);
       if (server?.process.exitCode === null) await server.stop();
-      await fake.stop();
     });
+    afterAll(() => fake.stop());
 
     it('stays up through many large initializes, and another key keeps being served', async () => {
       server = await spawnServer({
@@ -171,6 +173,37 @@ describe('Initialize payloads', () => {
       const result = await temperature();
       expect(result.isError).toBeFalsy();
       expect(result.structuredContent).toMatchObject({ city: 'bern' });
+    }, 60000);
+
+    it('keeps only what the server reads of each initialize, however large it was', async () => {
+      // The limit as high as the body limit: only what sessions keep bounds the memory.
+      server = await spawnServer({
+        ...KEYS,
+        AAREGURU_BASE_URL: fake.baseUrl,
+        NODE_OPTIONS: '--max-old-space-size=96',
+        MAX_INITIALIZE_BYTES: String(4 * 1024 * 1024),
+        SESSION_OPEN_PER_MINUTE: '10000',
+        RATE_LIMIT_PER_MINUTE: '10000',
+        RATE_LIMIT_PER_HOUR: '100000',
+      });
+      const alive = () => server.process.exitCode === null && server.process.signalCode === null;
+      const bodies = [initializeOfSize(3_800_000), initializeOfSize(3_800_000, 'name')];
+      const answers: (number | string)[] = [];
+      // 60 of 3.8 MB: held whole, or by a substring, more than twice the heap.
+      for (let i = 0; i < 60 && alive(); i += 1) {
+        answers.push(
+          await postInitialize(server.url, bodies[i % 2]).then(
+            (response) => response.status,
+            (error: Error) => error.message,
+          ),
+        );
+      }
+      expect({ alive: alive(), signal: server.process.signalCode }).toEqual({
+        alive: true,
+        signal: null,
+      });
+      expect(answers).toEqual(Array(60).fill(200));
+      expect(await openSessions(server.url)).toBe(60);
     }, 60000);
   });
 
