@@ -441,6 +441,31 @@ describe('SessionLifecycleService', () => {
       expect(env.lifecycle.closedCounts()).toEqual({ admin: 1 });
     });
 
+    it.each([
+      ['shutdown', /^Service Unavailable: the server is shutting down; retry the request$/],
+      ['admin', /closed by an administrator/],
+      ['expired', /expired/],
+    ] as const)(
+      'answers a request still running when it closes the session (%s)',
+      async (reason, message) => {
+        const opened = await openSession(env.lifecycle, 's1');
+        const call = opened.client.callTool({ name: 'wait', arguments: {} });
+        await opened.waitStarted;
+        await opened.session.close(reason);
+        await expect(call).rejects.toMatchObject({ code: -32000, message });
+        expect(opened.clientClosed()).toBe(true);
+      },
+    );
+
+    it('does not answer a request of a session its client ended', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      const call = opened.client.callTool({ name: 'wait', arguments: {} });
+      await opened.waitStarted;
+      await opened.session.close('deleted');
+      // The client's own transport closing is what ends its call.
+      await expect(call).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    });
+
     it('closes every open session on shutdown', async () => {
       const sessions = [
         await openSession(env.lifecycle, 's1', 'team-a'),

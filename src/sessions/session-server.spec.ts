@@ -214,6 +214,29 @@ describe('SessionServer', () => {
     expect((await client.request('tools/list')).result?.tools).toHaveLength(3);
   });
 
+  it('answers what it leaves unanswered with the notice it is closed with, once', async () => {
+    await handshake();
+    const waiting = client.request('tools/call', { name: 'wait', arguments: {} });
+    const done = client.request('tools/call', { name: 'echo', arguments: { text: 'hi' } });
+    expect((await done).result?.content).toEqual([{ type: 'text', text: 'hi' }]);
+    await session.close('going away');
+    expect((await waiting).error).toEqual({ code: -32000, message: 'going away' });
+    // The tool finishing later answers nothing more: its server is gone.
+    gate.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.received.filter((m) => m.method === undefined).map((m) => m.id)).toEqual([
+      1, 3, 2,
+    ]);
+  });
+
+  it('answers nothing when closed without a notice (the client went away)', async () => {
+    await handshake();
+    void client.request('tools/call', { name: 'wait', arguments: {} });
+    await new Promise((resolve) => setImmediate(resolve));
+    await session.close();
+    expect(client.received.filter((m) => m.method === undefined).map((m) => m.id)).toEqual([1]);
+  });
+
   it('closes its server and tells the session when the client goes away', async () => {
     await handshake();
     const onclose = jest.fn();

@@ -72,12 +72,28 @@ export class SessionServer {
     return true;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Lets the server go for good. With a `notice`, every request it leaves unanswered (running,
+   * or waiting for a rebuilt server) gets that error on the client's stream: the server is closed
+   * first, so no late answer can follow, and the wire transport stays open for the caller to end.
+   */
+  async close(notice?: string): Promise<void> {
     this.closed = true;
     const current = this.current;
     this.current = undefined;
     this.queue.length = 0;
     await current?.server.close();
+    if (notice === undefined) return;
+    const unanswered = [...this.inFlight];
+    this.inFlight.clear();
+    await Promise.allSettled(
+      unanswered.map((id) =>
+        this.wire.send(
+          { jsonrpc: '2.0', id, error: { code: JsonRpcCode.ServerError, message: notice } },
+          { relatedRequestId: id },
+        ),
+      ),
+    );
   }
 
   private deliver(received: JSONRPCMessage, extra?: MessageExtraInfo): void {
