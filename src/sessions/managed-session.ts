@@ -5,12 +5,16 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** What a request still running when the server stops is answered with, on every transport. */
+export const SHUTDOWN_NOTICE =
+  'Service Unavailable: the server is shutting down; retry the request';
+
 /**
  * What a request still running gets when the server ends its session (JSON-RPC error -32000),
  * rather than a stream that just ends. A session the client ended needs no answer.
  */
 export const UNANSWERED_NOTICES: Partial<Record<SessionCloseReason, string>> = {
-  shutdown: 'Service Unavailable: the server is shutting down; retry the request',
+  shutdown: SHUTDOWN_NOTICE,
   expired: 'Session expired before the request completed',
   admin: 'Session closed by an administrator before the request completed',
 };

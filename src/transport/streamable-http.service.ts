@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
 import { boundedClientString } from '../sessions/handshake';
+import { SHUTDOWN_NOTICE } from '../sessions/managed-session';
 import { OpeningDetails, SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG } from '../config/app-config.module';
@@ -20,6 +21,7 @@ import { isLegacy } from './legacy-request';
 import { exchangeOf } from '../common/mcp-exchange';
 import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
+import { RunningRequests } from './running-requests';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
@@ -40,6 +42,7 @@ export class StreamableHttpService implements OnModuleDestroy {
   private readonly logger = new Logger(StreamableHttpService.name);
   private readonly modern: McpHttpHandler;
   private readonly serveModern: NodeMcpRequestHandler;
+  private readonly running = new RunningRequests();
 
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
@@ -81,7 +84,7 @@ export class StreamableHttpService implements OnModuleDestroy {
     const legacy = await isLegacy(req, body);
     if (exchange) exchange.era = legacy ? '2025' : '2026';
     if (!legacy) {
-      await this.serveModern(req, res, body);
+      await this.running.serve(res, body, () => this.serveModern(req, res, body));
       return;
     }
     if (hasSessionId) {
@@ -106,6 +109,8 @@ export class StreamableHttpService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // Before their servers are torn down, which would end their responses without an answer.
+    this.running.answerAll(SHUTDOWN_NOTICE);
     await this.modern.close();
   }
 
