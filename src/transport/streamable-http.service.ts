@@ -25,6 +25,9 @@ import { RunningRequests } from './running-requests';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
+/** The SDK's refusals quote what the client sent (a method, a version): a log line keeps a start. */
+const MAX_LOGGED_ERROR_LENGTH = 300;
+
 /** As the client sent them: any JSON value. */
 interface InitializeParams {
   protocolVersion?: unknown;
@@ -49,7 +52,8 @@ export class StreamableHttpService implements OnModuleDestroy {
     private readonly lifecycle: SessionLifecycleService,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
   ) {
-    const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
+    const onerror = (error: Error) =>
+      this.logger.warn(`modern request failed: ${error.message.slice(0, MAX_LOGGED_ERROR_LENGTH)}`);
     this.modern = createMcpHandler(() => this.factory.create(), { legacy: 'reject', onerror });
     this.serveModern = toNodeHandler(this.modern, { onerror });
   }

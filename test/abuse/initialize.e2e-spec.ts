@@ -209,7 +209,7 @@ describe('Initialize payloads', () => {
 
   describe('client-chosen strings', () => {
     let server: SpawnedServer;
-    afterAll(async () => {
+    afterEach(async () => {
       if (server?.process.exitCode === null) await server.stop();
     });
 
@@ -246,6 +246,32 @@ describe('Initialize payloads', () => {
       const output = server.stdout() + server.stderr();
       expect(output).toContain(`"client":"${'N'.repeat(128)}"`);
       expect(output).not.toContain('N'.repeat(129));
+    });
+
+    it('never logs a 1 MB string quoted back by a refused 2026-07-28 request whole', async () => {
+      server = await spawnServer({ ...KEYS, AAREGURU_BASE_URL: 'http://127.0.0.1:9' });
+      const huge = 'M'.repeat(1024 * 1024);
+      const envelope = (protocolVersion: string) => ({
+        'io.modelcontextprotocol/protocolVersion': protocolVersion,
+        'io.modelcontextprotocol/clientCapabilities': {},
+        'io.modelcontextprotocol/clientInfo': { name: 'raw-http', version: '1.0.0' },
+      });
+      // The SDK refuses both, quoting the method name or the version in its error.
+      for (const body of [
+        { jsonrpc: '2.0', id: 1, method: huge, params: { _meta: envelope('2026-07-28') } },
+        { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: envelope(huge) } },
+      ]) {
+        const refused = await request(server.url)
+          .post('/mcp')
+          .set('Accept', ACCEPT_BOTH)
+          .set('Mcp-Protocol-Version', '2026-07-28')
+          .set('X-API-Key', KEY_A)
+          .send(body);
+        expect(refused.status).toBe(400);
+      }
+      await eventually(() => (server.stdout().match(/modern request failed/g) ?? []).length === 2);
+      const lines = (server.stdout() + server.stderr()).split('\n');
+      expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(4096);
     });
   });
 });
