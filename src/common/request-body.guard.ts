@@ -25,7 +25,9 @@ import { classifyBody, exchangeOf } from './mcp-exchange';
  * refused from its declared length without being read, or as soon as what arrived passes the
  * limit (a chunked body); a body of another type is refused unread. A refused body closes the
  * connection, so the rest of it is never read either. JSON nested deeper than MAX_JSON_DEPTH is
- * refused (400, Invalid Request) before it is parsed.
+ * refused (400, Invalid Request) before it is parsed. An MCP `initialize` has a smaller limit of
+ * its own, MAX_INITIALIZE_BYTES: a session keeps part of it for its whole life, so one larger is
+ * refused here, before any session exists.
  */
 @Injectable()
 export class RequestBodyGuard implements CanActivate {
@@ -34,19 +36,37 @@ export class RequestBodyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<IncomingMessage & { body?: unknown }>();
+    let text: string | undefined;
     if (hasBody(req)) {
       try {
-        req.body = await this.read(req);
+        text = await this.read(req);
+        // Before parsing: parsing a hostile nesting is what costs (a second and more for 4 MiB).
+        if (jsonNestingExceeds(text, this.config.maxJsonDepth)) throw tooDeep(req, this.config);
+        req.body = parse(text);
       } catch (error) {
         http.getResponse<ServerResponse>().setHeader('Connection', 'close');
         throw error;
       }
     }
     classifyBody(req, req.body);
+    if (text !== undefined && exchangeOf(req) && carriesInitialize(req.body)) {
+      this.limitInitialize(text);
+    }
     return true;
   }
 
-  private async read(req: IncomingMessage): Promise<unknown> {
+  private limitInitialize(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    const limit = this.config.maxInitializeBytes;
+    if (bytes <= limit) return;
+    throw new JsonRpcHttpException(
+      400,
+      JsonRpcCode.InvalidRequest,
+      `Invalid Request: the initialize message is ${bytes} bytes; at most ${limit} are accepted`,
+    );
+  }
+
+  private async read(req: IncomingMessage): Promise<string> {
     const limit = this.config.maxBodyBytes;
     if (Number(req.headers['content-length']) > limit) throw tooLarge();
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -54,21 +74,31 @@ export class RequestBodyGuard implements CanActivate {
         'Unsupported Media Type: Content-Type must be application/json',
       );
     }
-    let text: string;
     try {
-      text = await getRawBody(req, { limit, encoding: 'utf8' });
+      return await getRawBody(req, { limit, encoding: 'utf8' });
     } catch (error) {
       if ((error as { type?: string }).type === 'entity.too.large') throw tooLarge();
       throw new BadRequestException('Bad Request: the body could not be read', { cause: error });
     }
-    // Before parsing: parsing a hostile nesting is what costs (a second and more for 4 MiB).
-    if (jsonNestingExceeds(text, this.config.maxJsonDepth)) throw tooDeep(req, this.config);
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new BadRequestException('Parse error: the body is not valid JSON', { cause: error });
-    }
   }
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new BadRequestException('Parse error: the body is not valid JSON', { cause: error });
+  }
+}
+
+/** Whether a parsed body is, or (in a batch) holds, an `initialize` message. */
+function carriesInitialize(body: unknown): boolean {
+  return (Array.isArray(body) ? body : [body]).some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { method?: unknown }).method === 'initialize',
+  );
 }
 
 /** Nothing handles nesting that deep well: the SDK failed with 500 on 30,000 levels. */

@@ -259,6 +259,7 @@ describe('loadConfiguration', () => {
       corsOrigins: ['https://app.example.com'],
       maxBodyBytes: 4 * 1024 * 1024,
       maxJsonDepth: 64,
+      maxInitializeBytes: 64 * 1024,
       rateLimitPerMinute: 100,
       rateLimitPerHour: 1000,
       sessionOpenPerMinute: 30,

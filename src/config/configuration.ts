@@ -218,6 +218,7 @@ function toConfiguration(
       corsOrigins: listOr(vars.CORS_ORIGINS, []).map((origin) => origin.replace(/\/+$/, '')),
       maxBodyBytes: vars.MAX_BODY_BYTES,
       maxJsonDepth: vars.MAX_JSON_DEPTH,
+      maxInitializeBytes: vars.MAX_INITIALIZE_BYTES,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
       rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR,
       sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,

@@ -85,6 +85,8 @@ export interface HttpConfig {
   maxBodyBytes: number;
   /** Deepest nesting of objects and arrays a JSON body may have. */
   maxJsonDepth: number;
+  /** An `initialize` message larger than this is refused before a session exists. */
+  maxInitializeBytes: number;
   rateLimitPerMinute: number;
   rateLimitPerHour: number;
   sessionOpenPerMinute: number;

@@ -219,6 +219,12 @@ export class EnvironmentVariables {
   MAX_JSON_DEPTH!: number;
 
   @Type(() => Number)
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  @IsInt()
+  MAX_INITIALIZE_BYTES!: number;
+
+  @Type(() => Number)
   @Min(1)
   @Max(600)
   @IsInt()

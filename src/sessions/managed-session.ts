@@ -5,6 +5,20 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** What a request still running when the server stops is answered with, on every transport. */
+export const SHUTDOWN_NOTICE =
+  'Service Unavailable: the server is shutting down; retry the request';
+
+/**
+ * What a request still running gets when the server ends its session (JSON-RPC error -32000),
+ * rather than a stream that just ends. A session the client ended needs no answer.
+ */
+export const UNANSWERED_NOTICES: Partial<Record<SessionCloseReason, string>> = {
+  shutdown: SHUTDOWN_NOTICE,
+  expired: 'Session expired before the request completed',
+  admin: 'Session closed by an administrator before the request completed',
+};
+
 /**
  * A session's wire transport and server, closed together exactly once whichever side ends first.
  * The `onClosed` callback removes it from the registry and records why it ended.
@@ -41,7 +55,17 @@ export class ManagedSession<T extends Closable = Closable> implements McpSession
     let done!: () => void;
     this.closing = new Promise<void>((resolve) => (done = resolve));
     this.onClosed(this, reason);
-    void Promise.allSettled([this.transport.close(), this.server.close()]).then(() => done());
+    void this.shut(UNANSWERED_NOTICES[reason]).then(() => done());
     return this.closing;
+  }
+
+  private async shut(notice: string | undefined): Promise<void> {
+    if (notice === undefined) {
+      await Promise.allSettled([this.transport.close(), this.server.close()]);
+      return;
+    }
+    // The notices go out on the client's streams before they end.
+    await this.server.close(notice).catch(() => undefined);
+    await this.transport.close().catch(() => undefined);
   }
 }

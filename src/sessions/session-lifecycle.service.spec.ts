@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -125,6 +126,7 @@ async function echo(opened: OpenedSession, text: string): Promise<unknown> {
 }
 
 const SECOND = 1000;
+const SPEC = { name: 'spec', version: '1.0.0' };
 
 describe('sweepPeriodMs', () => {
   it('checks at a quarter of the idle timeout and half the hibernation delay, within 1–30 s', () => {
@@ -228,6 +230,24 @@ describe('SessionLifecycleService', () => {
       env.lifecycle.use('s1', 'team-a', InMemoryTransport);
       expect(session.info.lastActiveAt).toBe(openedAt + 5 * SECOND);
       expect(session.info.openedAt).toBe(openedAt);
+    });
+
+    it('keeps, shows and logs the client name and version cut to a bounded length', () => {
+      const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+      const [, wire] = InMemoryTransport.createLinkedPair();
+      const server = env.lifecycle.serverFor(wire, 'streamable-http', () => new McpServer(SPEC));
+      const session = env.lifecycle.open(
+        's1',
+        'streamable-http',
+        { transport: wire, server },
+        { keyLabel: 'team-a', clientName: 'n'.repeat(1e6), clientVersion: { v: 'x'.repeat(1e6) } },
+      );
+      expect(session.info.clientName).toBe('n'.repeat(128));
+      expect(session.info.clientVersion).toBeNull();
+      const line = log.mock.calls.find(([, message]) => message === 'session opened');
+      expect(line?.[0]).toMatchObject({ client: 'n'.repeat(128) });
+      expect(JSON.stringify(log.mock.calls).length).toBeLessThan(1000);
+      log.mockRestore();
     });
   });
 
@@ -430,6 +450,31 @@ describe('SessionLifecycleService', () => {
       expect(opened.servers).toHaveLength(1);
       expect(opened.clientClosed()).toBe(true);
       expect(env.lifecycle.closedCounts()).toEqual({ admin: 1 });
+    });
+
+    it.each([
+      ['shutdown', /^Service Unavailable: the server is shutting down; retry the request$/],
+      ['admin', /closed by an administrator/],
+      ['expired', /expired/],
+    ] as const)(
+      'answers a request still running when it closes the session (%s)',
+      async (reason, message) => {
+        const opened = await openSession(env.lifecycle, 's1');
+        const call = opened.client.callTool({ name: 'wait', arguments: {} });
+        await opened.waitStarted;
+        await opened.session.close(reason);
+        await expect(call).rejects.toMatchObject({ code: -32000, message });
+        expect(opened.clientClosed()).toBe(true);
+      },
+    );
+
+    it('does not answer a request of a session its client ended', async () => {
+      const opened = await openSession(env.lifecycle, 's1');
+      const call = opened.client.callTool({ name: 'wait', arguments: {} });
+      await opened.waitStarted;
+      await opened.session.close('deleted');
+      // The client's own transport closing is what ends its call.
+      await expect(call).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
     });
 
     it('closes every open session on shutdown', async () => {

@@ -16,6 +16,7 @@ import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { ListenResponse, ListenStream } from './listen-stream';
+import { boundedClientString } from './handshake';
 import { Closable, ManagedSession } from './managed-session';
 import { SessionServer } from './session-server';
 import {
@@ -37,8 +38,9 @@ import {
 export interface OpeningDetails {
   keyLabel: string;
   protocolVersion?: string | null;
-  clientName?: string | null;
-  clientVersion?: string | null;
+  /** As the client sent them (any JSON value): kept, shown and logged cut to a bounded length. */
+  clientName?: unknown;
+  clientVersion?: unknown;
 }
 
 /** Why a new session cannot be opened right now; the transports answer 503 with Retry-After. */
@@ -222,8 +224,8 @@ export class SessionLifecycleService
       transport,
       keyLabel: details.keyLabel,
       protocolVersion: details.protocolVersion ?? null,
-      clientName: details.clientName ?? null,
-      clientVersion: details.clientVersion ?? null,
+      clientName: boundedClientString(details.clientName),
+      clientVersion: boundedClientString(details.clientVersion),
       openedAt: now,
       lastActiveAt: now,
     };

@@ -132,6 +132,43 @@ describe('SessionServer', () => {
     expect(client.logMessages()).toEqual(['error line']);
   });
 
+  it('holds, awake or asleep, only what the server reads of a large initialize', async () => {
+    const init = await client.request('initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {
+        roots: { listChanged: true },
+        experimental: { blob: { data: 'x'.repeat(1e6) } },
+      },
+      clientInfo: { name: 'n'.repeat(1e6), version: '1.0.0' },
+    });
+    expect(init.result?.protocolVersion).toBe('2025-11-25');
+    await client.notify('notifications/initialized');
+    const kept = {
+      capabilities: { roots: { listChanged: true } },
+      client: { name: 'n'.repeat(128), version: '1.0.0' },
+    };
+    const live = servers[0].server;
+    expect(live.getClientCapabilities()).toEqual(kept.capabilities);
+    expect(live.getClientVersion()).toEqual(kept.client);
+
+    await session.hibernate();
+    await client.request('tools/list');
+    const rebuilt = servers[1].server;
+    expect(rebuilt.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+    expect(rebuilt.getClientCapabilities()).toEqual(kept.capabilities);
+    expect(rebuilt.getClientVersion()).toEqual(kept.client);
+  });
+
+  it('keeps the last logging level the server accepted, not a refused one', async () => {
+    await handshake();
+    await client.request('logging/setLevel', { level: 'error' });
+    const refused = await client.request('logging/setLevel', { level: 'loud' });
+    expect(refused.error).toBeDefined();
+    await session.hibernate();
+    await client.request('tools/call', { name: 'log', arguments: {} });
+    expect(client.logMessages()).toEqual(['error line']);
+  });
+
   it('does not sleep while a request is in flight', async () => {
     await handshake();
     const waiting = client.request('tools/call', { name: 'wait', arguments: {} });
@@ -206,6 +243,29 @@ describe('SessionServer', () => {
       await handshake();
       expect((await client.request('tools/list')).result?.tools).toHaveLength(3);
     });
+  });
+
+  it('answers what it leaves unanswered with the notice it is closed with, once', async () => {
+    await handshake();
+    const waiting = client.request('tools/call', { name: 'wait', arguments: {} });
+    const done = client.request('tools/call', { name: 'echo', arguments: { text: 'hi' } });
+    expect((await done).result?.content).toEqual([{ type: 'text', text: 'hi' }]);
+    await session.close('going away');
+    expect((await waiting).error).toEqual({ code: -32000, message: 'going away' });
+    // The tool finishing later answers nothing more: its server is gone.
+    gate.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.received.filter((m) => m.method === undefined).map((m) => m.id)).toEqual([
+      1, 3, 2,
+    ]);
+  });
+
+  it('answers nothing when closed without a notice (the client went away)', async () => {
+    await handshake();
+    void client.request('tools/call', { name: 'wait', arguments: {} });
+    await new Promise((resolve) => setImmediate(resolve));
+    await session.close();
+    expect(client.received.filter((m) => m.method === undefined).map((m) => m.id)).toEqual([1]);
   });
 
   it('closes its server and tells the session when the client goes away', async () => {

@@ -6,11 +6,9 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { JsonRpcCode } from '../common/json-rpc';
+import { deliverable, HANDSHAKE_METHODS, replayCopy } from './handshake';
 
 type RequestId = string | number;
-
-/** The client messages that shape a session's server; replayed, in order, into a rebuilt one. */
-const HANDSHAKE_METHODS = new Set(['initialize', 'notifications/initialized', 'logging/setLevel']);
 
 /** The only requests a client may send before its `initialize` has been answered. */
 const ALLOWED_BEFORE_INITIALIZE = new Set(['initialize', 'ping']);
@@ -25,12 +23,12 @@ export interface SessionServerHooks {
 /**
  * A session's McpServer, kept only while the session is in use. The server holds every tool,
  * resource and prompt registration with their closures — most of an idle session's memory — so
- * after a quiet spell `hibernate()` lets it go, keeping just the client messages that shaped it
- * (initialize, initialized, the logging level). The next message builds a fresh server, replays
- * those into it and then delivers the message: the client, its open streams and the session id
- * never notice. The wire transport (Streamable HTTP or SSE) is connected here once, for the whole
- * session. Until the client's `initialize` has been answered, requests other than ping are
- * refused here (the SDK's server would serve them).
+ * after a quiet spell `hibernate()` lets it go, keeping just what the server read of the client
+ * messages that shaped it (initialize, initialized, the logging level; see `replayCopy`). The
+ * next message builds a fresh server, replays those into it and then delivers the message: the
+ * client, its open streams and the session id never notice. The wire transport (Streamable HTTP
+ * or SSE) is connected here once, for the whole session. Until the client's `initialize` has
+ * been answered, requests other than ping are refused here (the SDK's server would serve them).
  */
 export class SessionServer {
   /** The wire transport closed (the client went away). */
@@ -81,17 +79,34 @@ export class SessionServer {
     return true;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Lets the server go for good. With a `notice`, every request it leaves unanswered (running,
+   * or waiting for a rebuilt server) gets that error on the client's stream: the server is closed
+   * first, so no late answer can follow, and the wire transport stays open for the caller to end.
+   */
+  async close(notice?: string): Promise<void> {
     this.closed = true;
     const current = this.current;
     this.current = undefined;
     this.queue.length = 0;
     await current?.server.close();
+    if (notice === undefined) return;
+    const unanswered = [...this.inFlight];
+    this.inFlight.clear();
+    await Promise.allSettled(
+      unanswered.map((id) =>
+        this.wire.send(
+          { jsonrpc: '2.0', id, error: { code: JsonRpcCode.ServerError, message: notice } },
+          { relatedRequestId: id },
+        ),
+      ),
+    );
   }
 
-  private deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
-    if (this.refusedBeforeInitialize(message)) return;
-    this.track(message);
+  private deliver(received: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    if (this.refusedBeforeInitialize(received)) return;
+    this.track(received);
+    const message = deliverable(received);
     if (this.current) {
       this.current.link.onmessage?.(message, extra);
       return;
@@ -123,7 +138,8 @@ export class SessionServer {
     if (HANDSHAKE_METHODS.has(method)) {
       // The latest of each kind counts (a later logging level replaces an earlier one) and
       // keeps its kind's place: initialize is always replayed first.
-      this.handshake.set(method, message);
+      const copy = replayCopy(message);
+      if (copy) this.handshake.set(method, copy);
     }
   }
 

@@ -58,7 +58,7 @@ const JSON_RPC_MESSAGE: SchemaObject = {
 const ERRORS: [number, string][] = [
   [
     400,
-    'Not a valid MCP request: no or unknown session header, invalid JSON (-32700), not JSON-RPC, an empty batch or JSON nested deeper than MAX_JSON_DEPTH (-32600).',
+    'Not a valid MCP request: no or unknown session header, invalid JSON (-32700), not JSON-RPC, an empty batch, JSON nested deeper than MAX_JSON_DEPTH or an initialize larger than MAX_INITIALIZE_BYTES (-32600).',
   ],
   [401, 'No or an unknown API key. `WWW-Authenticate` names the schemes.'],
   [403, 'Host or Origin not allowed (DNS-rebinding protection).'],

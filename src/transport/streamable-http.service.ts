@@ -12,7 +12,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
-import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import { boundedClientString } from '../sessions/handshake';
+import { SHUTDOWN_NOTICE } from '../sessions/managed-session';
+import { OpeningDetails, SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
 import type { McpConfig, SessionConfig } from '../config/configuration.types';
@@ -21,6 +23,7 @@ import { isLegacy } from './legacy-request';
 import { exchangeOf } from '../common/mcp-exchange';
 import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
+import { RunningRequests } from './running-requests';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
@@ -38,9 +41,13 @@ function clientOf(req: IncomingMessage, body: unknown) {
   };
 }
 
+/** The SDK's refusals quote what the client sent (a method, a version): a log line keeps a start. */
+const MAX_LOGGED_ERROR_LENGTH = 300;
+
+/** As the client sent them: any JSON value. */
 interface InitializeParams {
-  protocolVersion?: string;
-  clientInfo?: { name?: string; version?: string };
+  protocolVersion?: unknown;
+  clientInfo?: { name?: unknown; version?: unknown };
 }
 
 /**
@@ -54,6 +61,7 @@ export class StreamableHttpService implements OnModuleDestroy {
   private readonly logger = new Logger(StreamableHttpService.name);
   private readonly modern: McpHttpHandler;
   private readonly serveModern: NodeMcpRequestHandler;
+  private readonly running = new RunningRequests();
 
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
@@ -61,7 +69,8 @@ export class StreamableHttpService implements OnModuleDestroy {
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
     @Inject(SESSION_CONFIG) sessions: SessionConfig,
   ) {
-    const onerror = (error: Error) => this.logger.warn(`modern request failed: ${error.message}`);
+    const onerror = (error: Error) =>
+      this.logger.warn(`modern request failed: ${error.message.slice(0, MAX_LOGGED_ERROR_LENGTH)}`);
     this.modern = createMcpHandler(() => this.factory.create(), {
       legacy: 'reject',
       onerror,
@@ -110,7 +119,7 @@ export class StreamableHttpService implements OnModuleDestroy {
         }
         this.lifecycle.openListen(res, { keyLabel, ...clientOf(req, body) });
       }
-      await this.serveModern(req, res, body);
+      await this.running.serve(res, body, () => this.serveModern(req, res, body));
       return;
     }
     if (hasSessionId) {
@@ -135,6 +144,8 @@ export class StreamableHttpService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // Before their servers are torn down, which would end their responses without an answer.
+    this.running.answerAll(SHUTDOWN_NOTICE);
     await this.modern.close();
   }
 
@@ -145,6 +156,14 @@ export class StreamableHttpService implements OnModuleDestroy {
     keyLabel: string,
   ): Promise<void> {
     const params = (body.params ?? {}) as InitializeParams;
+    // Taken out of the initialize now: the callbacks below live as long as the session and must
+    // not keep the message (its capabilities can be as large as the body) alive with them.
+    const details: OpeningDetails = {
+      keyLabel,
+      protocolVersion: negotiatedProtocolVersion(params.protocolVersion),
+      clientName: boundedClientString(params.clientInfo?.name),
+      clientVersion: boundedClientString(params.clientInfo?.version),
+    };
     const http: NodeStreamableSessionTransport = new NodeStreamableSessionTransport({
       sessionIdGenerator: () => randomUUID(),
       keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
@@ -153,12 +172,7 @@ export class StreamableHttpService implements OnModuleDestroy {
           id,
           'streamable-http',
           { transport: http, server },
-          {
-            keyLabel,
-            protocolVersion: negotiatedProtocolVersion(params.protocolVersion),
-            clientName: params.clientInfo?.name,
-            clientVersion: params.clientInfo?.version,
-          },
+          details,
         );
         server.onclose = () => void session.close('client');
       },
