@@ -10,7 +10,7 @@ import { Counter, Gauge } from 'prom-client';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { InMemorySessionRegistry } from './in-memory-session.registry';
 import type { ManagedSession } from './managed-session';
-import { SessionLifecycleService, sweepPeriodMs } from './session-lifecycle.service';
+import { eraOf, SessionLifecycleService, sweepPeriodMs } from './session-lifecycle.service';
 import type { SessionCloseReason } from './session-registry.interface';
 import {
   SESSIONS_CLOSED,
@@ -532,6 +532,17 @@ describe('SessionLifecycleService listen streams', () => {
     expect(registry.size()).toBe(5);
     expect(lifecycle.refusal('team-b')).toBeNull();
     expect(lifecycle.refusal('team-a')?.message).toMatch(/this API key has too many open sessions/);
+  });
+
+  it('records only a protocol version the server speaks, never one the client made up', () => {
+    const { lifecycle } = createLifecycle();
+    const made = lifecycle.openListen(new FakeResponse(), {
+      keyLabel: 'team-a',
+      protocolVersion: '1234-evil',
+    });
+    expect(made.info.protocolVersion).toBeNull();
+    expect(eraOf(made.info.protocolVersion)).toBe('unknown');
+    expect(listen(lifecycle).stream.info.protocolVersion).toBe('2026-07-28');
   });
 
   it('refuses new streams while draining', () => {

@@ -6,7 +6,11 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import type { McpServer, Transport } from '@modelcontextprotocol/server';
+import {
+  type McpServer,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type Transport,
+} from '@modelcontextprotocol/server';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { randomUUID } from 'node:crypto';
@@ -52,6 +56,20 @@ export class SessionAdmissionError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The protocol versions this server speaks: the SDK's 2025-era list and the 2026-07-28 revision.
+ * A session records only one of these, never a string the client made up (it becomes a label).
+ */
+const KNOWN_PROTOCOL_VERSIONS: ReadonlySet<string> = new Set([
+  ...SUPPORTED_PROTOCOL_VERSIONS,
+  '2026-07-28',
+]);
+
+/** The version if the server speaks it, else null. */
+function knownProtocolVersion(version: string | null | undefined): string | null {
+  return version && KNOWN_PROTOCOL_VERSIONS.has(version) ? version : null;
 }
 
 /** "2025-11-25" → "2025": the protocol generation, a label with few values. */
@@ -223,7 +241,7 @@ export class SessionLifecycleService
       id,
       transport,
       keyLabel: details.keyLabel,
-      protocolVersion: details.protocolVersion ?? null,
+      protocolVersion: knownProtocolVersion(details.protocolVersion),
       clientName: boundedClientString(details.clientName),
       clientVersion: boundedClientString(details.clientVersion),
       openedAt: now,
