@@ -13,7 +13,7 @@ export function queryParam(url: string | undefined, name: string): string | unde
 }
 
 /** Query parameters whose values are secrets when a client puts its key in the URL. */
-const SECRET_QUERY = /([?&](?:api[_-]?key|key|token|access[_-]?token|apikey)=)[^&#]*/gi;
+const SECRET_QUERY = /([?&](?:api[_-]?key|key|token|access[_-]?token)=)[^&#]*/gi;
 
 /** A request URL fit for a log line: a key sent in the query string is never written down. */
 export function redactUrl(url: string | undefined): string | undefined {
