@@ -11,6 +11,7 @@ import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { McpModule } from './mcp/mcp.module';
+import { RedisModule } from './redis/redis.module';
 import { TransportModule } from './transport/transport.module';
 
 export interface AppModuleOptions extends AppConfigOptions {
@@ -31,6 +32,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         CommonModule.forRoot(clock),
         LoggingModule,
+        RedisModule,
         AareguruModule,
         MetricsModule,
         ...(http

@@ -73,9 +73,10 @@ export class AdminService {
 
   /** The configuration in force, with key material replaced by labels. */
   effectiveConfig(): Record<string, unknown> {
-    const { auth, ...rest } = this.configuration;
+    const { auth, redis, ...rest } = this.configuration;
     return {
       ...rest,
+      redis: { ...redis, url: redis.url === null ? null : withoutPassword(redis.url) },
       auth: {
         keyless: auth.keyless,
         keys: auth.keys.map((k) => k.label),
@@ -90,6 +91,13 @@ export class AdminService {
     if (!session) throw new NotFoundException(`No open session ${id}`);
     return session;
   }
+}
+
+/** A Redis URL as it may be shown: any password replaced. */
+export function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = 'redacted';
+  return parsed.toString();
 }
 
 function toDto({ info, awake }: McpSession): SessionDto {

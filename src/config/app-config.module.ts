@@ -11,6 +11,7 @@ export const MCP_CONFIG = Symbol('MCP_CONFIG');
 export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 export const HTTP_CONFIG = Symbol('HTTP_CONFIG');
 export const SESSION_CONFIG = Symbol('SESSION_CONFIG');
+export const REDIS_CONFIG = Symbol('REDIS_CONFIG');
 /** The whole validated tree (the admin API shows it, redacted). */
 export const APP_CONFIGURATION = Symbol('APP_CONFIGURATION');
 
@@ -22,6 +23,7 @@ const NAMESPACES = [
   [AUTH_CONFIG, 'auth'],
   [HTTP_CONFIG, 'http'],
   [SESSION_CONFIG, 'sessions'],
+  [REDIS_CONFIG, 'redis'],
 ] as const;
 
 export interface AppConfigOptions {

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { ApiKeyEntry, ApiKeyParseError, crossListProblems, parseApiKeys } from './api-keys.parser';
@@ -237,6 +238,12 @@ function toConfiguration(
       maxListenStreamsPerKey: vars.MAX_LISTEN_STREAMS_PER_KEY,
       listenStreamMaxSeconds: vars.LISTEN_STREAM_MAX_SECONDS,
       shutdownGraceSeconds: vars.SHUTDOWN_GRACE_SECONDS,
+    },
+    redis: {
+      url: vars.REDIS_URL === '' ? null : vars.REDIS_URL,
+      keyPrefix: vars.REDIS_KEY_PREFIX,
+      replicaId: vars.REPLICA_ID || `${hostname()}-${process.pid}`,
+      commandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS,
     },
   };
 }

@@ -113,6 +113,17 @@ export interface SessionConfig {
   shutdownGraceSeconds: number;
 }
 
+export interface RedisConfig {
+  /** Null: no Redis, every replica keeps its own state (one process, stdio). */
+  url: string | null;
+  /** Every key and channel this server uses starts with it. */
+  keyPrefix: string;
+  /** This process among the replicas: names its heartbeat and the streams it holds. */
+  replicaId: string;
+  /** A Redis command that takes longer fails (limits and cache then fall back to this process). */
+  commandTimeoutMs: number;
+}
+
 export interface AppConfiguration {
   env: string;
   server: ServerConfig;
@@ -123,4 +134,5 @@ export interface AppConfiguration {
   auth: AuthConfig;
   http: HttpConfig;
   sessions: SessionConfig;
+  redis: RedisConfig;
 }

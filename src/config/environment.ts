@@ -292,6 +292,30 @@ export class EnvironmentVariables {
   @Max(600)
   @IsInt()
   SHUTDOWN_GRACE_SECONDS!: number;
+
+  /** Empty: this process keeps its own state; set: replicas share sessions, limits and cache. */
+  @IsString()
+  @Matches(/^(|rediss?:\/\/[^\s]+)$/, {
+    message: 'REDIS_URL must be empty or a redis:// or rediss:// URL',
+  })
+  REDIS_URL!: string;
+
+  @IsString()
+  @Matches(/^[^\s]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1 to 64 characters, no spaces' })
+  REDIS_KEY_PREFIX!: string;
+
+  /** Empty: the host name and process id. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{0,128}$/, {
+    message: 'REPLICA_ID must be up to 128 letters, digits and ._:-',
+  })
+  REPLICA_ID!: string;
+
+  @Type(() => Number)
+  @Min(10)
+  @Max(60000)
+  @IsInt()
+  REDIS_COMMAND_TIMEOUT_MS!: number;
 }
 
 /** "true"/"false" (any case), "1"/"0", or a YAML boolean; anything else stays as is and fails. */

@@ -4,6 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AareguruHealthIndicator } from '../aareguru/aareguru.health';
 import { AppStateService } from '../common/app-state.service';
 import { PACKAGE_VERSION } from '../common/package-info';
+import { RedisHealthIndicator } from '../redis/redis.health';
 import { SessionsHealthIndicator } from '../sessions/sessions.health';
 
 /** Health indicators answer from memory; this bound keeps a stuck one from stalling a probe. */
@@ -33,6 +34,7 @@ export class HealthController {
     private readonly state: AppStateService,
     private readonly upstream: AareguruHealthIndicator,
     private readonly sessions: SessionsHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
   ) {}
 
   @Get('live')
@@ -46,7 +48,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Readiness: 503 while starting and while draining after SIGTERM, otherwise 200. An Aareguru outage does not make the server unready.',
+      'Readiness: 503 while starting and while draining after SIGTERM, otherwise 200. Neither an Aareguru outage nor a Redis outage makes the server unready: cached data, 2026-07-28 traffic and (failing open) the rate limits still work on every replica.',
   })
   ready() {
     return this.health.check([
@@ -62,7 +64,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport. 503 while the upstream circuit is open.',
+      'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport, Redis (connected, latency, replica id). 503 while the upstream circuit is open or Redis does not answer.',
   })
   details() {
     return this.health.check([
@@ -74,6 +76,7 @@ export class HealthController {
         }),
       withTimeout('aareguru', () => this.upstream.check()),
       withTimeout('sessions', () => this.sessions.check()),
+      withTimeout('redis', () => this.redis.check()),
     ]);
   }
 }
