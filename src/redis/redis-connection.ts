@@ -223,6 +223,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   private async quit(client: Redis | undefined): Promise<void> {
     if (!client) return;
+    // QUIT needs a connection; without one, stop reconnecting at once.
+    if (client.status !== 'ready') {
+      client.disconnect();
+      return;
+    }
     try {
       await client.quit();
     } catch {
