@@ -288,6 +288,7 @@ describe('deployment material (deploy/)', () => {
       );
       expect(deployment.spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
       expect(Number(/^EXPOSE\s+(\d+)/m.exec(dockerfile)![1])).toBe(port);
+      expect(Number(/^\s*PORT=(\d+)/m.exec(dockerfile)![1])).toBe(port);
 
       const composePort = Number(replicaEnvironment.PORT);
       for (const [name, service] of replicas) {
