@@ -140,14 +140,9 @@ describe('RedisCacheStore', () => {
       // The value keys and the four index keys (the heartbeat belongs to the connection).
       const ours = written.filter((key) => !key.startsWith(`${prefix}alive:`));
       expect(ours.sort()).toEqual(
-        [
-          'c:k',
-          'c:l',
-          'cache-bytes',
-          'cache-index',
-          'cache-stored-at',
-          'cache-total-bytes',
-        ].map((key) => prefix + key),
+        ['c:k', 'c:l', 'cache-bytes', 'cache-index', 'cache-stored-at', 'cache-total-bytes'].map(
+          (key) => prefix + key,
+        ),
       );
       for (const key of ours) {
         const ttl = await client.pttl(key);
