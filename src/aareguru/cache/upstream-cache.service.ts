@@ -193,8 +193,12 @@ export class UpstreamCacheService {
       return this.staleOr(key, previous, error);
     }
     const storedAt = this.clock.now();
-    await this.store.set(key, { value, storedAt }, this.ttlMs + this.staleMaxMs);
-    await lease?.filled();
+    try {
+      await this.store.set(key, { value, storedAt }, this.ttlMs + this.staleMaxMs);
+    } finally {
+      // Waiters re-read the store either way (and fetch themselves if the value is not there).
+      await lease?.filled();
+    }
     return { value, fetchedAt: storedAt, stale: false, ageSeconds: 0 };
   }
 
