@@ -27,13 +27,13 @@ export const CACHE_EVENTS = {
 
 export const CACHE_EVICTIONS = {
   name: 'aareguru_cache_evictions_total',
-  help: 'Upstream answers the cache let go early or would not keep, by reason: capacity (least recently used, to stay within CACHE_MAX_BYTES and CACHE_MAX_ENTRIES), oversize (larger than the whole byte budget: served, never kept).',
+  help: 'Upstream answers the cache let go early or would not keep, by reason: capacity (least recently used, to stay within CACHE_MAX_BYTES and CACHE_MAX_ENTRIES), oversize (larger than the whole byte budget: served, never kept). With Redis, those of the cache shared in Redis.',
   labelNames: ['reason'] as const,
 } satisfies CounterConfiguration<'reason'>;
 
 export const CACHE_BYTES = {
   name: 'aareguru_cache_bytes',
-  help: 'Bytes held by the upstream cache, counted as the JSON size of its values.',
+  help: 'Bytes held by the upstream cache, counted as the JSON size of its values; with Redis, those of the cache the replicas share in Redis.',
 } satisfies GaugeConfiguration<string>;
 
 export const CIRCUIT_STATE = {

@@ -1,30 +1,87 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { getToken } from '@willsoto/nestjs-prometheus';
-import type { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { CLOCK, Clock } from '../common/clock';
 import { SlidingWindowThrottlerStorage } from '../throttling/sliding-window.storage';
-import { CACHE_CONFIG } from '../config/app-config.module';
-import type { CacheConfig } from '../config/configuration.types';
+import { AAREGURU_CONFIG, CACHE_CONFIG } from '../config/app-config.module';
+import type { AareguruConfig, CacheConfig } from '../config/configuration.types';
+import { RedisConnection } from '../redis/redis-connection';
 import { AareguruClient } from './aareguru.client';
 import { AareguruHealthIndicator } from './aareguru.health';
 import { AAREGURU_METRICS, CACHE_BYTES, CACHE_EVICTIONS } from './aareguru.metrics';
 import { AareguruService } from './aareguru.service';
 import { CACHE_STORE } from './cache/cache-store.interface';
+import { FILL_LOCK, LocalFillLock } from './cache/fill-lock';
 import { MemoryCacheStore } from './cache/memory-cache.store';
+import { RedisCacheStore } from './cache/redis-cache.store';
+import { RedisFillLock } from './cache/redis-fill-lock';
 import { MissBudget } from './cache/miss-budget';
 import { MISS_BUDGET, UpstreamCacheService } from './cache/upstream-cache.service';
 
 const MISS_COUNTERS = Symbol('MISS_COUNTERS');
+
+/**
+ * The cross-replica fill lock lives this long without renewal (its holder renews it while the
+ * fetch runs): how soon the others fetch themselves when its holder died.
+ */
+const FILL_LOCK_MS = 3000;
+/** How often a replica waiting for another's fetch checks that the lock is still held. */
+const FILL_POLL_MS = 100;
 
 @Module({
   imports: [TerminusModule],
   providers: [
     {
       provide: CACHE_STORE,
-      useFactory: (config: CacheConfig, clock: Clock, evictions: Counter<'reason'>, bytes: Gauge) =>
-        new MemoryCacheStore(config, clock, { evictions, bytes }),
-      inject: [CACHE_CONFIG, CLOCK, getToken(CACHE_EVICTIONS.name), getToken(CACHE_BYTES.name)],
+      useFactory: (
+        config: CacheConfig,
+        clock: Clock,
+        evictions: Counter<'reason'>,
+        bytes: Gauge,
+        redis: RedisConnection | undefined,
+      ) => {
+        if (!redis?.enabled) return new MemoryCacheStore(config, clock, { evictions, bytes });
+        // The replica's near copy; the metrics are those of the shared level.
+        const near = new MemoryCacheStore(config, clock, {
+          evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
+          bytes: new Gauge({ ...CACHE_BYTES, registers: [] }),
+        });
+        return new RedisCacheStore(
+          redis,
+          near,
+          {
+            ttlMs: config.ttlSeconds * 1000,
+            staleMaxMs: config.staleMaxSeconds * 1000,
+            maxEntries: config.maxEntries,
+            maxBytes: config.maxBytes,
+          },
+          clock,
+          { evictions, bytes },
+        );
+      },
+      inject: [
+        CACHE_CONFIG,
+        CLOCK,
+        getToken(CACHE_EVICTIONS.name),
+        getToken(CACHE_BYTES.name),
+        // Optional: a module wired without Redis (tests of this module alone) keeps memory.
+        { token: RedisConnection, optional: true },
+      ],
+    },
+    {
+      provide: FILL_LOCK,
+      useFactory: (redis: RedisConnection | undefined, upstream: AareguruConfig) =>
+        redis?.enabled
+          ? new RedisFillLock(redis, {
+              lockMs: FILL_LOCK_MS,
+              pollMs: FILL_POLL_MS,
+              // A live holder's fetch ends within the upstream deadline (its wait for a
+              // connection included); a waiter gives it that and one lock period more.
+              maxWaitMs: upstream.deadlineMs + FILL_LOCK_MS,
+            })
+          : new LocalFillLock(),
+      inject: [{ token: RedisConnection, optional: true }, AAREGURU_CONFIG],
     },
     {
       // Its own sliding-window counters (a provider, so shutdown stops its sweeper): the request

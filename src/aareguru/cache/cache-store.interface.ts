@@ -23,6 +23,11 @@ export interface CacheStore {
   /** May decline to keep a value (one larger than the store's whole budget, say). */
   set<T>(key: string, entry: CacheEntry<T>, retainMs: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every entry whose key matches and returns how many went. A shared store deletes them
+   * for every replica, copies kept near each replica included.
+   */
+  deleteMatching(pattern: RegExp): Promise<number>;
   /** Every key with when its value was stored and its size, for the admin API. */
   list(): Promise<StoredEntryInfo[]>;
   /** Number of entries held, for health and metrics. */

@@ -129,6 +129,17 @@ describe('MemoryCacheStore', () => {
     expect(await s.list()).toEqual(await s.list());
   });
 
+  it('deletes the entries whose keys match, and says how many', async () => {
+    const s = store(10, 1000);
+    for (const key of ['current?city=bern', 'today?city=bern', 'current?city=thun']) {
+      await s.set(key, { value: 1, storedAt: 0 }, HOUR);
+    }
+    expect(await s.deleteMatching(/[?&]city=bern(&|$)/)).toBe(2);
+    expect(await keys(s)).toEqual(['current?city=thun']);
+    expect(await s.deleteMatching(/(?:)/)).toBe(1);
+    expect(await s.size()).toBe(0);
+  });
+
   it('gives every byte back on delete and clear', async () => {
     const s = store(10, 1000);
     await s.set('a', { value: ofSize(30), storedAt: 0 }, HOUR);

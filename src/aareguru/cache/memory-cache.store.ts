@@ -81,6 +81,12 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve();
   }
 
+  async deleteMatching(pattern: RegExp): Promise<number> {
+    const keys = (await this.list()).map((entry) => entry.key).filter((key) => pattern.test(key));
+    for (const key of keys) this.remove(key);
+    return keys.length;
+  }
+
   list(): Promise<StoredEntryInfo[]> {
     const now = this.clock.now();
     const listed: StoredEntryInfo[] = [];

@@ -4,6 +4,7 @@ import { SlidingWindowThrottlerStorage } from '../../throttling/sliding-window.s
 import { MissBudgetExceededError } from '../aareguru.errors';
 import { CACHE_BYTES, CACHE_EVENTS, CACHE_EVICTIONS, UPSTREAM_REFUSED } from '../aareguru.metrics';
 import { runAsCaller } from '../upstream-caller';
+import { LocalFillLock } from './fill-lock';
 import { MemoryCacheStore } from './memory-cache.store';
 import { MissBudget } from './miss-budget';
 import { UpstreamCacheService } from './upstream-cache.service';
@@ -46,6 +47,7 @@ describe('UpstreamCacheService', () => {
       new Counter({ ...CACHE_EVENTS, registers: [] }),
       new MissBudget(storage, config.missesPerKeyPerMinute),
       refused,
+      new LocalFillLock(),
     );
   });
 

@@ -6,10 +6,14 @@ import { CACHE_CONFIG } from '../../config/app-config.module';
 import type { CacheConfig } from '../../config/configuration.types';
 import { CACHE_EVENTS, UPSTREAM_REFUSED } from '../aareguru.metrics';
 import { currentCaller } from '../upstream-caller';
-import { CACHE_STORE, CacheStore } from './cache-store.interface';
+import { CACHE_STORE, CacheEntry, CacheStore } from './cache-store.interface';
+import { FILL_LOCK, FillLease, FillLock } from './fill-lock';
 import { MissBudget } from './miss-budget';
 
 export const MISS_BUDGET = Symbol('MISS_BUDGET');
+
+/** Times a miss waits for another replica's fetch before it fetches itself. */
+const MAX_FILL_ATTEMPTS = 3;
 
 /** A value with what a caller needs to be honest about its age. */
 export interface Cached<T> {
@@ -41,6 +45,11 @@ export interface CacheStats {
  * the store; concurrent misses for one key share a single upstream call (single-flight); when
  * upstream fails, the last good value is served, marked stale, for up to the stale window. A
  * miss that starts a fetch is charged to the caller's per-minute miss budget first.
+ *
+ * With several replicas on one shared store, the fill lock lets one replica fetch a missing key
+ * while the others wait for it. A miss that ends up waiting for another replica is still charged:
+ * that is only known after the charge, and the waiter fetches itself when the other replica's
+ * fetch cannot be followed, so the budget stays a bound on what a key can make upstream do.
  */
 @Injectable()
 export class UpstreamCacheService {
@@ -58,6 +67,7 @@ export class UpstreamCacheService {
     @InjectMetric(CACHE_EVENTS.name) private readonly cacheEvents: Counter<'result'>,
     @Inject(MISS_BUDGET) private readonly missBudget: MissBudget,
     @InjectMetric(UPSTREAM_REFUSED.name) private readonly refused: Counter<'reason'>,
+    @Inject(FILL_LOCK) private readonly fillLock: FillLock,
   ) {
     this.ttlMs = config.ttlSeconds * 1000;
     this.staleMaxMs = config.staleMaxSeconds * 1000;
@@ -82,12 +92,7 @@ export class UpstreamCacheService {
     if (entry && now - entry.storedAt < this.ttlMs) {
       this.counters.hits += 1;
       this.cacheEvents.inc({ result: 'hit' });
-      return {
-        value: entry.value,
-        fetchedAt: entry.storedAt,
-        stale: false,
-        ageSeconds: age(now, entry.storedAt),
-      };
+      return fresh(entry, now);
     }
 
     // Another caller may have started the fetch while we awaited the store.
@@ -143,39 +148,85 @@ export class UpstreamCacheService {
    * /history). Returns how many went.
    */
   async invalidate(city?: string): Promise<number> {
-    const keys = (await this.store.list())
-      .map((entry) => entry.key)
-      .filter((key) => city === undefined || new RegExp(`[?&]city=${city}(&|$)`).test(key));
-    await Promise.all(keys.map((key) => this.store.delete(key)));
-    return keys.length;
+    return this.store.deleteMatching(
+      city === undefined ? /(?:)/ : new RegExp(`[?&]city=${city}(&|$)`),
+    );
   }
 
+  /**
+   * Fetches a missing or expired key, unless another replica is fetching it already: then waits
+   * for that fetch and re-reads the store, or serves the stale value (or the same error) when it
+   * failed. Falls back to fetching itself whenever the other replica's fetch cannot be followed.
+   */
   private async refresh<T>(
     key: string,
     fetch: () => Promise<T>,
-    previous: { value: T; storedAt: number } | undefined,
+    previous: CacheEntry<T> | undefined,
   ): Promise<Cached<T>> {
-    try {
-      const value = await fetch();
-      const storedAt = this.clock.now();
-      await this.store.set(key, { value, storedAt }, this.ttlMs + this.staleMaxMs);
-      return { value, fetchedAt: storedAt, stale: false, ageSeconds: 0 };
-    } catch (error) {
+    // Bounded: a lock that keeps vanishing without a value (holders dying) ends in a fetch.
+    for (let attempt = 0; attempt < MAX_FILL_ATTEMPTS; attempt += 1) {
+      const lease = await this.fillLock.acquire(key);
+      if (lease) return this.fetchAndStore(key, fetch, previous, lease);
+      const outcome = await this.fillLock.awaitFill(key);
+      if (outcome.kind === 'failed') return this.staleOr(key, previous, outcome.error);
+      if (outcome.kind === 'unavailable') break;
+      const entry = await this.store.get<T>(key);
       const now = this.clock.now();
-      if (previous && now - previous.storedAt <= this.ttlMs + this.staleMaxMs) {
-        this.counters.staleServes += 1;
-        this.cacheEvents.inc({ result: 'stale' });
-        this.logger.warn({ key, ageSeconds: age(now, previous.storedAt) }, 'serving stale value');
-        return {
-          value: previous.value,
-          fetchedAt: previous.storedAt,
-          stale: true,
-          ageSeconds: age(now, previous.storedAt),
-        };
-      }
-      throw error;
+      if (entry && now - entry.storedAt < this.ttlMs) return fresh(entry, now);
+      // Filled but not kept (larger than the budget): nobody can share it, fetch.
+      if (outcome.kind === 'filled') break;
     }
+    return this.fetchAndStore(key, fetch, previous, undefined);
   }
+
+  private async fetchAndStore<T>(
+    key: string,
+    fetch: () => Promise<T>,
+    previous: CacheEntry<T> | undefined,
+    lease: FillLease | undefined,
+  ): Promise<Cached<T>> {
+    let value: T;
+    try {
+      value = await fetch();
+    } catch (error) {
+      await lease?.failed(error);
+      return this.staleOr(key, previous, error);
+    }
+    const storedAt = this.clock.now();
+    try {
+      await this.store.set(key, { value, storedAt }, this.ttlMs + this.staleMaxMs);
+    } finally {
+      // Waiters re-read the store either way (and fetch themselves if the value is not there).
+      await lease?.filled();
+    }
+    return { value, fetchedAt: storedAt, stale: false, ageSeconds: 0 };
+  }
+
+  /** The last good value, marked stale, while it is within the stale window; else the error. */
+  private staleOr<T>(key: string, previous: CacheEntry<T> | undefined, error: unknown): Cached<T> {
+    const now = this.clock.now();
+    if (previous && now - previous.storedAt <= this.ttlMs + this.staleMaxMs) {
+      this.counters.staleServes += 1;
+      this.cacheEvents.inc({ result: 'stale' });
+      this.logger.warn({ key, ageSeconds: age(now, previous.storedAt) }, 'serving stale value');
+      return {
+        value: previous.value,
+        fetchedAt: previous.storedAt,
+        stale: true,
+        ageSeconds: age(now, previous.storedAt),
+      };
+    }
+    throw error;
+  }
+}
+
+function fresh<T>(entry: CacheEntry<T>, now: number): Cached<T> {
+  return {
+    value: entry.value,
+    fetchedAt: entry.storedAt,
+    stale: false,
+    ageSeconds: age(now, entry.storedAt),
+  };
 }
 
 function age(now: number, storedAt: number): number {
