@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { CLOCK, Clock } from '../common/clock';
-import { SlidingWindowThrottlerStorage } from '../throttling/sliding-window.storage';
+import { RedisConnection } from '../redis/redis-connection';
+import { rateLimitStorage } from '../throttling/fail-open.storage';
 import { CACHE_CONFIG } from '../config/app-config.module';
 import type { CacheConfig } from '../config/configuration.types';
 import { AareguruClient } from './aareguru.client';
@@ -27,15 +29,15 @@ const MISS_COUNTERS = Symbol('MISS_COUNTERS');
       inject: [CACHE_CONFIG, CLOCK, getToken(CACHE_EVICTIONS.name), getToken(CACHE_BYTES.name)],
     },
     {
-      // Its own sliding-window counters (a provider, so shutdown stops its sweeper): the request
-      // rate limits keep theirs.
+      // Its own sliding-window counters (a provider, so shutdown stops its sweeper), fleet-wide
+      // with REDIS_URL: the request rate limits keep theirs.
       provide: MISS_COUNTERS,
-      useFactory: (clock: Clock) => new SlidingWindowThrottlerStorage(clock),
-      inject: [CLOCK],
+      useFactory: (redis: RedisConnection, clock: Clock) => rateLimitStorage(redis, clock, 'miss'),
+      inject: [RedisConnection, CLOCK],
     },
     {
       provide: MISS_BUDGET,
-      useFactory: (config: CacheConfig, counters: SlidingWindowThrottlerStorage) =>
+      useFactory: (config: CacheConfig, counters: ThrottlerStorage) =>
         new MissBudget(counters, config.missesPerKeyPerMinute),
       inject: [CACHE_CONFIG, MISS_COUNTERS],
     },
