@@ -3,9 +3,12 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Clock } from '../common/clock';
 import type { RedisConnection } from '../redis/redis-connection';
 import {
-  RedisSlidingWindowStorage,
+  incrementEachInOrder,
+  type LimitHit,
+  type OrderedThrottlerStorage,
   type ThrottlerStorageRecord,
-} from './redis-sliding-window.storage';
+} from './ordered-throttler-storage';
+import { RedisSlidingWindowStorage } from './redis-sliding-window.storage';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 
 /**
@@ -14,9 +17,9 @@ import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
  * Redis answers again. The counts are not merged either way: once Redis is back the shared
  * counts (as Redis kept them) resume, and the local ones are forgotten as they go quiet.
  */
-export class FailOpenThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class FailOpenThrottlerStorage implements OrderedThrottlerStorage, OnApplicationShutdown {
   constructor(
-    private readonly shared: ThrottlerStorage,
+    private readonly shared: OrderedThrottlerStorage,
     private readonly local: SlidingWindowThrottlerStorage,
     private readonly redis: Pick<RedisConnection, 'fellBack'>,
   ) {}
@@ -33,6 +36,15 @@ export class FailOpenThrottlerStorage implements ThrottlerStorage, OnApplication
     } catch (error) {
       this.redis.fellBack('rate_limit', error);
       return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
+  }
+
+  async incrementInOrder(hits: LimitHit[]): Promise<ThrottlerStorageRecord[]> {
+    try {
+      return await this.shared.incrementInOrder(hits);
+    } catch (error) {
+      this.redis.fellBack('rate_limit', error);
+      return incrementEachInOrder(this.local, hits);
     }
   }
 

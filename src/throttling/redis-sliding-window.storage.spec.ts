@@ -11,6 +11,7 @@ import {
   uniquePrefix,
 } from '../../test/support/redis';
 import { FailOpenThrottlerStorage, rateLimitStorage } from './fail-open.storage';
+import { incrementEachInOrder } from './ordered-throttler-storage';
 import { RedisSlidingWindowStorage } from './redis-sliding-window.storage';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 
@@ -128,6 +129,27 @@ describe('RedisSlidingWindowStorage', () => {
       const blockDuration = key.startsWith('session') ? 0 : 1500;
       await both(key, 1000, 5, blockDuration);
     }
+  });
+
+  it('counts all limits of a request in one call, stopping at the first refusal, as one by one', async () => {
+    const random = seeded(7);
+    const limits = (caller: string) => [
+      { key: `minute|${caller}`, ttl: 1000, limit: 4, blockDuration: 1000, throttlerName: 'm' },
+      { key: `hour|${caller}`, ttl: 5000, limit: 9, blockDuration: 5000, throttlerName: 'h' },
+    ];
+    const refusedBy = { m: 0, h: 0 };
+    for (let step = 0; step < 400; step += 1) {
+      now += Math.floor(random() * random() * 700);
+      const hits = limits(random() < 0.5 ? 'key:a' : 'key:b');
+      const expected = await incrementEachInOrder(local, hits);
+      const actual = await shared.incrementInOrder(hits);
+      expect({ at: now, actual }).toEqual({ at: now, actual: expected });
+      const last = actual[actual.length - 1];
+      if (last.isBlocked) refusedBy[hits[actual.length - 1].throttlerName as 'm' | 'h'] += 1;
+    }
+    // The sequence went through both limits.
+    expect(refusedBy.m).toBeGreaterThan(10);
+    expect(refusedBy.h).toBeGreaterThan(10);
   });
 
   it('keeps one hash per counter under the prefix, expiring two windows (plus a block) on', async () => {
