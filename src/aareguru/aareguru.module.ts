@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge } from 'prom-client';
 import { CLOCK, Clock } from '../common/clock';
-import { SlidingWindowThrottlerStorage } from '../throttling/sliding-window.storage';
 import { AAREGURU_CONFIG, CACHE_CONFIG } from '../config/app-config.module';
 import type { AareguruConfig, CacheConfig } from '../config/configuration.types';
 import { RedisConnection } from '../redis/redis-connection';
+import { rateLimitStorage } from '../throttling/fail-open.storage';
 import { AareguruClient } from './aareguru.client';
 import { AareguruHealthIndicator } from './aareguru.health';
 import { AAREGURU_METRICS, CACHE_BYTES, CACHE_EVICTIONS } from './aareguru.metrics';
@@ -39,9 +40,9 @@ const FILL_POLL_MS = 100;
         clock: Clock,
         evictions: Counter<'reason'>,
         bytes: Gauge,
-        redis: RedisConnection | undefined,
+        redis: RedisConnection,
       ) => {
-        if (!redis?.enabled) return new MemoryCacheStore(config, clock, { evictions, bytes });
+        if (!redis.enabled) return new MemoryCacheStore(config, clock, { evictions, bytes });
         // The replica's near copy; the metrics are those of the shared level.
         const near = new MemoryCacheStore(config, clock, {
           evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
@@ -65,14 +66,13 @@ const FILL_POLL_MS = 100;
         CLOCK,
         getToken(CACHE_EVICTIONS.name),
         getToken(CACHE_BYTES.name),
-        // Optional: a module wired without Redis (tests of this module alone) keeps memory.
-        { token: RedisConnection, optional: true },
+        RedisConnection,
       ],
     },
     {
       provide: FILL_LOCK,
-      useFactory: (redis: RedisConnection | undefined, upstream: AareguruConfig) =>
-        redis?.enabled
+      useFactory: (redis: RedisConnection, upstream: AareguruConfig) =>
+        redis.enabled
           ? new RedisFillLock(redis, {
               lockMs: FILL_LOCK_MS,
               pollMs: FILL_POLL_MS,
@@ -81,18 +81,18 @@ const FILL_POLL_MS = 100;
               maxWaitMs: upstream.deadlineMs + FILL_LOCK_MS,
             })
           : new LocalFillLock(),
-      inject: [{ token: RedisConnection, optional: true }, AAREGURU_CONFIG],
+      inject: [RedisConnection, AAREGURU_CONFIG],
     },
     {
-      // Its own sliding-window counters (a provider, so shutdown stops its sweeper): the request
-      // rate limits keep theirs.
+      // Its own sliding-window counters (a provider, so shutdown stops its sweeper), fleet-wide
+      // with REDIS_URL: the request rate limits keep theirs.
       provide: MISS_COUNTERS,
-      useFactory: (clock: Clock) => new SlidingWindowThrottlerStorage(clock),
-      inject: [CLOCK],
+      useFactory: (redis: RedisConnection, clock: Clock) => rateLimitStorage(redis, clock, 'miss'),
+      inject: [RedisConnection, CLOCK],
     },
     {
       provide: MISS_BUDGET,
-      useFactory: (config: CacheConfig, counters: SlidingWindowThrottlerStorage) =>
+      useFactory: (config: CacheConfig, counters: ThrottlerStorage) =>
         new MissBudget(counters, config.missesPerKeyPerMinute),
       inject: [CACHE_CONFIG, MISS_COUNTERS],
     },

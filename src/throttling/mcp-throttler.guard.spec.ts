@@ -3,6 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { Counter } from 'prom-client';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
+import {
+  incrementEachInOrder,
+  type LimitHit,
+  type OrderedThrottlerStorage,
+} from './ordered-throttler-storage';
+import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 /** Exposes the protected hooks under test. */
@@ -50,5 +56,76 @@ describe('McpThrottlerGuard', () => {
 
   it('counts one budget per limit and caller, whatever the route', () => {
     expect(guard.key('minute', 'key:team-a')).toBe('minute|key:team-a');
+  });
+});
+
+describe('McpThrottlerGuard with a storage counting all limits at once', () => {
+  let now = 1_000_000;
+  const clock = { now: () => now };
+  const throttlers = [
+    { name: 'minute', ttl: 60_000, limit: 3 },
+    { name: 'hour', ttl: 3_600_000, limit: 4 },
+  ];
+
+  /** In-process counters behind the one-call interface, recording the calls. */
+  class OrderedStorage extends SlidingWindowThrottlerStorage implements OrderedThrottlerStorage {
+    readonly calls: string[][] = [];
+    incrementInOrder(hits: LimitHit[]) {
+      this.calls.push(hits.map((hit) => hit.key));
+      return incrementEachInOrder(this, hits);
+    }
+  }
+
+  async function guardOn(storage: SlidingWindowThrottlerStorage) {
+    const guard = new McpThrottlerGuard(
+      { throttlers },
+      storage,
+      new Reflector(),
+      new Counter({ ...THROTTLED_REQUESTS, registers: [] }),
+    );
+    await guard.onModuleInit();
+    return guard;
+  }
+
+  /** One request through a guard: its outcome and the headers it set. */
+  async function pass(guard: McpThrottlerGuard) {
+    const headers: Record<string, unknown> = {};
+    const res = {
+      header: (name: string, value: unknown) => (headers[name] = value),
+      setHeader: (name: string, value: unknown) => (headers[name] = value),
+    };
+    const req = { principal: { label: 'team-a', admin: false }, ip: '10.0.0.1', headers: {} };
+    const context = {
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
+      getClass: () => Object,
+      getHandler: () => pass,
+    } as unknown as ExecutionContext;
+    try {
+      return { allowed: await guard.canActivate(context), headers };
+    } catch (error) {
+      return { refused: (error as Error).message, headers };
+    }
+  }
+
+  it('answers every request as the library does, in one storage call per request', async () => {
+    const library = new SlidingWindowThrottlerStorage(clock);
+    const ordered = new OrderedStorage(clock);
+    const [expected, actual] = [await guardOn(library), await guardOn(ordered)];
+    const outcomes: string[] = [];
+    // Into the minute limit; two windows later into the hour limit, then the minute limit again.
+    for (const step of [0, 1, 1, 1, 1, 121_000, 1, 1, 1, 1]) {
+      now += step;
+      const [want, got] = [await pass(expected), await pass(actual)];
+      expect(got).toEqual(want);
+      outcomes.push(got.allowed ? 'ok' : got.headers['Retry-After-minute'] ? 'minute' : 'hour');
+    }
+    expect(outcomes).toEqual([
+      ...['ok', 'ok', 'ok', 'minute', 'minute'],
+      ...['ok', 'hour', 'hour', 'minute', 'minute'],
+    ]);
+    expect(ordered.calls).toHaveLength(10);
+    expect(ordered.calls[0]).toEqual(['minute|key:team-a', 'hour|key:team-a']);
+    library.onApplicationShutdown();
+    ordered.onApplicationShutdown();
   });
 });

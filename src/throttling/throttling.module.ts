@@ -1,19 +1,32 @@
 import { Global, Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
+import { CLOCK, type Clock } from '../common/clock';
 import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
+import { RedisConnection } from '../redis/redis-connection';
+import { rateLimitStorage } from './fail-open.storage';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
 import { RATE_LIMIT_MESSAGE } from './rate-limit-refusal';
 import { SessionOpenLimitGuard } from './session-open-limit.guard';
-import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
 import { THROTTLING_METRICS } from './throttling.metrics';
 
 const MINUTE_MS = 60_000;
 
-/** Where the counters live: in this process, O(1) per request whatever the limits. */
+const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+/**
+ * Where the counters live, O(1) per request whatever the limits: in Redis for the whole fleet
+ * when REDIS_URL is set (this process's window while Redis fails), else in this process.
+ */
 @Module({
-  providers: [SlidingWindowThrottlerStorage],
-  exports: [SlidingWindowThrottlerStorage],
+  providers: [
+    {
+      provide: RATE_LIMIT_STORAGE,
+      useFactory: (redis: RedisConnection, clock: Clock) => rateLimitStorage(redis, clock, 'rl'),
+      inject: [RedisConnection, CLOCK],
+    },
+  ],
+  exports: [RATE_LIMIT_STORAGE],
 })
 class RateLimitStorageModule {}
 
@@ -27,8 +40,8 @@ class RateLimitStorageModule {}
   imports: [
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [HTTP_CONFIG, SlidingWindowThrottlerStorage],
-      useFactory: (config: HttpConfig, storage: SlidingWindowThrottlerStorage) => ({
+      inject: [HTTP_CONFIG, RATE_LIMIT_STORAGE],
+      useFactory: (config: HttpConfig, storage: ThrottlerStorage) => ({
         storage,
         errorMessage: RATE_LIMIT_MESSAGE,
         throttlers: [

@@ -7,6 +7,7 @@ import { CLOCK } from '../../src/common/clock';
 import { CommonModule } from '../../src/common/common.module';
 import { AppConfigModule } from '../../src/config/app-config.module';
 import { MetricsModule } from '../../src/metrics/metrics.module';
+import { RedisModule } from '../../src/redis/redis.module';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 import { ManualClock } from './manual-clock';
 
@@ -30,6 +31,7 @@ export async function startUpstreamHarness(env: NodeJS.ProcessEnv = {}): Promise
       AppConfigModule.forRoot({ env: { AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', ...env } }),
       CommonModule.forRoot(),
       MetricsModule,
+      RedisModule,
       AareguruModule,
     ],
   })
