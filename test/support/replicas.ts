@@ -9,7 +9,7 @@ import {
   rmSync,
 } from 'node:fs';
 import http from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpus as cpuList, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 import { deletePrefix, freePort, REDIS_URL, uniquePrefix } from './redis';
@@ -111,7 +111,7 @@ export class ReplicaSet {
           ? 'not pinned: taskset is not available'
           : cpus.map((c, i) => `replica ${i} on core ${c}`).join(', ') +
             (new Set(pinned).size < pinned.length
-              ? ` (${availableParallelism()} cores: replicas share a core)`
+              ? ` (${cpuList().length} cores: replicas share a core)`
               : '');
   }
 
@@ -122,7 +122,7 @@ export class ReplicaSet {
     const fake = options.fake ?? new FakeAareguru();
     if (ownsFake) await fake.start();
     const redisUrl = options.redisUrl === undefined ? REDIS_URL : options.redisUrl;
-    const cores = availableParallelism();
+    const cores = cpuList().length;
     const cpus = Array.from({ length: options.count }, (_, i) =>
       options.cpus === false || !canPin() ? undefined : (options.cpus?.[i] ?? i % cores),
     );
