@@ -180,8 +180,11 @@ export class RoundRobinProxy {
         answer.statusMessage,
         withoutHopByHop(answer.headers),
       );
-      // Event streams: the client sees the headers (and then each event) at once.
-      res.flushHeaders();
+      // An event stream's headers go out at once (then each event as it comes); other answers
+      // go out with their body, in one write.
+      if (String(answer.headers['content-type']).startsWith('text/event-stream')) {
+        res.flushHeaders();
+      }
       if (this.options.sessionAffinity) this.learnSession(req, answer, target);
       answer.pipe(res);
       answer.once('close', () => {
