@@ -47,7 +47,7 @@ export interface ReplicaSetOptions {
   cwd?: string;
   /** Keep each replica's output in `${keepLogs}.<replica id>.log` instead of a temporary file. */
   keepLogs?: string;
-  /** How long a replica may take to answer /health/ready (default 20 s). */
+  /** How long a replica may take to answer /health/ready (default 60 s: a busy machine is slow). */
   readyTimeoutMs?: number;
 }
 
@@ -134,12 +134,14 @@ export class ReplicaSet {
       options.keyPrefix ?? uniquePrefix('replicas'),
       cpus,
     );
-    try {
-      const started = await Promise.all(cpus.map((_, index) => set.launch(index, 0, undefined)));
-      set.replicas.push(...started);
-    } catch (error) {
+    // Every replica that did start is stopped again if another one fails to.
+    const started = await Promise.allSettled(cpus.map((_, index) => set.launch(index, 0)));
+    for (const result of started)
+      if (result.status === 'fulfilled') set.replicas.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) {
       await set.stop();
-      throw error;
+      throw failed.reason;
     }
     return set;
   }
@@ -255,7 +257,7 @@ export class ReplicaSet {
     });
     closeSync(fd);
     const url = `http://127.0.0.1:${chosenPort}`;
-    await untilReady(url, child, logFile, this.options.readyTimeoutMs ?? 20_000);
+    await untilReady(url, child, logFile, this.options.readyTimeoutMs ?? 60_000);
     return {
       index,
       id,
