@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FakeAareguru } from '../../test/fake-upstream/fake-aareguru';
 import { REDIS_URL, requireRedis } from '../../test/support/redis';
 import { ReplicaSet, RoundRobinProxy } from '../../test/support/replicas';
-import { revision } from './baseline';
+import { BenchUsageError, revision } from './baseline';
 import { option } from './cli';
 import { corePlan, sessionsShared } from './fleet';
 import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './load';
@@ -49,7 +49,6 @@ interface Fleet {
   redisOne: RoundRobinProxy;
   /** N replicas on Redis behind the proxy. */
   redisN: RoundRobinProxy;
-  sets: { memory: ReplicaSet; redisOne: ReplicaSet; redisN: ReplicaSet };
 }
 
 const COLUMNS = ['memoryDirect', 'memory', 'redisOne', 'redisN'] as const;
@@ -67,7 +66,8 @@ const log = (message: string) =>
 
 export async function replicaBench(settings: Settings): Promise<void> {
   const n = settings.replicas;
-  if (!Number.isInteger(n) || n < 2) throw new Error('--replicas needs a number of 2 or more');
+  if (!Number.isInteger(n) || n < 2)
+    throw new BenchUsageError('--replicas needs a number of 2 or more');
   await requireRedis(REDIS_URL);
   const plan = corePlan(n);
   pinLoadGenerator(plan.loadCpu);
@@ -104,7 +104,6 @@ export async function replicaBench(settings: Settings): Promise<void> {
       memory: await memorySet.proxy(proxyOptions),
       redisOne: await redisOneSet.proxy(proxyOptions),
       redisN: await redisNSet.proxy(proxyOptions),
-      sets: { memory: memorySet, redisOne: redisOneSet, redisN: redisNSet },
     };
     const routing = sharing.shared
       ? `round-robin per request, no stickiness (${sharing.detail})`
