@@ -136,8 +136,9 @@ export class ReplicaSet {
     );
     // Every replica that did start is stopped again if another one fails to.
     const started = await Promise.allSettled(cpus.map((_, index) => set.launch(index, 0)));
-    for (const result of started)
+    for (const result of started) {
       if (result.status === 'fulfilled') set.replicas.push(result.value);
+    }
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) {
       await set.stop();
