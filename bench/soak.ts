@@ -51,6 +51,8 @@ interface Failure {
   started: number;
   ended: number;
   message: string;
+  /** When the call's connection lost its stream (legacy SSE: where its answer was to come). */
+  streamLostAt?: number;
 }
 
 const stats: Stats = { calls: 0, errors: 0, latencyTotal: 0, errorSamples: [], failures: [] };
@@ -67,21 +69,28 @@ interface Connection {
   client: Client;
   /** Set when the transport reported an error or closed: the next call connects afresh. */
   broken: boolean;
+  /** When a legacy SSE client's stream failed (ms since the epoch). */
+  streamLostAt?: number;
   end(): Promise<void>;
 }
 
 /**
- * A client notices a stream that ended or failed (its replica went away) and reconnects. A legacy
- * SSE client closes at once: its answers came on that stream, so calls awaiting them fail now
- * instead of at their timeout, and its EventSource would otherwise reconnect to a new session
- * nobody initialized.
+ * A legacy SSE client whose stream ends or fails (its replica went away) closes at once and
+ * reconnects before its next call, as a real one would: its answers came on that stream, so calls
+ * awaiting them fail now instead of at their timeout, and its EventSource would otherwise
+ * reconnect to a new session nobody initialized. A 2025 client does not: its session must go on
+ * on another replica (the SDK client reopens its GET stream by itself), so it connects afresh
+ * only after a failed call.
  */
-function watched(client: Client, end: () => Promise<void>, closeOnError = false): Connection {
+function watched(client: Client, end: () => Promise<void>, streamIsSession = false): Connection {
   const connection: Connection = { client, broken: false, end };
-  client.onerror = () => {
-    connection.broken = true;
-    if (closeOnError) void client.close().catch(() => undefined);
-  };
+  if (streamIsSession) {
+    client.onerror = () => {
+      connection.broken = true;
+      connection.streamLostAt ??= Date.now();
+      void client.close().catch(() => undefined);
+    };
+  }
   client.onclose = () => (connection.broken = true);
   return connection;
 }
@@ -162,8 +171,10 @@ class SoakClient {
         done();
       }
       const started = performance.now();
+      let connection: Connection | undefined;
       try {
         const client = await this.ensure();
+        connection = await this.connection;
         await this.callOnce(client);
         stats.calls += 1;
         stats.latencyTotal += performance.now() - started;
@@ -172,7 +183,13 @@ class SoakClient {
         const message = (error as Error).message;
         const ended = Date.now();
         const tookMs = performance.now() - started;
-        stats.failures.push({ kind: this.kind, started: ended - tookMs, ended, message });
+        stats.failures.push({
+          kind: this.kind,
+          started: ended - tookMs,
+          ended,
+          message,
+          streamLostAt: connection?.streamLostAt,
+        });
         if (stats.errorSamples.length < 10) stats.errorSamples.push(`${this.kind}: ${message}`);
         // A failed call may mean a lost session or stream: the next call connects afresh.
         void this.connection?.then((c) => (c.broken = true)).catch(() => undefined);
@@ -275,16 +292,44 @@ interface Kill {
   at: number;
   id: string;
   url: string;
+  /** What it held when it was killed, from its /health. */
+  held: string;
   restartedId?: string;
   readyAfterMs?: number;
 }
 
-/** Kills the last replica with SIGKILL and starts it again (on a new port, as a new pod would). */
+interface SessionCounts {
+  open?: number;
+  streamableHttp?: number;
+  sse?: number;
+}
+
+async function sessionsOf(url: string): Promise<SessionCounts> {
+  const health = JSON.parse((await send(`${url}/health`, 'GET', undefined, {})).body) as {
+    details?: { sessions?: SessionCounts };
+  };
+  return health.details?.sessions ?? {};
+}
+
+/**
+ * Kills the replica holding the most sessions with SIGKILL (so the kill tests as many as it can)
+ * and starts it again, on a new port as a new pod would.
+ */
 async function killAndRestart(set: ReplicaSet): Promise<Kill> {
-  const index = set.replicas.length - 1;
+  const held = await Promise.all(set.replicas.map((r) => sessionsOf(r.url)));
+  let index = set.replicas.length - 1;
+  held.forEach((h, i) => {
+    if ((h.open ?? 0) > (held[index].open ?? 0)) index = i;
+  });
   const victim = set.replicas[index];
-  log(`killing replica ${victim.id} (SIGKILL) and starting it again`);
-  const kill: Kill = { at: Date.now(), id: victim.id, url: victim.url };
+  const what = held[index];
+  const kill: Kill = {
+    at: Date.now(),
+    id: victim.id,
+    url: victim.url,
+    held: `${what.streamableHttp ?? '?'} Streamable HTTP and ${what.sse ?? '?'} SSE sessions`,
+  };
+  log(`killing replica ${victim.id} (SIGKILL), which held ${kill.held}, and starting it again`);
   await set.kill(index, 'SIGKILL');
   const fresh = await set.restart(index);
   kill.restartedId = fresh.id;
@@ -295,7 +340,8 @@ async function killAndRestart(set: ReplicaSet): Promise<Kill> {
 
 /**
  * Sorts the failed calls: those in flight on the killed replica (begun before the proxy knew it
- * was dead, ended after the kill; at most as many as the requests the proxy lost there), 2025
+ * was dead and ended after the kill, or legacy SSE calls begun before the client saw its stream
+ * there fail; at most as many as the requests the proxy lost there), 2025
  * and SSE sessions that lived on it when the fleet cannot share sessions (sticky routing), and
  * everything else, which must be nothing.
  */
@@ -305,8 +351,14 @@ function sortFailures(deployment: Deployment, kill: Kill | undefined) {
   const there = deployment.fleet.proxy.stats.get(kill.url);
   const deadAt = Math.max(there?.markedDeadAt ?? kill.at, kill.at);
   const lostThere = (there?.badGateway ?? 0) + (there?.cut ?? 0);
+  // A legacy SSE call's answer comes on its stream: one begun before the client saw that stream
+  // fail (at or after the kill) was in flight there too, wherever its POST went.
   const inFlight = stats.failures
-    .filter((f) => f.started <= deadAt && f.ended >= kill.at)
+    .filter(
+      (f) =>
+        (f.started <= deadAt && f.ended >= kill.at) ||
+        (f.streamLostAt !== undefined && f.streamLostAt >= kill.at && f.started <= f.streamLostAt),
+    )
     .slice(0, lostThere);
   const rest = stats.failures.filter((f) => !inFlight.includes(f));
   const lostSessions = deployment.fleet.sessionsShared
@@ -380,10 +432,7 @@ async function main(): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   let sessionsAfter = 0;
   for (const server of deployment.servers()) {
-    const health = JSON.parse((await send(`${server.url}/health`, 'GET', undefined, {})).body) as {
-      details?: { sessions?: { open?: number } };
-    };
-    sessionsAfter += health.details?.sessions?.open ?? NaN;
+    sessionsAfter += (await sessionsOf(server.url)).open ?? NaN;
   }
   const heapEnd = await liveHeaps(deployment.servers());
   log(`live heap after a full GC, every client gone: ${showHeaps(heapEnd)}`);
@@ -435,7 +484,7 @@ async function main(): Promise<number> {
     ...(fleet && kill
       ? [
           {
-            name: `calls in flight on the killed replica ${kill.id} (allowed to fail)`,
+            name: `calls in flight on the killed replica ${kill.id}, which held ${kill.held} (allowed to fail)`,
             ok: true,
             info: true,
             value:
@@ -470,13 +519,25 @@ async function main(): Promise<number> {
     [
       `Soak: ${CLIENTS} clients, ${MINUTES} min, ${stats.calls} calls` +
         (fleet
-          ? `, ${REPLICAS} replicas on Redis behind a round-robin proxy, one killed (SIGKILL) and restarted halfway`
+          ? `, ${REPLICAS} replicas on Redis behind a round-robin proxy, the one holding the most sessions killed (SIGKILL) and restarted halfway`
           : ''),
       ...(fleet ? [`Routing: ${fleet.routing}`] : []),
       ...checks.map(
         (c) => `${judged.includes(c) ? (c.ok ? 'PASS' : 'FAIL') : 'INFO'}  ${c.name}: ${c.value}`,
       ),
       ...(samples.length ? ['Errors:', ...samples.map((f) => `${f.kind}: ${f.message}`)] : []),
+      ...(kill && sorted.inFlight.length + sorted.lostSessions.length
+        ? [
+            'Allowed failures, ms after the kill (begun → ended):',
+            ...[...sorted.inFlight, ...sorted.lostSessions]
+              .slice(0, 20)
+              .map(
+                (f) =>
+                  `${sorted.inFlight.includes(f) ? 'in flight' : 'lost session'} ${f.kind} ` +
+                  `${(f.started - kill.at).toFixed(0)} → ${(f.ended - kill.at).toFixed(0)}: ${f.message.slice(0, 120)}`,
+              ),
+          ]
+        : []),
       `${judged.filter((c) => c.ok).length} passed, ${judged.filter((c) => !c.ok).length} failed`,
       '',
     ].join('\n'),
