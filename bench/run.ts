@@ -11,6 +11,7 @@ import { FakeAareguru } from '../test/fake-upstream/fake-aareguru';
 import { metric, metricTotal, option } from './lib/cli';
 import { baselineCheckout, BenchUsageError, Baseline, revision } from './lib/baseline';
 import { captureModernRequest, LoadResult, replayLoad, statefulLoad } from './lib/load';
+import { replicaBench, replicaSettings } from './lib/replica-bench';
 import {
   BENCH_ADMIN_KEY,
   BENCH_API_KEY,
@@ -74,6 +75,7 @@ const log = (message: string) =>
   process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${message}\n`);
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--replicas')) return replicaBench(replicaSettings(ROOT, MAIN));
   const checkout = process.argv.includes('--baseline')
     ? baselineCheckout(option('baseline', ''), ROOT)
     : undefined;

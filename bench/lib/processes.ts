@@ -115,7 +115,7 @@ export function rssBytes(pid: number): number {
  * inspector (the URL it logs at start): what is measured afterwards is live memory, not garbage
  * the collector has not got round to. Node 20 needs `--experimental-websocket` for this.
  */
-export async function collectGarbage(server: Started): Promise<void> {
+export async function collectGarbage(server: Pick<Started, 'name' | 'output'>): Promise<void> {
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(server.output())?.[1];
   if (!url) throw new Error(`${server.name} did not open its inspector`);
   const socket = new WebSocket(url);
