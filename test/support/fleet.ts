@@ -3,6 +3,7 @@ import {
   SSEClientTransport,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
+import type { Clock } from '../../src/common/clock';
 import { startApp, type RunningApp } from './http-app';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 import { REDIS_URL } from './redis';
@@ -14,11 +15,12 @@ export async function startReplicas(
   prefix: string,
   env: NodeJS.ProcessEnv = {},
   redisUrl = REDIS_URL,
+  clockOfA?: Clock,
 ): Promise<{ a: RunningApp; b: RunningApp; fake: FakeAareguru; close(): Promise<void> }> {
   const fake = new FakeAareguru();
   await fake.start();
   const shared = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, AAREGURU_RETRIES: '0', ...env };
-  const a = await startApp({ ...shared, REPLICA_ID: 'replica-a' }, fake);
+  const a = await startApp({ ...shared, REPLICA_ID: 'replica-a' }, fake, clockOfA);
   const b = await startApp({ ...shared, REPLICA_ID: 'replica-b' }, fake);
   return {
     a,
