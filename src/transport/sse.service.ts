@@ -114,6 +114,12 @@ export class SseService implements OnModuleInit {
         sendInvalidMessage(res);
         return;
       }
+      if (record.replica === this.lifecycle.fleet.replicaId) {
+        // Recorded as held here, but this replica has no such stream: it ended.
+        await this.lifecycle.fleet.remove(id, keyLabel);
+        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+        return;
+      }
       const message = { id, keyLabel, message: body as JSONRPCMessage };
       const received = await this.lifecycle.fleet.relay(record.replica, message);
       if (received > 0) {
