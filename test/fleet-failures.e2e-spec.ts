@@ -65,7 +65,7 @@ describe('A replica killed (SIGKILL)', () => {
 
     // A call for Thun hangs upstream: it is in flight on A when A dies.
     fake.inject({ fault: { kind: 'hang' }, path: '/v2018/current', city: 'thun', times: 1 });
-    const inFlight = client.callTool(temperature('thun'), undefined, { timeout: 10_000 });
+    const inFlight = client.callTool(temperature('thun'), { timeout: 10_000 });
     const outcome = inFlight.then(
       () => 'answered',
       () => 'failed',

@@ -375,6 +375,11 @@ describe('Sessions shared by replicas (Redis)', () => {
         hibernating: null,
       });
       expect(await (await admin(b.url, `sessions/${id}`)).json()).toMatchObject({ id });
+      // Health shows the fleet's sessions beside this replica's.
+      const health = (await (await fetch(`${b.url}/health`)).json()) as {
+        details: { sessions: { open: number; fleet: { open: number } } };
+      };
+      expect(health.details.sessions).toMatchObject({ open: 0, fleet: { open: 1 } });
 
       expect((await admin(b.url, `sessions/${id}`, 'DELETE')).status).toBe(204);
       await eventually(() => registryOf(a).get(id) === undefined);
@@ -387,7 +392,7 @@ describe('Sessions shared by replicas (Redis)', () => {
   describe('Redis unreachable', () => {
     it('refuses session traffic with clear 503s, keeps serving sessions held here, and recovers', async () => {
       privateRedis = await startPrivateRedis();
-      const { a, b } = await replicas({}, privateRedis.url);
+      const { a, b } = await replicas({ ADMIN_API_KEYS: `ops:${ADMIN}` }, privateRedis.url);
       const route: Route = { url: a.url };
       const { client, http } = await connectRouted2025(route);
       const id = http.sessionId!;
@@ -413,6 +418,11 @@ describe('Sessions shared by replicas (Redis)', () => {
       const sse = await fetch(`${a.url}/sse`);
       expect(sse.status).toBe(503);
       await sse.text();
+      const listing = await fetch(`${b.url}/admin/sessions`, { headers: { 'X-API-Key': ADMIN } });
+      expect(listing.status).toBe(503);
+      expect(await listing.json()).toMatchObject({
+        message: 'Service Unavailable: the session store cannot be reached; retry shortly',
+      });
       // Held by A: served as before.
       expect(((await client.callTool(temperature)) as CallToolResult).isError).toBeFalsy();
 

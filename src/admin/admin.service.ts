@@ -1,10 +1,14 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { AareguruClient } from '../aareguru/aareguru.client';
 import { UpstreamCacheService } from '../aareguru/cache/upstream-cache.service';
 import { CLOCK, Clock } from '../common/clock';
 import type { AppConfiguration } from '../config/configuration.types';
 import { APP_CONFIGURATION } from '../config/app-config.module';
-import { eraOf, SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import {
+  eraOf,
+  SessionAdmissionError,
+  SessionLifecycleService,
+} from '../sessions/session-lifecycle.service';
 import type { SessionRecord } from '../sessions/session-directory.interface';
 import {
   McpSession,
@@ -54,14 +58,17 @@ export class AdminService {
     const local = this.registry.get(id);
     if (local) return toDto(local, this.sessions.shared ? this.sessions.fleet.replicaId : null);
     if (this.sessions.shared) {
-      const record = (await this.sessions.fleetRecords()).find((r) => r.id === id);
+      const record = (await this.fleetRecords()).find((r) => r.id === id);
       if (record) return this.recordDto(record);
     }
     throw new NotFoundException(`No open session ${id}`);
   }
 
   async closeSession(id: string): Promise<void> {
-    if (!(await this.sessions.closeAnywhere(id, 'admin'))) {
+    const closed = await this.sessions
+      .closeAnywhere(id, 'admin')
+      .catch((error: unknown) => unavailable(error));
+    if (!closed) {
       throw new NotFoundException(`No open session ${id}`);
     }
   }
@@ -69,13 +76,18 @@ export class AdminService {
   private async allSessions(): Promise<SessionDto[]> {
     if (!this.sessions.shared) return this.registry.list().map((s) => toDto(s, null));
     const replica = this.sessions.fleet.replicaId;
-    const records = await this.sessions.fleetRecords();
+    const records = await this.fleetRecords();
     const recorded = new Set(records.map((r) => r.id));
     const listen = this.registry
       .list()
       .filter((s) => !recorded.has(s.info.id) && s.info.transport === 'listen')
       .map((s) => toDto(s, replica));
     return [...records.map((r) => this.recordDto(r)), ...listen];
+  }
+
+  /** The fleet's session records; 503 while Redis is unreachable. */
+  private fleetRecords(): Promise<SessionRecord[]> {
+    return this.sessions.fleetRecords().catch((error: unknown) => unavailable(error));
   }
 
   /** A session of the fleet; this replica's copy (if any) says whether it is hibernating. */
@@ -125,6 +137,12 @@ export class AdminService {
       },
     };
   }
+}
+
+/** The session store could not be reached: 503, not a 500. */
+function unavailable(error: unknown): never {
+  if (error instanceof SessionAdmissionError) throw new ServiceUnavailableException(error.message);
+  throw error;
 }
 
 /** A Redis URL as it may be shown: any password replaced. */
