@@ -354,6 +354,34 @@ describe('Sessions shared by replicas (Redis)', () => {
     });
   });
 
+  describe('a replica that died', () => {
+    it('stops counting the SSE streams it held once the fleet is full', async () => {
+      const { a } = await replicas({ MAX_SESSIONS_PER_KEY: '1' });
+      // Left by a replica killed while it held an SSE stream for this key.
+      const ghost = 'dead0000-0000-4000-8000-000000000000';
+      await redis
+        .multi()
+        .hset(`${prefix}s:${ghost}`, {
+          id: ghost,
+          transport: 'sse',
+          keyLabel: 'anonymous',
+          openedAt: String(Date.now()),
+          replica: 'replica-killed',
+        })
+        .pexpire(`${prefix}s:${ghost}`, 60_000)
+        .zadd(`${prefix}sessions:all`, Date.now() + 60_000, ghost)
+        .zadd(`${prefix}sessions:key:anonymous`, Date.now() + 60_000, ghost)
+        .pexpire(`${prefix}sessions:all`, 60_000)
+        .pexpire(`${prefix}sessions:key:anonymous`, 60_000)
+        .exec();
+      const opened = await initialize(a.url);
+      expect(opened.status).toBe(200);
+      await opened.text();
+      expect(await redis.exists(`${prefix}s:${ghost}`)).toBe(0);
+      expect(await redis.zcard(`${prefix}sessions:key:anonymous`)).toBe(1);
+    });
+  });
+
   describe('admin', () => {
     it('lists the fleet with the replica holding each session, and closes one from any replica', async () => {
       const { a, b } = await replicas(KEYS);

@@ -100,7 +100,8 @@ class FakeDirectory implements SessionDirectory {
   }
   relay = async () => 0;
   onRelayed = async () => undefined;
-  isAlive = async () => false;
+  readonly alive = new Set<string>();
+  isAlive = async (replica: string) => this.alive.has(replica);
 }
 
 function createLifecycle() {
@@ -166,6 +167,34 @@ describe('SessionLifecycleService with replicas', () => {
     const refusal = await env.lifecycle.admit('s2', 'streamable-http', details);
     expect(refusal).toMatchObject({ reason: 'unavailable', retryAfterSeconds: 5 });
     expect(env.fallbacks).toHaveLength(1);
+  });
+
+  it('when full, frees the places of SSE streams held by dead replicas, then admits', async () => {
+    const env = createLifecycle();
+    const ghost = (id: string, replica: string): SessionRecord => ({
+      id,
+      transport: 'sse',
+      keyLabel: 'team-b',
+      protocolVersion: '2024-11-05',
+      clientName: null,
+      clientVersion: null,
+      openedAt: 0,
+      replica,
+      handshake: [],
+    });
+    env.directory.alive.add('replica-b');
+    env.directory.records.set('dead-1', ghost('dead-1', 'replica-dead'));
+    env.directory.records.set('live-1', ghost('live-1', 'replica-b'));
+    env.directory.records.set('dead-2', ghost('dead-2', 'replica-dead'));
+    expect(await env.lifecycle.admit('s1', 'streamable-http', details)).toBeNull();
+    expect([...env.directory.records.keys()]).toEqual(['live-1', 's1']);
+    // Full again: looked for again only after 5 s.
+    env.directory.records.set('dead-3', ghost('dead-3', 'replica-dead'));
+    expect(await env.lifecycle.admit('s2', 'streamable-http', details)).toMatchObject({
+      reason: 'capacity',
+    });
+    env.clock.advance(5000);
+    expect(await env.lifecycle.admit('s2', 'streamable-http', details)).toBeNull();
   });
 
   it('renews a session in use at most once a second, and writes back a record the store lost', async () => {

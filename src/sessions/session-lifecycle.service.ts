@@ -92,6 +92,8 @@ interface FallbackReporter {
 
 /** A session used on this replica renews its fleet record at most this often. */
 const MAX_RENEW_INTERVAL_MS = 1000;
+/** A full fleet looks for the SSE sessions of dead replicas at most this often per replica. */
+const REAP_INTERVAL_MS = 5000;
 
 /**
  * The protocol versions this server speaks: the SDK's 2025-era list and the 2026-07-28 revision.
@@ -144,6 +146,7 @@ export class SessionLifecycleService
   private readonly endedElsewhere = new Set<string>();
   /** Fleet records being removed (awaited at shutdown, and by DELETE before it answers). */
   private readonly removals = new Map<string, Promise<void>>();
+  private lastReapAt = -Infinity;
 
   constructor(
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
@@ -230,18 +233,48 @@ export class SessionLifecycleService
     const draining = this.draining();
     if (draining) return this.counted(draining);
     const record = this.recordOf(this.describe(id, transport, details), handshake);
+    const limits = {
+      maxSessions: this.config.maxSessions,
+      maxSessionsPerKey: this.config.maxSessionsPerKey,
+      ttlMs: this.recordTtlMs(),
+    };
     try {
-      const outcome = await this.directory.admit(record, {
-        maxSessions: this.config.maxSessions,
-        maxSessionsPerKey: this.config.maxSessionsPerKey,
-        ttlMs: this.recordTtlMs(),
-      });
+      let outcome = await this.directory.admit(record, limits);
+      if (outcome !== 'admitted' && (await this.reapDeadStreams()) > 0) {
+        outcome = await this.directory.admit(record, limits);
+      }
       if (outcome === 'full') return this.counted(tooManySessions());
       if (outcome === 'key-full') return this.counted(tooManySessionsOfKey());
       return null;
     } catch (error) {
       return this.counted(this.storeFailed(error));
     }
+  }
+
+  /**
+   * Removes the records of SSE sessions held by a replica that died (SIGKILL: it could not
+   * remove them; its heartbeat has expired): their streams ended with it. Until then they count
+   * against the limits; they are looked for only when the fleet is full, at most every
+   * 5 s per replica. Returns how many went.
+   */
+  private async reapDeadStreams(): Promise<number> {
+    const now = this.clock.now();
+    if (now - this.lastReapAt < REAP_INTERVAL_MS) return 0;
+    this.lastReapAt = now;
+    const streams = (await this.directory.list()).filter((r) => r.transport === 'sse');
+    const owners = [...new Set(streams.map((r) => r.replica))].filter((r) => r !== this.replicaId);
+    const alive = new Set<string>([this.replicaId]);
+    await Promise.all(
+      owners.map(async (owner) => {
+        if (await this.directory.isAlive(owner)) alive.add(owner);
+      }),
+    );
+    const dead = streams.filter((r) => !alive.has(r.replica));
+    await Promise.all(dead.map((r) => this.directory.remove(r.id, r.keyLabel)));
+    if (dead.length > 0) {
+      this.logger.log({ count: dead.length }, 'removed the records of SSE streams that ended');
+    }
+    return dead.length;
   }
 
   /** Gives back an admission whose session never opened (its handshake failed). */
