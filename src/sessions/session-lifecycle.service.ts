@@ -701,10 +701,16 @@ export class SessionLifecycleService
     this.track(id, this.endRecord(this.recordOf(session.info, []), reason));
   }
 
-  /** Removes a session's record and counts; copies of a 2025 session on other replicas close. */
+  /**
+   * Removes a session's record and counts; copies of a 2025 session on other replicas close, and
+   * an SSE stream closed by an admin elsewhere ends on its replica.
+   */
   private async endRecord(record: SessionRecord, reason: SessionCloseReason): Promise<void> {
     try {
       await this.directory.remove(record.id, record.keyLabel);
+      // An SSE session lives on one replica: only an admin elsewhere has anyone to tell.
+      const held = record.transport === 'sse' && record.replica === this.replicaId;
+      if (held && reason !== 'admin') return;
       await this.directory.announce({
         type: 'closed',
         id: record.id,
