@@ -49,7 +49,7 @@ export class AdminController {
   @Get('sessions')
   @ApiOperation({ summary: 'Open MCP sessions, oldest first, with filters.' })
   @ApiOkResponse({ type: SessionListDto })
-  listSessions(@Query() query: ListSessionsQueryDto): SessionListDto {
+  listSessions(@Query() query: ListSessionsQueryDto): Promise<SessionListDto> {
     return this.admin.listSessions(query);
   }
 
@@ -57,7 +57,7 @@ export class AdminController {
   @ApiOperation({ summary: 'One open session.' })
   @ApiOkResponse({ type: SessionDto })
   @ApiNotFoundResponse({ description: 'No open session with this id.' })
-  session(@Param('id') id: string): SessionDto {
+  session(@Param('id') id: string): Promise<SessionDto> {
     return this.admin.session(id);
   }
 

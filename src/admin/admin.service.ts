@@ -1,13 +1,19 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { AareguruClient } from '../aareguru/aareguru.client';
 import { UpstreamCacheService } from '../aareguru/cache/upstream-cache.service';
 import { CLOCK, Clock } from '../common/clock';
 import type { AppConfiguration } from '../config/configuration.types';
 import { APP_CONFIGURATION } from '../config/app-config.module';
-import { eraOf } from '../sessions/session-lifecycle.service';
+import {
+  eraOf,
+  SessionAdmissionError,
+  SessionLifecycleService,
+} from '../sessions/session-lifecycle.service';
+import type { SessionRecord } from '../sessions/session-directory.interface';
 import {
   McpSession,
   SESSION_REGISTRY,
+  SessionInfo,
   SessionRegistry,
 } from '../sessions/session-registry.interface';
 import type {
@@ -28,29 +34,75 @@ export class AdminService {
     private readonly cache: UpstreamCacheService,
     @Inject(APP_CONFIGURATION) private readonly configuration: AppConfiguration,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly sessions: SessionLifecycleService,
   ) {}
 
-  listSessions(query: ListSessionsQueryDto): SessionListDto {
+  /** This replica's sessions; with replicas, the fleet's (from the records) and local listen streams. */
+  async listSessions(query: ListSessionsQueryDto): Promise<SessionListDto> {
     const now = this.clock.now();
-    const matching = this.registry
-      .list()
+    const matching = (await this.allSessions())
       .filter(
-        ({ info }) =>
+        (info) =>
           (!query.transport || info.transport === query.transport) &&
           (!query.keyLabel || info.keyLabel === query.keyLabel) &&
           (!query.clientName || info.clientName === query.clientName) &&
-          (query.idleSeconds === undefined || now - info.lastActiveAt >= query.idleSeconds * 1000),
+          (query.idleSeconds === undefined ||
+            now - Date.parse(info.lastActiveAt) >= query.idleSeconds * 1000),
       )
-      .sort((a, b) => a.info.openedAt - b.info.openedAt);
-    return { total: matching.length, sessions: matching.slice(0, query.limit ?? 100).map(toDto) };
+      // ISO 8601 in UTC sorts as text.
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+    return { total: matching.length, sessions: matching.slice(0, query.limit ?? 100) };
   }
 
-  session(id: string): SessionDto {
-    return toDto(this.found(id));
+  async session(id: string): Promise<SessionDto> {
+    const local = this.registry.get(id);
+    if (local) return toDto(local, this.sessions.shared ? this.sessions.fleet.replicaId : null);
+    if (this.sessions.shared) {
+      const record = (await this.fleetRecords()).find((r) => r.id === id);
+      if (record) return this.recordDto(record);
+    }
+    throw new NotFoundException(`No open session ${id}`);
   }
 
   async closeSession(id: string): Promise<void> {
-    await this.found(id).close('admin');
+    const closed = await this.sessions
+      .closeAnywhere(id, 'admin')
+      .catch((error: unknown) => unavailable(error));
+    if (!closed) {
+      throw new NotFoundException(`No open session ${id}`);
+    }
+  }
+
+  private async allSessions(): Promise<SessionDto[]> {
+    if (!this.sessions.shared) return this.registry.list().map((s) => toDto(s, null));
+    const replica = this.sessions.fleet.replicaId;
+    const records = await this.fleetRecords();
+    const recorded = new Set(records.map((r) => r.id));
+    const listen = this.registry
+      .list()
+      .filter((s) => !recorded.has(s.info.id) && s.info.transport === 'listen')
+      .map((s) => toDto(s, replica));
+    return [...records.map((r) => this.recordDto(r)), ...listen];
+  }
+
+  /** The fleet's session records; 503 while Redis is unreachable. */
+  private fleetRecords(): Promise<SessionRecord[]> {
+    return this.sessions.fleetRecords().catch((error: unknown) => unavailable(error));
+  }
+
+  /** A session of the fleet; this replica's copy (if any) says whether it is hibernating. */
+  private recordDto(record: SessionRecord): SessionDto {
+    const local = this.registry.get(record.id);
+    const idleMs = this.sessions.recordIdleMs;
+    const info: SessionInfo = {
+      ...record,
+      // The record's expiry was set by its last use, an idle timeout ahead.
+      lastActiveAt: Math.max(
+        local?.info.lastActiveAt ?? 0,
+        record.expiresAt === undefined ? record.openedAt : record.expiresAt - idleMs,
+      ),
+    };
+    return toDto({ info, awake: local ? local.awake : false }, record.replica, local === undefined);
   }
 
   async upstream(): Promise<UpstreamStatusDto> {
@@ -85,12 +137,12 @@ export class AdminService {
       },
     };
   }
+}
 
-  private found(id: string): McpSession {
-    const session = this.registry.get(id);
-    if (!session) throw new NotFoundException(`No open session ${id}`);
-    return session;
-  }
+/** The session store could not be reached: 503, not a 500. */
+function unavailable(error: unknown): never {
+  if (error instanceof SessionAdmissionError) throw new ServiceUnavailableException(error.message);
+  throw error;
 }
 
 /** A Redis URL as it may be shown: any password replaced. */
@@ -100,7 +152,11 @@ export function withoutPassword(url: string): string {
   return parsed.toString();
 }
 
-function toDto({ info, awake }: McpSession): SessionDto {
+function toDto(
+  { info, awake }: Pick<McpSession, 'info' | 'awake'>,
+  replica: string | null,
+  notHeldHere = false,
+): SessionDto {
   return {
     id: info.id,
     transport: info.transport,
@@ -111,7 +167,8 @@ function toDto({ info, awake }: McpSession): SessionDto {
     clientVersion: info.clientVersion,
     openedAt: iso(info.openedAt)!,
     lastActiveAt: iso(info.lastActiveAt)!,
-    // A listen stream keeps no server, so it has none to let go.
-    hibernating: info.transport !== 'listen' && !awake,
+    // A listen stream keeps no server, so it has none to let go. Not held here: unknown.
+    hibernating: notHeldHere ? null : info.transport !== 'listen' && !awake,
+    replica,
   };
 }

@@ -29,7 +29,7 @@ export class ManagedSession<T extends Closable = Closable> implements McpSession
   constructor(
     readonly info: SessionInfo,
     readonly transport: T,
-    private readonly server: SessionServer,
+    readonly server: SessionServer,
     private readonly onClosed: (session: McpSession, reason: SessionCloseReason) => void,
   ) {}
 

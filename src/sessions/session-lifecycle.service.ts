@@ -5,24 +5,36 @@ import {
   Logger,
   OnModuleDestroy,
   OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import {
+  type JSONRPCMessage,
   type McpServer,
   SUPPORTED_PROTOCOL_VERSIONS,
   type Transport,
 } from '@modelcontextprotocol/server';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter, Gauge } from 'prom-client';
+import { Counter, type Gauge } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { AppStateService } from '../common/app-state.service';
 import { CLOCK, Clock } from '../common/clock';
 import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
+import { RedisConnection } from '../redis/redis-connection';
+import { LocalSessionDirectory } from './local-session.directory';
 import { ListenResponse, ListenStream } from './listen-stream';
 import { boundedClientString } from './handshake';
 import { Closable, ManagedSession } from './managed-session';
 import { SessionServer } from './session-server';
+import {
+  FleetEvent,
+  RecordedTransport,
+  SESSION_DIRECTORY,
+  SessionDirectory,
+  SessionRecord,
+} from './session-directory.interface';
+import { plausibleSessionId } from './session-record';
 import {
   McpSession,
   SESSION_REGISTRY,
@@ -32,6 +44,7 @@ import {
   TransportKind,
 } from './session-registry.interface';
 import {
+  SESSION_COPIES,
   SESSIONS_CLOSED,
   SESSIONS_HIBERNATED,
   SESSIONS_OPEN,
@@ -52,11 +65,35 @@ export class SessionAdmissionError extends Error {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
-    readonly reason: 'capacity' | 'draining',
+    readonly reason: 'capacity' | 'draining' | 'unavailable',
   ) {
     super(message);
   }
 }
+
+/**
+ * With replicas sharing sessions: the session store (Redis) cannot be reached, so a session
+ * cannot be opened, nor one held by another replica served; answered 503 with Retry-After.
+ */
+export class SessionStoreUnavailableError extends SessionAdmissionError {
+  constructor() {
+    super(
+      'Service Unavailable: the session store cannot be reached; retry shortly',
+      5,
+      'unavailable',
+    );
+  }
+}
+
+/** What Redis failures are reported to (RedisConnection.fellBack). */
+interface FallbackReporter {
+  fellBack(use: string, error: unknown): void;
+}
+
+/** A session used on this replica renews its fleet record at most this often. */
+const MAX_RENEW_INTERVAL_MS = 1000;
+/** A full fleet looks for the SSE sessions of dead replicas at most this often per replica. */
+const REAP_INTERVAL_MS = 5000;
 
 /**
  * The protocol versions this server speaks: the SDK's 2025-era list and the 2026-07-28 revision.
@@ -103,6 +140,13 @@ export class SessionLifecycleService
   private readonly logger = new Logger(SessionLifecycleService.name);
   private readonly closedByReason = new Map<string, number>();
   private sweeper?: NodeJS.Timeout;
+  /** When each session last renewed its fleet record from here. */
+  private readonly renewedAt = new Map<string, number>();
+  /** Copies being closed because the session ended on another replica. */
+  private readonly endedElsewhere = new Set<string>();
+  /** Fleet records being removed (awaited at shutdown, and by DELETE before it answers). */
+  private readonly removals = new Map<string, Promise<void>>();
+  private lastReapAt = -Infinity;
 
   constructor(
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
@@ -118,11 +162,41 @@ export class SessionLifecycleService
     private readonly sessionsHibernated: Counter<'transport'>,
     @InjectMetric(SESSIONS_WOKEN.name) private readonly sessionsWoken: Counter<'transport'>,
     @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
+    @Optional()
+    @Inject(SESSION_DIRECTORY)
+    private readonly directory: SessionDirectory = new LocalSessionDirectory(''),
+    @Optional()
+    @InjectMetric(SESSION_COPIES.name)
+    private readonly copies: Counter<'event'> = new Counter({ ...SESSION_COPIES, registers: [] }),
+    @Optional()
+    @Inject(RedisConnection)
+    private readonly fallback: FallbackReporter = { fellBack: () => undefined },
   ) {}
 
   onModuleInit(): void {
     this.sweeper = setInterval(() => void this.sweep(), sweepPeriodMs(this.config));
     this.sweeper.unref();
+    if (this.shared) {
+      this.directory
+        .onEvent((event) => this.onFleetEvent(event))
+        .catch((error: unknown) => this.fallback.fellBack('session', error));
+    }
+  }
+
+  /** Whether sessions are shared by replicas (REDIS_URL is set). */
+  get shared(): boolean {
+    return this.directory.shared;
+  }
+
+  /** The fleet's record store; only when shared. */
+  get fleet(): SessionDirectory {
+    return this.directory;
+  }
+
+  /** Counts a Redis failure met while serving session traffic. */
+  storeFailed(error: unknown): SessionStoreUnavailableError {
+    this.fallback.fellBack('session', error);
+    return new SessionStoreUnavailableError();
   }
 
   onModuleDestroy(): void {
@@ -141,6 +215,72 @@ export class SessionLifecycleService
    */
   listenRefusal(keyLabel: string): SessionAdmissionError | null {
     return this.counted(this.draining() ?? this.checkListen(keyLabel));
+  }
+
+  /**
+   * Admission of a new session that will have this id: in one process, `refusal()`; with replicas,
+   * the fleet-wide counts checked and the session recorded in one step (its record carries the
+   * kept `initialize`, so another replica can serve the client's next request). A session that
+   * then fails to open must be given back with `abandon()`.
+   */
+  async admit(
+    id: string,
+    transport: RecordedTransport,
+    details: OpeningDetails,
+    handshake: JSONRPCMessage[] = [],
+  ): Promise<SessionAdmissionError | null> {
+    if (!this.shared) return this.refusal(details.keyLabel);
+    const draining = this.draining();
+    if (draining) return this.counted(draining);
+    const record = this.recordOf(this.describe(id, transport, details), handshake);
+    const limits = {
+      maxSessions: this.config.maxSessions,
+      maxSessionsPerKey: this.config.maxSessionsPerKey,
+      ttlMs: this.recordTtlMs(),
+    };
+    try {
+      let outcome = await this.directory.admit(record, limits);
+      if (outcome !== 'admitted' && (await this.reapDeadStreams()) > 0) {
+        outcome = await this.directory.admit(record, limits);
+      }
+      if (outcome === 'full') return this.counted(tooManySessions());
+      if (outcome === 'key-full') return this.counted(tooManySessionsOfKey());
+      return null;
+    } catch (error) {
+      return this.counted(this.storeFailed(error));
+    }
+  }
+
+  /**
+   * Removes the records of SSE sessions held by a replica that died (SIGKILL: it could not
+   * remove them; its heartbeat has expired): their streams ended with it. Until then they count
+   * against the limits; they are looked for only when the fleet is full, at most every
+   * 5 s per replica. Returns how many went.
+   */
+  private async reapDeadStreams(): Promise<number> {
+    const now = this.clock.now();
+    if (now - this.lastReapAt < REAP_INTERVAL_MS) return 0;
+    this.lastReapAt = now;
+    const streams = (await this.directory.list()).filter((r) => r.transport === 'sse');
+    const owners = [...new Set(streams.map((r) => r.replica))].filter((r) => r !== this.replicaId);
+    const alive = new Set<string>([this.replicaId]);
+    await Promise.all(
+      owners.map(async (owner) => {
+        if (await this.directory.isAlive(owner)) alive.add(owner);
+      }),
+    );
+    const dead = streams.filter((r) => !alive.has(r.replica));
+    await Promise.all(dead.map((r) => this.directory.remove(r.id, r.keyLabel)));
+    if (dead.length > 0) {
+      this.logger.log({ count: dead.length }, 'removed the records of SSE streams that ended');
+    }
+    return dead.length;
+  }
+
+  /** Gives back an admission whose session never opened (its handshake failed). */
+  abandon(id: string, keyLabel: string): void {
+    if (!this.shared) return;
+    this.directory.remove(id, keyLabel).catch((error: unknown) => this.storeFailed(error));
   }
 
   private counted(refusal: SessionAdmissionError | null): SessionAdmissionError | null {
@@ -176,20 +316,10 @@ export class SessionLifecycleService
     const draining = this.draining();
     if (draining) return draining;
     if (this.registry.size() - this.registry.size('listen') >= this.config.maxSessions) {
-      return new SessionAdmissionError(
-        'Service Unavailable: too many open sessions',
-        30,
-        'capacity',
-      );
+      return tooManySessions();
     }
     const ofKey = this.registry.sizeOfKey(keyLabel) - this.registry.sizeOfKey(keyLabel, 'listen');
-    if (ofKey >= this.config.maxSessionsPerKey) {
-      return new SessionAdmissionError(
-        'Service Unavailable: this API key has too many open sessions',
-        30,
-        'capacity',
-      );
-    }
+    if (ofKey >= this.config.maxSessionsPerKey) return tooManySessionsOfKey();
     return null;
   }
 
@@ -197,12 +327,47 @@ export class SessionLifecycleService
    * The server side of a new session on this wire transport: built now, let go while the session
    * is idle, rebuilt when the client speaks again. `start()` it to connect the transport.
    */
-  serverFor(wire: Transport, transport: TransportKind, create: () => McpServer): SessionServer {
-    return new SessionServer(wire, create, {
-      onWake: () => this.sessionsWoken.inc({ transport }),
-      onWakeFailed: (error) =>
-        this.logger.error({ err: error, transport }, 'could not rebuild a session server'),
-    });
+  serverFor(
+    wire: Transport,
+    transport: TransportKind,
+    create: () => McpServer,
+    handshake?: JSONRPCMessage[],
+  ): SessionServer {
+    const recordsHandshake = this.shared && transport === 'streamable-http';
+    return new SessionServer(
+      wire,
+      create,
+      {
+        onWake: () => this.sessionsWoken.inc({ transport }),
+        onWakeFailed: (error) =>
+          this.logger.error({ err: error, transport }, 'could not rebuild a session server'),
+        onHandshake: recordsHandshake
+          ? (copy) => this.handshakeChanged(wire.sessionId, copy)
+          : undefined,
+      },
+      handshake,
+    );
+  }
+
+  /**
+   * A 2025 session's handshake changed on this replica: the record keeps it for rebuilds
+   * elsewhere, and a new logging level reaches the copies other replicas hold.
+   */
+  private handshakeChanged(id: string | undefined, copy: JSONRPCMessage): void {
+    const { method } = copy as { method?: string };
+    // The record was written with the initialize when the session was admitted.
+    if (id === undefined || method === 'initialize') return;
+    const announced =
+      method === 'logging/setLevel'
+        ? this.directory.announce({ type: 'level', id, setLevel: copy, from: this.replicaId })
+        : Promise.resolve();
+    Promise.all([this.directory.update(id, { handshake: copy }), announced]).catch(
+      (error: unknown) => this.storeFailed(error),
+    );
+  }
+
+  private get replicaId(): string {
+    return this.directory.replicaId;
   }
 
   /** Registers a session whose transport and server are connected and have an id. */
@@ -233,6 +398,92 @@ export class SessionLifecycleService
     );
     this.register(stream);
     return stream;
+  }
+
+  /**
+   * Registers here a 2025 session opened on another replica, rebuilt from its record: a copy
+   * (not counted as a newly opened session). Its record now names this replica.
+   */
+  adopt<T extends Closable>(
+    record: SessionRecord,
+    handles: { transport: T; server: SessionServer },
+  ): ManagedSession<T> {
+    const info: SessionInfo = {
+      id: record.id,
+      transport: record.transport,
+      keyLabel: record.keyLabel,
+      protocolVersion: record.protocolVersion,
+      clientName: record.clientName,
+      clientVersion: record.clientVersion,
+      openedAt: record.openedAt,
+      lastActiveAt: this.clock.now(),
+    };
+    const session = new ManagedSession(info, handles.transport, handles.server, (closed, reason) =>
+      this.forget(closed, reason),
+    );
+    this.registry.add(session);
+    this.sessionsOpen.inc({ transport: info.transport, era: eraOf(info.protocolVersion) });
+    this.copies.inc({ event: 'adopted' });
+    this.renewedAt.set(info.id, this.clock.now());
+    Promise.all([
+      this.directory.update(info.id, { replica: this.replicaId }),
+      this.directory.renew(info.id, info.keyLabel, this.recordTtlMs()),
+    ]).catch((error: unknown) => this.storeFailed(error));
+    this.logger.log(
+      { sessionId: info.id, transport: info.transport, keyLabel: info.keyLabel },
+      'session adopted from the fleet',
+    );
+    return session;
+  }
+
+  /**
+   * The fleet's record of a session this replica does not hold, if the caller's key opened it
+   * on this transport and it has not outlived SESSION_MAX_LIFETIME_SECONDS (then it is removed).
+   * Another key's session is not found. Rejects with SessionStoreUnavailableError.
+   */
+  async fleetRecord(
+    id: string,
+    keyLabel: string,
+    transport: RecordedTransport,
+  ): Promise<SessionRecord | undefined> {
+    if (!this.shared || !plausibleSessionId(id)) return undefined;
+    let record: SessionRecord | undefined;
+    try {
+      record = await this.directory.read(id);
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
+    if (!record || record.keyLabel !== keyLabel || record.transport !== transport) return undefined;
+    const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
+    if (lifetimeMs > 0 && this.clock.now() - record.openedAt >= lifetimeMs) {
+      this.track(record.id, this.endRecord(record, 'expired'));
+      return undefined;
+    }
+    return record;
+  }
+
+  private recordOf(info: SessionInfo, handshake: JSONRPCMessage[]): SessionRecord {
+    return {
+      id: info.id,
+      transport: info.transport as RecordedTransport,
+      keyLabel: info.keyLabel,
+      protocolVersion: info.protocolVersion,
+      clientName: info.clientName,
+      clientVersion: info.clientVersion,
+      openedAt: info.openedAt,
+      replica: this.replicaId,
+      handshake,
+    };
+  }
+
+  /** How long a fleet record lives after its last use. */
+  get recordIdleMs(): number {
+    return this.recordTtlMs();
+  }
+
+  /** A record lives as long as a session may stay idle. */
+  private recordTtlMs(): number {
+    return this.config.idleTimeoutSeconds * 1000;
   }
 
   private describe(id: string, transport: TransportKind, details: OpeningDetails): SessionInfo {
@@ -278,7 +529,71 @@ export class SessionLifecycleService
       return undefined;
     }
     session.touch(this.clock.now());
+    if (this.shared) this.renew(session);
     return session as ManagedSession<T>;
+  }
+
+  /**
+   * Keeps the fleet record of a session in use alive, at most once a second per session: a busy
+   * session is not a Redis write per request. A record the store lost (Redis restarted) is
+   * written again from what this replica holds.
+   */
+  private renew(session: ManagedSession): void {
+    const { id, keyLabel } = session.info;
+    const now = this.clock.now();
+    const interval = Math.min(MAX_RENEW_INTERVAL_MS, this.recordTtlMs() / 10);
+    if (now - (this.renewedAt.get(id) ?? -Infinity) < interval) return;
+    this.renewedAt.set(id, now);
+    const ttlMs = this.recordTtlMs();
+    this.directory
+      .renew(id, keyLabel, ttlMs)
+      .then((alive) => {
+        if (alive || session.closed) return;
+        const record = this.recordOf(session.info, session.server.keptHandshake);
+        return this.directory.restore(record, ttlMs);
+      })
+      .catch((error: unknown) => this.storeFailed(error));
+  }
+
+  /** Ends a session wherever it is held; false when the fleet does not know it. */
+  async closeAnywhere(id: string, reason: 'admin'): Promise<boolean> {
+    const local = this.registry.get(id);
+    if (local) {
+      await local.close(reason);
+      await this.recordRemoved(id);
+      return true;
+    }
+    if (!this.shared || !plausibleSessionId(id)) return false;
+    let record: SessionRecord | undefined;
+    try {
+      record = await this.directory.read(id);
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
+    if (!record) return false;
+    this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
+    this.sessionsClosed.inc({ transport: record.transport, reason });
+    await this.endRecord(record, reason);
+    return true;
+  }
+
+  /** Resolves once the fleet record of a session closed here is gone (or could not be removed). */
+  recordRemoved(id: string): Promise<void> {
+    return this.removals.get(id) ?? Promise.resolve();
+  }
+
+  /** Live sessions in the fleet (listen streams not included); rejects when Redis fails. */
+  fleetCount(): Promise<number> {
+    return this.directory.count();
+  }
+
+  /** Every live fleet record; rejects with SessionStoreUnavailableError. */
+  async fleetRecords(): Promise<SessionRecord[]> {
+    try {
+      return await this.directory.list();
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
   }
 
   /**
@@ -288,9 +603,37 @@ export class SessionLifecycleService
   async sweep(): Promise<number> {
     const now = this.clock.now();
     const expired = this.registry.list().filter((s) => this.expired(s.info, now));
-    await Promise.allSettled(expired.map((s) => s.close('expired')));
+    const reasons = await this.expiryReasons(expired, now);
+    await Promise.allSettled(expired.map((s, i) => s.close(reasons[i])));
     await this.hibernateIdle();
     return expired.length;
+  }
+
+  /**
+   * With replicas, a 2025 session idle here may be in use on another replica: while its record
+   * lives, only this copy is let go ('released'); a session whose record expired is 'expired'.
+   */
+  private async expiryReasons(sessions: McpSession[], now: number): Promise<SessionCloseReason[]> {
+    const reasons = sessions.map((): SessionCloseReason => 'expired');
+    if (!this.shared) return reasons;
+    const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
+    const idleCopies = sessions
+      .map((s, i) => ({ info: s.info, i }))
+      .filter(
+        ({ info }) =>
+          info.transport === 'streamable-http' &&
+          !(lifetimeMs > 0 && now - info.openedAt >= lifetimeMs),
+      );
+    if (idleCopies.length === 0) return reasons;
+    try {
+      const alive = await this.directory.exists(idleCopies.map(({ info }) => info.id));
+      idleCopies.forEach(({ i }, n) => {
+        if (alive[n]) reasons[i] = 'released';
+      });
+    } catch (error) {
+      this.storeFailed(error);
+    }
+    return reasons;
   }
 
   /**
@@ -328,18 +671,89 @@ export class SessionLifecycleService
     return Object.fromEntries(this.closedByReason);
   }
 
+  /**
+   * Closes every session held here. With replicas, 2025 sessions live on in the fleet (their
+   * records stay: clients continue on another replica); SSE records go with their streams.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     const sessions = this.registry.list();
     if (sessions.length > 0) this.logger.log(`closing ${sessions.length} open sessions`);
     await Promise.allSettled(sessions.map((s) => s.close('shutdown')));
+    await Promise.allSettled([...this.removals.values()]);
   }
 
   private forget(session: McpSession, reason: SessionCloseReason): void {
     const { id, transport, protocolVersion } = session.info;
     this.registry.remove(id);
-    this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
-    this.sessionsClosed.inc({ transport, reason });
+    this.renewedAt.delete(id);
+    const endedElsewhere = this.endedElsewhere.delete(id);
+    if (reason === 'released' || endedElsewhere) {
+      this.copies.inc({ event: endedElsewhere ? 'dropped' : 'released' });
+    } else {
+      this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
+      this.sessionsClosed.inc({ transport, reason });
+    }
     this.sessionsOpen.dec({ transport, era: eraOf(protocolVersion) });
     this.logger.log({ sessionId: id, transport, reason }, 'session closed');
+    if (!this.shared || transport === 'listen' || reason === 'released' || endedElsewhere) return;
+    // A 2025 session outlives the replica that stops: another one serves it from the record.
+    if (transport === 'streamable-http' && reason === 'shutdown') return;
+    this.track(id, this.endRecord(this.recordOf(session.info, []), reason));
   }
+
+  /**
+   * Removes a session's record and counts; copies of a 2025 session on other replicas close, and
+   * an SSE stream closed by an admin elsewhere ends on its replica.
+   */
+  private async endRecord(record: SessionRecord, reason: SessionCloseReason): Promise<void> {
+    try {
+      await this.directory.remove(record.id, record.keyLabel);
+      // An SSE session lives on one replica: only an admin elsewhere has anyone to tell.
+      const held = record.transport === 'sse' && record.replica === this.replicaId;
+      if (held && reason !== 'admin') return;
+      await this.directory.announce({
+        type: 'closed',
+        id: record.id,
+        reason:
+          reason === 'admin' || reason === 'expired' || reason === 'error' ? reason : 'deleted',
+        from: this.replicaId,
+      });
+    } catch (error) {
+      // The record expires with the idle timeout.
+      this.storeFailed(error);
+    }
+  }
+
+  private track(id: string, removal: Promise<void>): void {
+    const done = removal.finally(() => {
+      if (this.removals.get(id) === done) this.removals.delete(id);
+    });
+    this.removals.set(id, done);
+  }
+
+  /** Another replica ended a session, or changed its logging level: this replica's copy follows. */
+  private onFleetEvent(event: FleetEvent): void {
+    if (event.from === this.replicaId) return;
+    const session = this.registry.get(event.id);
+    if (!(session instanceof ManagedSession) || session.closed) return;
+    if (event.type === 'level') {
+      session.server.keepLevel(event.setLevel);
+      return;
+    }
+    // The SSE stream's owner ends its own session (closed by an admin elsewhere) as usual.
+    if (session.info.transport === 'streamable-http') this.endedElsewhere.add(event.id);
+    void session.close(event.reason);
+  }
+}
+
+function tooManySessions(): SessionAdmissionError {
+  return new SessionAdmissionError('Service Unavailable: too many open sessions', 30, 'capacity');
+}
+
+function tooManySessionsOfKey(): SessionAdmissionError {
+  return new SessionAdmissionError(
+    'Service Unavailable: this API key has too many open sessions',
+    30,
+    'capacity',
+  );
 }

@@ -4,8 +4,13 @@
  */
 export type TransportKind = 'streamable-http' | 'sse' | 'listen';
 
-/** Why a session ended: every exit path is named. */
-export type SessionCloseReason = 'client' | 'deleted' | 'expired' | 'admin' | 'shutdown' | 'error';
+/**
+ * Why a session ended: every exit path is named. `released`: with replicas sharing sessions, a
+ * copy this replica let go while the session lives on in the fleet (it was idle here, used
+ * elsewhere); the session itself did not end.
+ */
+export type SessionCloseReason =
+  'client' | 'deleted' | 'expired' | 'admin' | 'shutdown' | 'error' | 'released';
 
 export interface SessionInfo {
   id: string;

@@ -276,4 +276,49 @@ describe('SessionServer', () => {
     expect(onclose).toHaveBeenCalledTimes(1);
     expect(session.awake).toBe(false);
   });
+
+  describe('rebuilt from the handshake another replica kept', () => {
+    async function copyOf(): Promise<{ copy: SessionServer; other: RawClient }> {
+      const [clientSide, wire] = InMemoryTransport.createLinkedPair();
+      const copy = new SessionServer(wire, createServer, {}, session.keptHandshake);
+      await copy.start();
+      const other = new RawClient(clientSide);
+      await clientSide.start();
+      return { copy, other };
+    }
+
+    it('serves requests at once, its server knowing the client as the first one did', async () => {
+      await handshake();
+      await client.request('logging/setLevel', { level: 'error' });
+      const { copy, other } = await copyOf();
+      const call = await other.request('tools/call', { name: 'log', arguments: {} });
+      expect(call.error).toBeUndefined();
+      expect(other.logMessages()).toEqual(['error line']);
+      const rebuilt = servers[servers.length - 1].server;
+      expect(rebuilt.getNegotiatedProtocolVersion()).toBe('2025-03-26');
+      expect(rebuilt.getClientVersion()).toEqual({ name: 'raw', version: '9.9.9' });
+      // Nothing of the replay reached the client.
+      expect(other.received.filter((m) => m.method === undefined)).toHaveLength(1);
+      await copy.close();
+    });
+
+    it('takes a logging level set elsewhere into its awake server and keeps it for rebuilds', async () => {
+      await handshake();
+      const { copy, other } = await copyOf();
+      copy.keepLevel({
+        jsonrpc: '2.0',
+        id: 99,
+        method: 'logging/setLevel',
+        params: { level: 'error' },
+      });
+      await other.request('tools/call', { name: 'log', arguments: {} });
+      expect(other.logMessages()).toEqual(['error line']);
+      expect(await copy.hibernate()).toBe(true);
+      await other.request('tools/call', { name: 'log', arguments: {} });
+      expect(other.logMessages()).toEqual(['error line', 'error line']);
+      // The answer to the level's replay never reached the client.
+      expect(other.received.filter((m) => m.id === 99)).toHaveLength(0);
+      await copy.close();
+    });
+  });
 });

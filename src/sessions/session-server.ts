@@ -18,6 +18,8 @@ export interface SessionServerHooks {
   onWake?: () => void;
   /** It could not be: the waiting requests were answered with an internal error. */
   onWakeFailed?: (error: unknown) => void;
+  /** The client sent a handshake message the session keeps (its replay copy). */
+  onHandshake?: (copy: JSONRPCMessage) => void;
 }
 
 /**
@@ -46,11 +48,41 @@ export class SessionServer {
   private initializeId?: RequestId;
   private initialized = false;
 
+  /**
+   * `handshake`: the kept handshake of a session opened elsewhere (another replica), rebuilt here
+   * with the session id kept: its server is built by replaying it, and requests are accepted as
+   * after `initialize`.
+   */
   constructor(
     private readonly wire: Transport,
     private readonly createServer: () => McpServer,
     private readonly hooks: SessionServerHooks = {},
-  ) {}
+    handshake: JSONRPCMessage[] = [],
+  ) {
+    for (const message of handshake) {
+      const { method } = message as { method?: string };
+      if (method && HANDSHAKE_METHODS.has(method)) this.handshake.set(method, message);
+    }
+    this.initialized = this.handshake.has('initialize');
+  }
+
+  /** The kept handshake messages, in replay order. */
+  get keptHandshake(): JSONRPCMessage[] {
+    return [...this.handshake.values()];
+  }
+
+  /**
+   * Takes a logging level set through another copy of the session (another replica): kept for
+   * the next rebuild and, while a server is awake, replayed into it now (its answer is not sent),
+   * so the client's open streams stay as they are.
+   */
+  keepLevel(setLevel: JSONRPCMessage): void {
+    const copy = replayCopy(setLevel);
+    if (!copy || this.closed) return;
+    this.handshake.set('logging/setLevel', copy);
+    if (this.current) void this.current.link.replay(copy);
+    else if (this.waking) void this.waking.then(() => this.current?.link.replay(copy));
+  }
 
   /** Whether the session currently holds a server. */
   get awake(): boolean {
@@ -139,7 +171,10 @@ export class SessionServer {
       // The latest of each kind counts (a later logging level replaces an earlier one) and
       // keeps its kind's place: initialize is always replayed first.
       const copy = replayCopy(message);
-      if (copy) this.handshake.set(method, copy);
+      if (copy) {
+        this.handshake.set(method, copy);
+        this.hooks.onHandshake?.(copy);
+      }
     }
   }
 

@@ -31,7 +31,14 @@ export const SESSIONS_WOKEN = {
   labelNames: ['transport'] as const,
 } satisfies CounterConfiguration<'transport'>;
 
+export const SESSION_COPIES = {
+  name: 'mcp_session_copies_total',
+  help: 'With replicas sharing sessions: copies of sessions opened elsewhere, by event (adopted: rebuilt here from the fleet record; released: an idle copy let go while the session lives on; dropped: closed because the session ended on another replica).',
+  labelNames: ['event'] as const,
+} satisfies CounterConfiguration<'event'>;
+
 export const SESSIONS_METRICS = [
+  makeCounterProvider(SESSION_COPIES),
   makeGaugeProvider(SESSIONS_OPEN),
   makeCounterProvider(SESSIONS_OPENED),
   makeCounterProvider(SESSIONS_CLOSED),

@@ -81,6 +81,32 @@ describe('NodeStreamableSessionTransport', () => {
     );
   });
 
+  it('serves a session initialized elsewhere under its id, and refuses a second initialize', async () => {
+    const adopted = new NodeStreamableSessionTransport({
+      sessionIdGenerator: () => 'never-used',
+      existingSessionId: 'session-1',
+      keepAliveMs: 0,
+      onsessioninitialized: () => undefined,
+      onsessionclosed: () => undefined,
+    });
+    adopted.onmessage = (message) => {
+      if ('id' in message && 'method' in message) {
+        void adopted.send({ jsonrpc: '2.0', id: message.id, result: {} });
+      }
+    };
+    await adopted.start();
+    transport = adopted;
+    const res = await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, inSession);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('mcp-session-id')).toBe('session-1');
+    expect(await res.text()).toContain('"id":3');
+    const again = await post(INITIALIZE);
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({
+      error: { message: 'Invalid Request: Server already initialized' },
+    });
+  });
+
   it('ends a batch stream only when every request in it is answered', async () => {
     await initialize();
     const res = await post(

@@ -29,9 +29,14 @@ interface EventStream {
 export interface NodeStreamableSessionOptions {
   /** Called with the new session id once `initialize` arrives. */
   onsessioninitialized: (sessionId: string) => void;
-  /** Called when the client ends the session with DELETE. */
-  onsessionclosed: (sessionId: string) => void;
+  /** Called when the client ends the session with DELETE; answered once it settles. */
+  onsessionclosed: (sessionId: string) => unknown;
   sessionIdGenerator: () => string;
+  /**
+   * The id of a session initialized elsewhere (another replica) that this transport serves from
+   * now on: it starts initialized with that id, and an `initialize` is refused as for any session.
+   */
+  existingSessionId?: string;
   /** Comment frames on open streams so proxies do not cut them (0 turns them off). */
   keepAliveMs: number;
 }
@@ -65,7 +70,9 @@ export class NodeStreamableSessionTransport implements Transport {
   /** Which POST stream answers each open request. */
   private readonly streamOf = new Map<RequestId, EventStream>();
 
-  constructor(private readonly options: NodeStreamableSessionOptions) {}
+  constructor(private readonly options: NodeStreamableSessionOptions) {
+    this.sessionId = options.existingSessionId;
+  }
 
   start(): Promise<void> {
     if (this.started) throw new Error('Transport already started');
@@ -299,9 +306,9 @@ export class NodeStreamableSessionTransport implements Transport {
     });
   }
 
-  private delete(req: IncomingMessage, res: ServerResponse): void {
+  private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.checkSession(req, res)) return;
-    this.options.onsessionclosed(this.sessionId!);
+    await this.options.onsessionclosed(this.sessionId!);
     res.statusCode = 200;
     res.end();
     void this.close();

@@ -1,26 +1,45 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_CONFIG } from '../config/app-config.module';
 import type { McpConfig } from '../config/configuration.types';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
-import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import {
+  SessionAdmissionError,
+  SessionLifecycleService,
+} from '../sessions/session-lifecycle.service';
+import type { RelayedMessage } from '../sessions/session-directory.interface';
 import { principalOf } from '../auth/principal';
 import { queryParam } from '../common/request-path';
 import { KEEP_ALIVE_COMMENT } from './event-stream';
 
+/** What a relayed POST answers when the replica holding the stream does not take messages. */
+const OWNER_SILENT_RETRY_SECONDS = 1;
+
 /**
  * The 2024-11-05 HTTP+SSE transport: `GET /sse` opens a stream whose first event names the URL
  * to POST to; `POST /messages?sessionId=…` delivers client messages, answered on the stream.
+ * With replicas, a POST reaching a replica that does not hold the stream is relayed to the one
+ * that does (its channel `r:{replica}`): the stream cannot move.
  */
 @Injectable()
-export class SseService {
+export class SseService implements OnModuleInit {
+  private readonly logger = new Logger(SseService.name);
+
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
   ) {}
+
+  onModuleInit(): void {
+    if (!this.lifecycle.shared) return;
+    this.lifecycle.fleet
+      .onRelayed((relayed) => this.deliverRelayed(relayed))
+      .catch((error: unknown) => this.lifecycle.storeFailed(error));
+  }
 
   async open(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // HEAD reaches here through the GET route: it must not open a session.
@@ -29,7 +48,10 @@ export class SseService {
       return;
     }
     const keyLabel = principalOf(req).label;
-    const refusal = this.lifecycle.refusal(keyLabel);
+    const details = { keyLabel, protocolVersion: '2024-11-05' };
+    // The transport makes its id; nothing is written to the stream before start().
+    const transport = new SSEServerTransport(`${this.config.publicBasePath}/messages`, res);
+    const refusal = await this.lifecycle.admit(transport.sessionId, 'sse', details);
     if (refusal) {
       sendAdmissionError(res, refusal);
       return;
@@ -38,14 +60,8 @@ export class SseService {
     res.setHeader('X-Accel-Buffering', 'no');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     // The endpoint is announced with the public path prefix, so gateways that rewrite paths work.
-    const transport = new SSEServerTransport(`${this.config.publicBasePath}/messages`, res);
     const server = this.lifecycle.serverFor(transport, 'sse', () => this.factory.create());
-    const session = this.lifecycle.open(
-      transport.sessionId,
-      'sse',
-      { transport, server },
-      { keyLabel, protocolVersion: '2024-11-05' },
-    );
+    const session = this.lifecycle.open(transport.sessionId, 'sse', { transport, server }, details);
 
     // Idle streams are cut by proxies; a comment frame now and then keeps them open.
     const heartbeat = setInterval(() => {
@@ -62,22 +78,95 @@ export class SseService {
 
   async post(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
     const id = queryParam(req.url, 'sessionId') ?? '';
-    const session = this.lifecycle.use(id, principalOf(req).label, SSEServerTransport);
+    const keyLabel = principalOf(req).label;
+    const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
     if (!session) {
-      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+      if (this.lifecycle.shared) await this.relay(id, keyLabel, req.body, res);
+      else sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
     if (!isJsonRpcMessage(req.body)) {
-      sendJsonRpcError(
-        res,
-        400,
-        JsonRpcCode.InvalidRequest,
-        'Invalid Request: not a JSON-RPC 2.0 message',
-      );
+      sendInvalidMessage(res);
       return;
     }
     await session.transport.handlePostMessage(req, res, req.body);
   }
+
+  /**
+   * A POST for a stream another replica holds: checked here (the session is the caller's key's,
+   * the body a JSON-RPC message), published to the owner's channel and accepted (202); the owner
+   * answers on the stream. Owner gone (its heartbeat expired): 404, and the record goes. Owner
+   * alive but not listening: 503 with Retry-After.
+   */
+  private async relay(
+    id: string,
+    keyLabel: string,
+    body: unknown,
+    res: ServerResponse,
+  ): Promise<void> {
+    try {
+      const record = await this.lifecycle.fleetRecord(id, keyLabel, 'sse');
+      if (!record) {
+        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+        return;
+      }
+      if (!isJsonRpcMessage(body)) {
+        sendInvalidMessage(res);
+        return;
+      }
+      if (record.replica === this.lifecycle.fleet.replicaId) {
+        // Recorded as held here, but this replica has no such stream: it ended.
+        await this.lifecycle.fleet.remove(id, keyLabel);
+        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+        return;
+      }
+      const message = { id, keyLabel, message: body as JSONRPCMessage };
+      const received = await this.lifecycle.fleet.relay(record.replica, message);
+      if (received > 0) {
+        res.writeHead(202).end('Accepted');
+        return;
+      }
+      if (await this.lifecycle.fleet.isAlive(record.replica)) {
+        sendJsonRpcError(
+          res,
+          503,
+          JsonRpcCode.ServerError,
+          'Service Unavailable: the replica holding this stream did not take the message; retry shortly',
+          { 'Retry-After': String(OWNER_SILENT_RETRY_SECONDS) },
+        );
+        return;
+      }
+      // The stream died with its replica: the client must open a new one.
+      await this.lifecycle.fleet.remove(id, keyLabel);
+      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+    } catch (error) {
+      const refusal =
+        error instanceof SessionAdmissionError ? error : this.lifecycle.storeFailed(error);
+      sendAdmissionError(res, refusal);
+    }
+  }
+
+  /** A message another replica relayed for a stream held here: answered on the stream. */
+  private deliverRelayed({ id, keyLabel, message }: RelayedMessage): void {
+    const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
+    if (!session || !isJsonRpcMessage(message)) return;
+    // As the API key guard sets it for a direct POST: the key's label, never the key.
+    const authInfo = { token: '', clientId: keyLabel, scopes: [] };
+    session.transport
+      .handleMessage(message, { authInfo })
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, sessionId: id }, 'a relayed message failed'),
+      );
+  }
+}
+
+function sendInvalidMessage(res: ServerResponse): void {
+  sendJsonRpcError(
+    res,
+    400,
+    JsonRpcCode.InvalidRequest,
+    'Invalid Request: not a JSON-RPC 2.0 message',
+  );
 }
 
 function isJsonRpcMessage(body: unknown): boolean {

@@ -6,15 +6,21 @@ import {
   McpHttpHandler,
   PROTOCOL_VERSION_META_KEY,
   type AuthInfo,
+  type JSONRPCMessage,
 } from '@modelcontextprotocol/server';
 import { NodeMcpRequestHandler, toNodeHandler } from '@modelcontextprotocol/node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
 import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
-import { boundedClientString } from '../sessions/handshake';
-import { SHUTDOWN_NOTICE } from '../sessions/managed-session';
-import { OpeningDetails, SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import { boundedClientString, replayCopy } from '../sessions/handshake';
+import { ManagedSession, SHUTDOWN_NOTICE } from '../sessions/managed-session';
+import {
+  OpeningDetails,
+  SessionAdmissionError,
+  SessionLifecycleService,
+} from '../sessions/session-lifecycle.service';
+import type { SessionRecord } from '../sessions/session-directory.interface';
 import { principalOf } from '../auth/principal';
 import { MCP_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
 import type { McpConfig, SessionConfig } from '../config/configuration.types';
@@ -24,6 +30,7 @@ import { exchangeOf } from '../common/mcp-exchange';
 import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 import { RunningRequests } from './running-requests';
+import type { SessionServer } from '../sessions/session-server';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
@@ -62,6 +69,8 @@ export class StreamableHttpService implements OnModuleDestroy {
   private readonly modern: McpHttpHandler;
   private readonly serveModern: NodeMcpRequestHandler;
   private readonly running = new RunningRequests();
+  /** Sessions of other replicas being rebuilt here: concurrent requests adopt each one once. */
+  private readonly adopting = new Map<string, Promise<StreamableSession | undefined>>();
 
   constructor(
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
@@ -123,15 +132,15 @@ export class StreamableHttpService implements OnModuleDestroy {
       return;
     }
     if (hasSessionId) {
-      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+      const adopted = this.lifecycle.shared ? await this.adopted(sessionId, keyLabel, res) : null;
+      if (adopted) {
+        await adopted.transport.handleRequest(req, res, body, req.auth);
+      } else if (adopted === null) {
+        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+      }
       return;
     }
     if (req.method === 'POST' && isInitializeRequest(body)) {
-      const refusal = this.lifecycle.refusal(keyLabel);
-      if (refusal) {
-        sendAdmissionError(res, refusal);
-        return;
-      }
       await this.open(req, res, body, keyLabel);
       return;
     }
@@ -149,6 +158,84 @@ export class StreamableHttpService implements OnModuleDestroy {
     await this.modern.close();
   }
 
+  /**
+   * A session this replica does not hold, rebuilt from the fleet's record (the hibernation wake
+   * path, the session id kept) and marked active; null when the fleet has no such session for
+   * this key; undefined when the answer (503: the store is unreachable) was sent here.
+   */
+  private async adopted(
+    id: string,
+    keyLabel: string,
+    res: ServerResponse,
+  ): Promise<StreamableSession | null | undefined> {
+    const slot = `${keyLabel}\0${id}`;
+    let adoption = this.adopting.get(slot);
+    if (!adoption) {
+      adoption = this.adopt(id, keyLabel).finally(() => this.adopting.delete(slot));
+      this.adopting.set(slot, adoption);
+    }
+    try {
+      if (!(await adoption)) return null;
+    } catch (error) {
+      if (!(error instanceof SessionAdmissionError)) throw error;
+      sendAdmissionError(res, error);
+      return undefined;
+    }
+    return this.lifecycle.use(id, keyLabel, NodeStreamableSessionTransport) ?? null;
+  }
+
+  private async adopt(id: string, keyLabel: string): Promise<StreamableSession | undefined> {
+    const record = await this.lifecycle.fleetRecord(id, keyLabel, 'streamable-http');
+    // Adopted meanwhile by a request that did not wait for this one.
+    const held = this.lifecycle.use(id, keyLabel, NodeStreamableSessionTransport);
+    if (!record || held) return held;
+    const { http, server } = await this.connect(keyLabel, { adopted: record });
+    const session = this.lifecycle.adopt(record, { transport: http, server });
+    server.onclose = () => void session.close('client');
+    return session;
+  }
+
+  /**
+   * A session's transport and server, connected: a new session (registered when its
+   * `initialize` arrives, under `id`), or one of another replica rebuilt from its record.
+   */
+  private async connect(
+    keyLabel: string,
+    session: { adopted: SessionRecord } | { id: string; details: OpeningDetails },
+  ): Promise<{ http: NodeStreamableSessionTransport; server: SessionServer }> {
+    const adopted = 'adopted' in session ? session.adopted : undefined;
+    const http: NodeStreamableSessionTransport = new NodeStreamableSessionTransport({
+      sessionIdGenerator: () => ('id' in session ? session.id : randomUUID()),
+      existingSessionId: adopted?.id,
+      keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
+      onsessioninitialized: (id) => {
+        if (!('details' in session)) return;
+        const opened = this.lifecycle.open(
+          id,
+          'streamable-http',
+          { transport: http, server },
+          session.details,
+        );
+        server.onclose = () => void opened.close('client');
+      },
+      onsessionclosed: this.lifecycle.shared
+        ? async (id) => {
+            await this.lifecycle.find(id, keyLabel)?.close('deleted');
+            // Answered once the fleet has forgotten it: the next request anywhere is a 404.
+            await this.lifecycle.recordRemoved(id);
+          }
+        : (id) => void this.lifecycle.find(id, keyLabel)?.close('deleted'),
+    });
+    const server = this.lifecycle.serverFor(
+      http,
+      'streamable-http',
+      () => this.factory.create(),
+      adopted?.handshake,
+    );
+    await server.start();
+    return { http, server };
+  }
+
   private async open(
     req: IncomingMessage,
     res: ServerResponse,
@@ -164,26 +251,27 @@ export class StreamableHttpService implements OnModuleDestroy {
       clientName: boundedClientString(params.clientInfo?.name),
       clientVersion: boundedClientString(params.clientInfo?.version),
     };
-    const http: NodeStreamableSessionTransport = new NodeStreamableSessionTransport({
-      sessionIdGenerator: () => randomUUID(),
-      keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
-      onsessioninitialized: (id) => {
-        const session = this.lifecycle.open(
-          id,
-          'streamable-http',
-          { transport: http, server },
-          details,
-        );
-        server.onclose = () => void session.close('client');
-      },
-      onsessionclosed: (id) => void this.lifecycle.find(id, keyLabel)?.close('deleted'),
-    });
-    const server = this.lifecycle.serverFor(http, 'streamable-http', () => this.factory.create());
-    await server.start();
+    // The id is made first: with replicas, admission records the session under it.
+    const id = randomUUID();
+    const initialize = this.lifecycle.shared ? replayCopy(body as JSONRPCMessage) : undefined;
+    const refusal = await this.lifecycle.admit(
+      id,
+      'streamable-http',
+      details,
+      initialize ? [initialize] : [],
+    );
+    if (refusal) {
+      sendAdmissionError(res, refusal);
+      return;
+    }
+    const { http, server } = await this.connect(keyLabel, { id, details });
     await http.handleRequest(req, res, body, (req as { auth?: AuthInfo }).auth);
     if (!http.sessionId) {
       // The handshake failed (the transport answered with an error): nothing to keep.
       await Promise.allSettled([http.close(), server.close()]);
+      this.lifecycle.abandon(id, keyLabel);
     }
   }
 }
+
+type StreamableSession = ManagedSession<NodeStreamableSessionTransport>;

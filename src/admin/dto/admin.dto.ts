@@ -57,9 +57,19 @@ export class SessionDto {
   @ApiProperty({ description: 'ISO 8601' }) openedAt!: string;
   @ApiProperty({ description: 'ISO 8601' }) lastActiveAt!: string;
   @ApiProperty({
-    description: 'True while the idle session has let its server go; its next request rebuilds it.',
+    nullable: true,
+    type: Boolean,
+    description:
+      'True while the idle session has let its server go; its next request rebuilds it. Null with replicas for a session this replica holds no copy of.',
   })
-  hibernating!: boolean;
+  hibernating!: boolean | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'With replicas (REDIS_URL): the replica holding its streams (the SSE stream, or the last to serve a 2025 session). Null in a single process.',
+  })
+  replica!: string | null;
 }
 
 export class SessionListDto {
