@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { head } from '../../test/support/log-file';
 import { dirname, join } from 'node:path';
 
 export interface Started {
@@ -81,17 +82,6 @@ export async function startServer(
     });
   const output = () => head(logFile);
   return { name, url, pid: child.pid!, child, stop, output };
-}
-
-/** The first 64 KB of a file: a long run's log can grow past what fits in a string. */
-function head(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Polls the server's output until it names the URL it listens on. */

@@ -1,20 +1,12 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-} from 'node:fs';
-import http from 'node:http';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus as cpuList, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 import { deletePrefix, freePort, REDIS_URL, uniquePrefix } from './redis';
-import { RoundRobinProxy, type ProxyOptions } from './round-robin-proxy';
-import { MAIN_JS } from './spawn-server';
+import { head } from './log-file';
+import { RoundRobinProxy, statusOf, type ProxyOptions } from './round-robin-proxy';
+import { exited, MAIN_JS } from './spawn-server';
 
 export { RoundRobinProxy } from './round-robin-proxy';
 
@@ -301,35 +293,5 @@ async function untilReady(
       throw new Error(`replica at ${url} was not ready in ${timeoutMs} ms:\n${head(logFile)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-function statusOf(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(0));
-  });
-}
-
-function exited(child: ChildProcess): Promise<Exit> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve({ code: child.exitCode, signal: child.signalCode });
-    } else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
-/** The first 64 KB of a file: a long run's log can grow past what fits in a string. */
-function head(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
-  } finally {
-    closeSync(fd);
   }
 }

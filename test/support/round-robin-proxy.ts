@@ -279,7 +279,7 @@ function badGateway(res: ServerResponse): void {
 }
 
 /** The status of a GET, or 0 when nothing answers within a second. */
-function statusOf(url: string): Promise<number> {
+export function statusOf(url: string): Promise<number> {
   return new Promise((resolve) => {
     const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
       res.resume();

@@ -23,7 +23,8 @@ function assertBuilt(): void {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
 }
 
-function exited(child: ChildProcess) {
+/** Resolves with how a child process ended (at once if it already has). */
+export function exited(child: ChildProcess) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       resolve({ code: child.exitCode, signal: child.signalCode });
