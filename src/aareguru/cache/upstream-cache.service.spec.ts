@@ -92,6 +92,34 @@ describe('UpstreamCacheService', () => {
       );
     });
 
+    it('charges misses arriving together once: they join one fetch', async () => {
+      const fetch = jest.fn(fetchValue);
+      const together = await Promise.all(
+        Array.from({ length: 5 }, () => runAsCaller('key-a', () => cache.getOrFetch('a', fetch))),
+      );
+      expect(together.map((cached) => cached.value)).toEqual(Array(5).fill('value'));
+      expect(fetch).toHaveBeenCalledTimes(1);
+      // Two misses left of three.
+      await runAsCaller('key-a', () => cache.getOrFetch('b', fetchValue));
+      await runAsCaller('key-a', () => cache.getOrFetch('c', fetchValue));
+      await expect(runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue))).rejects.toThrow(
+        MissBudgetExceededError,
+      );
+    });
+
+    it("gives a caller joining a fetch refused by its leader's budget a try of its own", async () => {
+      for (const key of ['a', 'b', 'c']) {
+        await runAsCaller('key-a', () => cache.getOrFetch(key, fetchValue));
+      }
+      const [refused, served] = await Promise.allSettled([
+        runAsCaller('key-a', () => cache.getOrFetch('d', fetchValue)),
+        runAsCaller('key-b', () => cache.getOrFetch('d', fetchValue)),
+      ]);
+      expect(refused).toMatchObject({ status: 'rejected' });
+      expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(MissBudgetExceededError);
+      expect(served).toMatchObject({ status: 'fulfilled', value: { value: 'value' } });
+    });
+
     it("keeps one caller's budget from touching another's", async () => {
       for (const key of ['a', 'b', 'c']) {
         await runAsCaller('key-a', () => cache.getOrFetch(key, fetchValue));

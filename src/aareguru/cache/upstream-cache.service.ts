@@ -5,6 +5,7 @@ import { CLOCK, Clock } from '../../common/clock';
 import { CACHE_CONFIG } from '../../config/app-config.module';
 import type { CacheConfig } from '../../config/configuration.types';
 import { CACHE_EVENTS, UPSTREAM_REFUSED } from '../aareguru.metrics';
+import { MissBudgetExceededError } from '../aareguru.errors';
 import { currentCaller } from '../upstream-caller';
 import { CACHE_STORE, CacheEntry, CacheStore } from './cache-store.interface';
 import { FILL_LOCK, FillLease, FillLock } from './fill-lock';
@@ -85,7 +86,7 @@ export class UpstreamCacheService {
 
   async getOrFetch<T>(key: string, fetch: () => Promise<T>): Promise<Cached<T>> {
     const pending = this.inFlight.get(key);
-    if (pending) return pending as Promise<Cached<T>>;
+    if (pending) return this.join(pending as Promise<Cached<T>>, key, fetch);
 
     const entry = await this.store.get<T>(key);
     const now = this.clock.now();
@@ -97,8 +98,23 @@ export class UpstreamCacheService {
 
     // Another caller may have started the fetch while we awaited the store.
     const raced = this.inFlight.get(key);
-    if (raced) return raced as Promise<Cached<T>>;
+    if (raced) return this.join(raced as Promise<Cached<T>>, key, fetch);
 
+    // In flight from now on, so that misses arriving while the budget is counted (a Redis round
+    // trip with several replicas) join this fetch instead of each being charged.
+    const flight: Promise<Cached<T>> = this.lead(key, fetch, entry).finally(() => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, flight);
+    return flight;
+  }
+
+  /** Charges the caller's miss budget, then fetches (or follows another replica's fetch). */
+  private async lead<T>(
+    key: string,
+    fetch: () => Promise<T>,
+    entry: CacheEntry<T> | undefined,
+  ): Promise<Cached<T>> {
     const caller = currentCaller();
     if (caller !== undefined) {
       try {
@@ -107,19 +123,26 @@ export class UpstreamCacheService {
         this.refused.inc({ reason: 'key_budget' });
         throw error;
       }
-      // Rare: the fetch started while the budget was counted. Join it (the count stays).
-      const joined = this.inFlight.get(key);
-      if (joined) return joined as Promise<Cached<T>>;
     }
-
     this.counters.misses += 1;
     this.cacheEvents.inc({ result: 'miss' });
-    const flight = this.refresh(key, fetch, entry);
-    this.inFlight.set(key, flight);
+    return this.refresh(key, fetch, entry);
+  }
+
+  /**
+   * Shares a fetch in flight. When its leader's own miss budget refused it, this caller (maybe of
+   * another key) tries on its own account instead of getting someone else's refusal.
+   */
+  private async join<T>(
+    flight: Promise<Cached<T>>,
+    key: string,
+    fetch: () => Promise<T>,
+  ): Promise<Cached<T>> {
     try {
       return await flight;
-    } finally {
-      this.inFlight.delete(key);
+    } catch (error) {
+      if (error instanceof MissBudgetExceededError) return this.getOrFetch(key, fetch);
+      throw error;
     }
   }
 
