@@ -140,13 +140,27 @@ describe('RedisSessionDirectory', () => {
     await directory.admit(record('s1'), { ...LIMITS, ttlMs: 1000 });
     expect(await directory.renew('s1', 'team-a', 60_000)).toBe(true);
     expect(await admin.pttl(`${prefix}s:s1`)).toBeGreaterThan(1000);
-    await directory.remove('s1', 'team-a');
+    // Lost by the store (Redis restarted empty): written back.
+    await admin.del(`${prefix}s:s1`, `${prefix}sessions:all`, `${prefix}sessions:key:team-a`);
     expect(await directory.renew('s1', 'team-a', 60_000)).toBe(false);
     expect(await directory.read('s1')).toBeUndefined();
     expect(await directory.count()).toBe(0);
-    await directory.restore(record('s1'), 60_000);
+    expect(await directory.restore(record('s1'), 60_000)).toBe(true);
     expect(await directory.read('s1')).toMatchObject({ id: 's1', keyLabel: 'team-a' });
     expect(await directory.count()).toBe(1);
+  });
+
+  it('leaves a tombstone when a session ends: it is neither restored nor admitted again', async () => {
+    await directory.admit(record('s1'), LIMITS);
+    await directory.remove('s1', 'team-a', 5000);
+    expect(await directory.renew('s1', 'team-a', 60_000)).toBe(false);
+    expect(await directory.restore(record('s1'), 60_000)).toBe(false);
+    expect(await directory.admit(record('s1'), LIMITS)).toBe('ended');
+    expect(await directory.read('s1')).toBeUndefined();
+    expect(await directory.count()).toBe(0);
+    const ttl = await admin.pttl(`${prefix}s:s1:ended`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5000);
   });
 
   it('updates the kept logging level and the replica of a live record only', async () => {

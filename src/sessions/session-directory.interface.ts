@@ -24,7 +24,8 @@ export interface SessionRecord {
   expiresAt?: number;
 }
 
-export type AdmissionOutcome = 'admitted' | 'full' | 'key-full';
+/** 'ended': a session with this id ended (its tombstone is there); it cannot be opened again. */
+export type AdmissionOutcome = 'admitted' | 'full' | 'key-full' | 'ended';
 
 /** Fleet-wide session limits at the moment of admission. */
 export interface AdmissionLimits {
@@ -66,11 +67,15 @@ export interface SessionDirectory {
   exists(ids: string[]): Promise<boolean[]>;
   /** Pushes the expiry out by `ttlMs`; false when the record is gone. */
   renew(id: string, keyLabel: string, ttlMs: number): Promise<boolean>;
-  /** Writes the record again without counting it against the limits (a store that lost it). */
-  restore(record: SessionRecord, ttlMs: number): Promise<void>;
+  /**
+   * Writes the record again without counting it against the limits (a store that lost it);
+   * false, writing nothing, when the session ended (removed within `ttlMs` before).
+   */
+  restore(record: SessionRecord, ttlMs: number): Promise<boolean>;
   /** Replaces one handshake message (by method) and/or the holding replica, if the record exists. */
   update(id: string, change: { handshake?: JSONRPCMessage; replica?: string }): Promise<boolean>;
-  remove(id: string, keyLabel: string): Promise<void>;
+  /** Ends a session: its record goes, and for `ttlMs` it can neither be restored nor admitted. */
+  remove(id: string, keyLabel: string, ttlMs: number): Promise<void>;
   /** Every live record, oldest first. */
   list(): Promise<SessionRecord[]>;
   /** Live sessions in the fleet. */

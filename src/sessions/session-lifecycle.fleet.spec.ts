@@ -42,6 +42,8 @@ class FakeDirectory implements SessionDirectory {
   readonly records = new Map<string, SessionRecord>();
   readonly events: FleetEvent[] = [];
   readonly renewals: string[] = [];
+  /** Tombstones of sessions that ended (removed). */
+  readonly ended = new Set<string>();
   failing = false;
   private handler?: (event: FleetEvent) => void;
 
@@ -69,7 +71,9 @@ class FakeDirectory implements SessionDirectory {
   }
   async restore(record: SessionRecord) {
     this.check();
+    if (this.ended.has(record.id)) return false;
     this.records.set(record.id, record);
+    return true;
   }
   async update() {
     this.check();
@@ -78,6 +82,7 @@ class FakeDirectory implements SessionDirectory {
   async remove(id: string) {
     this.check();
     this.records.delete(id);
+    this.ended.add(id);
   }
   async list() {
     this.check();
@@ -148,6 +153,43 @@ async function opened(env: Env, id: string, transport: TransportKind = 'streamab
   return env.lifecycle.open(id, transport, { transport: wire, server }, details);
 }
 
+function newServer() {
+  return new McpServer({ name: 's', version: '1' });
+}
+
+/** The record of a session another replica opened (this one holds no copy). */
+async function recordOfAnother(env: Env, id: string): Promise<SessionRecord> {
+  const record: SessionRecord = {
+    id,
+    transport: 'streamable-http',
+    keyLabel: 'team-a',
+    protocolVersion: '2025-11-25',
+    clientName: null,
+    clientVersion: null,
+    openedAt: env.clock.now(),
+    replica: 'replica-b',
+    handshake: [],
+  };
+  env.directory.records.set(id, record);
+  return record;
+}
+
+/** Adopts a record as the transport does: the copy connected first, then registered. */
+async function adopting(env: Env, record: SessionRecord) {
+  const [, wire] = InMemoryTransport.createLinkedPair();
+  const server = env.lifecycle.serverFor(wire, 'streamable-http', () => newServer());
+  await server.start();
+  return env.lifecycle.adopt(record, { transport: wire, server });
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(setImmediate);
+  }
+}
+
 async function copyCount(env: Env, event: string): Promise<number> {
   const { values } = await env.copies.get();
   return values.find((v) => v.labels.event === event)?.value ?? 0;
@@ -212,6 +254,34 @@ describe('SessionLifecycleService with replicas', () => {
     await new Promise(setImmediate);
     expect(env.directory.renewals).toEqual(['s1', 's1']);
     expect(env.directory.records.get('s1')).toMatchObject({ id: 's1', keyLabel: 'team-a' });
+  });
+
+  it('closes its copy instead of writing the record back when the session ended elsewhere', async () => {
+    const env = createLifecycle();
+    await opened(env, 's1');
+    // Deleted on another replica; its closed event has not reached this one (or never will).
+    env.directory.records.delete('s1');
+    env.directory.ended.add('s1');
+    env.clock.advance(1000);
+    env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+    await waitFor(() => env.registry.get('s1') === undefined);
+    expect(env.directory.records.has('s1')).toBe(false);
+    expect(env.lifecycle.closedCounts()).toEqual({});
+    expect(await copyCount(env, 'dropped')).toBe(1);
+    expect(env.directory.events).toEqual([]);
+  });
+
+  it('closes a copy adopted while the session was deleted elsewhere', async () => {
+    const env = createLifecycle();
+    const record = await recordOfAnother(env, 's1');
+    const adoption = adopting(env, record);
+    // Deleted elsewhere while this replica rebuilt its copy: the event found nothing here.
+    env.directory.records.delete('s1');
+    env.directory.ended.add('s1');
+    expect(await adoption).toBeUndefined();
+    expect(env.registry.get('s1')).toBeUndefined();
+    expect(env.directory.records.has('s1')).toBe(false);
+    expect(await copyCount(env, 'dropped')).toBe(1);
   });
 
   it('lets an idle copy go while its record lives, and expires the session once it is gone', async () => {

@@ -245,6 +245,8 @@ export class SessionLifecycleService
       }
       if (outcome === 'full') return this.counted(tooManySessions());
       if (outcome === 'key-full') return this.counted(tooManySessionsOfKey());
+      // A new id that collides with a session ended moments ago: the client opens another.
+      if (outcome === 'ended') return this.counted(new SessionStoreUnavailableError());
       return null;
     } catch (error) {
       return this.counted(this.storeFailed(error));
@@ -270,7 +272,7 @@ export class SessionLifecycleService
       }),
     );
     const dead = streams.filter((r) => !alive.has(r.replica));
-    await Promise.all(dead.map((r) => this.directory.remove(r.id, r.keyLabel)));
+    await Promise.all(dead.map((r) => this.removeRecord(r.id, r.keyLabel)));
     if (dead.length > 0) {
       this.logger.log({ count: dead.length }, 'removed the records of SSE streams that ended');
     }
@@ -280,7 +282,15 @@ export class SessionLifecycleService
   /** Gives back an admission whose session never opened (its handshake failed). */
   abandon(id: string, keyLabel: string): void {
     if (!this.shared) return;
-    this.directory.remove(id, keyLabel).catch((error: unknown) => this.storeFailed(error));
+    this.removeRecord(id, keyLabel).catch((error: unknown) => this.storeFailed(error));
+  }
+
+  /**
+   * Removes a session's record and counts for good: for an idle timeout no replica that still
+   * holds a copy can write it back. Rejects when Redis fails.
+   */
+  removeRecord(id: string, keyLabel: string): Promise<void> {
+    return this.directory.remove(id, keyLabel, this.recordTtlMs());
   }
 
   private counted(refusal: SessionAdmissionError | null): SessionAdmissionError | null {
@@ -402,12 +412,13 @@ export class SessionLifecycleService
 
   /**
    * Registers here a 2025 session opened on another replica, rebuilt from its record: a copy
-   * (not counted as a newly opened session). Its record now names this replica.
+   * (not counted as a newly opened session). Its record now names this replica. Undefined (the
+   * copy closed) when the session ended while it was being rebuilt.
    */
-  adopt<T extends Closable>(
+  async adopt<T extends Closable>(
     record: SessionRecord,
     handles: { transport: T; server: SessionServer },
-  ): ManagedSession<T> {
+  ): Promise<ManagedSession<T> | undefined> {
     const info: SessionInfo = {
       id: record.id,
       transport: record.transport,
@@ -425,14 +436,23 @@ export class SessionLifecycleService
     this.sessionsOpen.inc({ transport: info.transport, era: eraOf(info.protocolVersion) });
     this.copies.inc({ event: 'adopted' });
     this.renewedAt.set(info.id, this.clock.now());
-    Promise.all([
-      this.directory.update(info.id, { replica: this.replicaId }),
-      this.directory.renew(info.id, info.keyLabel, this.recordTtlMs()),
-    ]).catch((error: unknown) => this.storeFailed(error));
     this.logger.log(
       { sessionId: info.id, transport: info.transport, keyLabel: info.keyLabel },
       'session adopted from the fleet',
     );
+    try {
+      const [, alive] = await Promise.all([
+        this.directory.update(info.id, { replica: this.replicaId }),
+        this.directory.renew(info.id, info.keyLabel, this.recordTtlMs()),
+      ]);
+      if (!alive && !(await this.restored(session))) {
+        this.endedHere(session);
+        return undefined;
+      }
+    } catch (error) {
+      // The copy serves from what was read; the record is written back on a later use.
+      this.storeFailed(error);
+    }
     return session;
   }
 
@@ -536,7 +556,8 @@ export class SessionLifecycleService
   /**
    * Keeps the fleet record of a session in use alive, at most once a second per session: a busy
    * session is not a Redis write per request. A record the store lost (Redis restarted) is
-   * written again from what this replica holds.
+   * written again from what this replica holds; a session that ended elsewhere (its tombstone
+   * refuses the write) closes here too.
    */
   private renew(session: ManagedSession): void {
     const { id, keyLabel } = session.info;
@@ -547,12 +568,24 @@ export class SessionLifecycleService
     const ttlMs = this.recordTtlMs();
     this.directory
       .renew(id, keyLabel, ttlMs)
-      .then((alive) => {
+      .then(async (alive) => {
         if (alive || session.closed) return;
-        const record = this.recordOf(session.info, session.server.keptHandshake);
-        return this.directory.restore(record, ttlMs);
+        if (!(await this.restored(session))) this.endedHere(session);
       })
       .catch((error: unknown) => this.storeFailed(error));
+  }
+
+  /** Writes back the record of a session held here; false when it ended (it was removed). */
+  private restored(session: ManagedSession): Promise<boolean> {
+    const record = this.recordOf(session.info, session.server.keptHandshake);
+    return this.directory.restore(record, this.recordTtlMs());
+  }
+
+  /** Closes this replica's copy of a session that ended on another (counted there). */
+  private endedHere(session: ManagedSession): void {
+    if (session.closed) return;
+    this.endedElsewhere.add(session.info.id);
+    void session.close('deleted');
   }
 
   /** Ends a session wherever it is held; false when the fleet does not know it. */
@@ -707,7 +740,7 @@ export class SessionLifecycleService
    */
   private async endRecord(record: SessionRecord, reason: SessionCloseReason): Promise<void> {
     try {
-      await this.directory.remove(record.id, record.keyLabel);
+      await this.removeRecord(record.id, record.keyLabel);
       // An SSE session lives on one replica: only an admin elsewhere has anyone to tell.
       const held = record.transport === 'sse' && record.replica === this.replicaId;
       if (held && reason !== 'admin') return;

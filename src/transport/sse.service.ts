@@ -116,7 +116,7 @@ export class SseService implements OnModuleInit {
       }
       if (record.replica === this.lifecycle.fleet.replicaId) {
         // Recorded as held here, but this replica has no such stream: it ended.
-        await this.lifecycle.fleet.remove(id, keyLabel);
+        await this.lifecycle.removeRecord(id, keyLabel);
         sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
         return;
       }
@@ -137,7 +137,7 @@ export class SseService implements OnModuleInit {
         return;
       }
       // The stream died with its replica: the client must open a new one.
-      await this.lifecycle.fleet.remove(id, keyLabel);
+      await this.lifecycle.removeRecord(id, keyLabel);
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
     } catch (error) {
       const refusal =

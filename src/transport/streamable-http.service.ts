@@ -190,8 +190,8 @@ export class StreamableHttpService implements OnModuleDestroy {
     const held = this.lifecycle.use(id, keyLabel, NodeStreamableSessionTransport);
     if (!record || held) return held;
     const { http, server } = await this.connect(keyLabel, { adopted: record });
-    const session = this.lifecycle.adopt(record, { transport: http, server });
-    server.onclose = () => void session.close('client');
+    const session = await this.lifecycle.adopt(record, { transport: http, server });
+    if (session) server.onclose = () => void session.close('client');
     return session;
   }
 
