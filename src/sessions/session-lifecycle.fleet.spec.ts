@@ -284,6 +284,25 @@ describe('SessionLifecycleService with replicas', () => {
     expect(await copyCount(env, 'dropped')).toBe(1);
   });
 
+  it('applies a logging level set elsewhere while the copy was being adopted', async () => {
+    const env = createLifecycle();
+    const record = await recordOfAnother(env, 's1');
+    const setLevel = {
+      jsonrpc: '2.0' as const,
+      id: 'replay:logging/setLevel',
+      method: 'logging/setLevel',
+      params: { level: 'error' },
+    };
+    // Changed on another replica after this one read the record, before its copy registered.
+    env.directory.records.set('s1', { ...record, handshake: [setLevel] });
+    const [, wire] = InMemoryTransport.createLinkedPair();
+    const server = env.lifecycle.serverFor(wire, 'streamable-http', () => newServer());
+    const kept = jest.spyOn(server, 'keepLevel');
+    const session = await env.lifecycle.adopt(record, { transport: wire, server });
+    expect(session).toBeDefined();
+    expect(kept).toHaveBeenCalledWith(setLevel);
+  });
+
   it('lets an idle copy go while its record lives, and expires the session once it is gone', async () => {
     const env = createLifecycle();
     await opened(env, 'used-elsewhere');

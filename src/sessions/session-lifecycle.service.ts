@@ -413,7 +413,8 @@ export class SessionLifecycleService
   /**
    * Registers here a 2025 session opened on another replica, rebuilt from its record: a copy
    * (not counted as a newly opened session). Its record now names this replica. Undefined (the
-   * copy closed) when the session ended while it was being rebuilt.
+   * copy closed) when the session ended while it was being rebuilt; a level set meanwhile is
+   * taken from the record read again once the copy is registered (events reach it from then on).
    */
   async adopt<T extends Closable>(
     record: SessionRecord,
@@ -441,13 +442,18 @@ export class SessionLifecycleService
       'session adopted from the fleet',
     );
     try {
-      const [, alive] = await Promise.all([
+      const [, alive, current] = await Promise.all([
         this.directory.update(info.id, { replica: this.replicaId }),
         this.directory.renew(info.id, info.keyLabel, this.recordTtlMs()),
+        this.directory.read(info.id),
       ]);
       if (!alive && !(await this.restored(session))) {
         this.endedHere(session);
         return undefined;
+      }
+      const level = levelOf(current?.handshake);
+      if (level && JSON.stringify(level) !== JSON.stringify(levelOf(record.handshake))) {
+        session.server.keepLevel(level);
       }
     } catch (error) {
       // The copy serves from what was read; the record is written back on a later use.
@@ -777,6 +783,11 @@ export class SessionLifecycleService
     if (session.info.transport === 'streamable-http') this.endedElsewhere.add(event.id);
     void session.close(event.reason);
   }
+}
+
+/** The kept `logging/setLevel` of a handshake, if any. */
+function levelOf(handshake: JSONRPCMessage[] | undefined): JSONRPCMessage | undefined {
+  return handshake?.find((m) => (m as { method?: string }).method === 'logging/setLevel');
 }
 
 function tooManySessions(): SessionAdmissionError {
