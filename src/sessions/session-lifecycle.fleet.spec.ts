@@ -303,17 +303,32 @@ describe('SessionLifecycleService with replicas', () => {
     expect(kept).toHaveBeenCalledWith(setLevel);
   });
 
-  it('lets an idle copy go while its record lives, and expires the session once it is gone', async () => {
+  it('lets idle copies go without telling the fleet, even when the record is gone', async () => {
     const env = createLifecycle();
     await opened(env, 'used-elsewhere');
-    await opened(env, 'idle-everywhere');
-    env.directory.records.delete('idle-everywhere');
+    await opened(env, 'record-lost');
+    // Redis restarted empty: another replica using the session writes its record back.
+    env.directory.records.delete('record-lost');
     env.clock.advance(601_000);
     expect(await env.lifecycle.sweep()).toBe(2);
     expect(env.registry.size()).toBe(0);
-    expect(env.lifecycle.closedCounts()).toEqual({ expired: 1 });
-    expect(await copyCount(env, 'released')).toBe(1);
+    expect(env.lifecycle.closedCounts()).toEqual({});
+    expect(await copyCount(env, 'released')).toBe(2);
+    expect(env.directory.events).toEqual([]);
     expect(env.directory.records.has('used-elsewhere')).toBe(true);
+  });
+
+  it('ends a session past its maximum lifetime everywhere', async () => {
+    const env = createLifecycle();
+    await opened(env, 's1');
+    env.clock.advance(3600_000);
+    expect(await env.lifecycle.sweep()).toBe(1);
+    await env.lifecycle.recordRemoved('s1');
+    expect(env.lifecycle.closedCounts()).toEqual({ expired: 1 });
+    expect(env.directory.records.has('s1')).toBe(false);
+    expect(env.directory.events).toEqual([
+      { type: 'closed', id: 's1', reason: 'expired', from: 'replica-a' },
+    ]);
   });
 
   it('keeps 2025 records at shutdown (another replica serves them) and removes SSE ones', async () => {

@@ -642,37 +642,27 @@ export class SessionLifecycleService
   async sweep(): Promise<number> {
     const now = this.clock.now();
     const expired = this.registry.list().filter((s) => this.expired(s.info, now));
-    const reasons = await this.expiryReasons(expired, now);
+    const reasons = this.expiryReasons(expired, now);
     await Promise.allSettled(expired.map((s, i) => s.close(reasons[i])));
     await this.hibernateIdle();
     return expired.length;
   }
 
   /**
-   * With replicas, a 2025 session idle here may be in use on another replica: while its record
-   * lives, only this copy is let go ('released'); a session whose record expired is 'expired'.
+   * With replicas, a 2025 session idle here may be in use on another replica (or be about to be
+   * written back by it after Redis lost the record): its record's TTL is the fleet-wide idle
+   * expiry, so only this copy is let go ('released'), never announced. Only the maximum
+   * lifetime, which is absolute, ends it everywhere.
    */
-  private async expiryReasons(sessions: McpSession[], now: number): Promise<SessionCloseReason[]> {
-    const reasons = sessions.map((): SessionCloseReason => 'expired');
-    if (!this.shared) return reasons;
+  private expiryReasons(sessions: McpSession[], now: number): SessionCloseReason[] {
     const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
-    const idleCopies = sessions
-      .map((s, i) => ({ info: s.info, i }))
-      .filter(
-        ({ info }) =>
-          info.transport === 'streamable-http' &&
-          !(lifetimeMs > 0 && now - info.openedAt >= lifetimeMs),
-      );
-    if (idleCopies.length === 0) return reasons;
-    try {
-      const alive = await this.directory.exists(idleCopies.map(({ info }) => info.id));
-      idleCopies.forEach(({ i }, n) => {
-        if (alive[n]) reasons[i] = 'released';
-      });
-    } catch (error) {
-      this.storeFailed(error);
-    }
-    return reasons;
+    return sessions.map(({ info }): SessionCloseReason =>
+      this.shared &&
+      info.transport === 'streamable-http' &&
+      !(lifetimeMs > 0 && now - info.openedAt >= lifetimeMs)
+        ? 'released'
+        : 'expired',
+    );
   }
 
   /**
