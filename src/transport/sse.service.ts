@@ -56,6 +56,11 @@ export class SseService implements OnModuleInit {
       sendAdmissionError(res, refusal);
       return;
     }
+    // The client left while it was being admitted: its 'close' has passed, nothing would end it.
+    if (res.destroyed || req.socket.destroyed) {
+      this.lifecycle.abandon(transport.sessionId, keyLabel);
+      return;
+    }
     // Proxies must neither buffer nor compress the stream.
     res.setHeader('X-Accel-Buffering', 'no');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
