@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import type Redis from 'ioredis';
+import { AppStateService } from '../src/common/app-state.service';
 import type { ManagedSession } from '../src/sessions/managed-session';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
@@ -122,6 +123,23 @@ describe('Sessions shared by replicas (Redis)', () => {
       route.url = a.url;
       expect(((await client.callTool(temperature)) as CallToolResult).isError).toBeFalsy();
       await client.close();
+    });
+
+    it('does not adopt a session on a replica that is shutting down: 503, the client retries elsewhere', async () => {
+      const { a, b } = await replicas();
+      const opened = await initialize(a.url);
+      const id = opened.headers.get('mcp-session-id')!;
+      await opened.text();
+      b.app.get(AppStateService).beginDrain();
+
+      const refused = await mcpRequest(b.url, id);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      await refused.text();
+      expect(registryOf(b).get(id)).toBeUndefined();
+      const onA = await mcpRequest(a.url, id);
+      expect(onA.status).toBe(200);
+      await onA.text();
     });
 
     it('adopts a session once when requests for it arrive together on a replica', async () => {
@@ -417,7 +435,10 @@ describe('Sessions shared by replicas (Redis)', () => {
         keyLabel: 'team-a',
         hibernating: null,
       });
+      // One session is one record read, not the fleet listed.
+      const listing = jest.spyOn(b.app.get(SessionLifecycleService), 'fleetRecords');
       expect(await (await admin(b.url, `sessions/${id}`)).json()).toMatchObject({ id });
+      expect(listing).not.toHaveBeenCalled();
       // Health shows the fleet's sessions beside this replica's.
       const health = (await (await fetch(`${b.url}/health`)).json()) as {
         details: { sessions: { open: number; fleet: { open: number } } };

@@ -58,7 +58,9 @@ export class AdminService {
     const local = this.registry.get(id);
     if (local) return toDto(local, this.sessions.shared ? this.sessions.fleet.replicaId : null);
     if (this.sessions.shared) {
-      const record = (await this.fleetRecords()).find((r) => r.id === id);
+      const record = await this.sessions
+        .fleetRecordOf(id)
+        .catch((error: unknown) => unavailable(error));
       if (record) return this.recordDto(record);
     }
     throw new NotFoundException(`No open session ${id}`);

@@ -239,6 +239,16 @@ describe('SessionLifecycleService with replicas', () => {
     expect(await env.lifecycle.admit('s2', 'streamable-http', details)).toBeNull();
   });
 
+  it('when full and the search for dead streams fails on a bug, refuses for capacity, not the store', async () => {
+    const env = createLifecycle();
+    for (const id of ['s1', 's2', 's3']) await opened(env, id);
+    jest.spyOn(env.directory, 'list').mockRejectedValue(new TypeError('a bug'));
+    expect(await env.lifecycle.admit('s4', 'streamable-http', details)).toMatchObject({
+      reason: 'capacity',
+    });
+    expect(env.fallbacks).toEqual([]);
+  });
+
   it('renews a session in use at most once a second, and writes back a record the store lost', async () => {
     const env = createLifecycle();
     await opened(env, 's1');

@@ -240,7 +240,7 @@ export class SessionLifecycleService
     };
     try {
       let outcome = await this.directory.admit(record, limits);
-      if (outcome !== 'admitted' && (await this.reapDeadStreams()) > 0) {
+      if (outcome !== 'admitted' && (await this.reapedDeadStreams()) > 0) {
         outcome = await this.directory.admit(record, limits);
       }
       if (outcome === 'full') return this.counted(tooManySessions());
@@ -250,6 +250,16 @@ export class SessionLifecycleService
       return null;
     } catch (error) {
       return this.counted(this.storeFailed(error));
+    }
+  }
+
+  /** `reapDeadStreams()`, its failure logged: it only makes room, admission decides. */
+  private async reapedDeadStreams(): Promise<number> {
+    try {
+      return await this.reapDeadStreams();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not look for the SSE streams of dead replicas');
+      return 0;
     }
   }
 
@@ -460,6 +470,25 @@ export class SessionLifecycleService
       this.storeFailed(error);
     }
     return session;
+  }
+
+  /**
+   * Why a session held by another replica may not be adopted here now, or null when it may: a
+   * draining replica takes none (its copy would not get the shutdown notice); the client retries
+   * elsewhere.
+   */
+  adoptionRefusal(): SessionAdmissionError | null {
+    return this.counted(this.draining());
+  }
+
+  /** The fleet's record of a session, whoever holds it; rejects with SessionStoreUnavailableError. */
+  async fleetRecordOf(id: string): Promise<SessionRecord | undefined> {
+    if (!this.shared || !plausibleSessionId(id)) return undefined;
+    try {
+      return await this.directory.read(id);
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
   }
 
   /**

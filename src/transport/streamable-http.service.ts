@@ -185,6 +185,8 @@ export class StreamableHttpService implements OnModuleDestroy {
   }
 
   private async adopt(id: string, keyLabel: string): Promise<StreamableSession | undefined> {
+    const draining = this.lifecycle.adoptionRefusal();
+    if (draining) throw draining;
     const record = await this.lifecycle.fleetRecord(id, keyLabel, 'streamable-http');
     // Adopted meanwhile by a request that did not wait for this one.
     const held = this.lifecycle.use(id, keyLabel, NodeStreamableSessionTransport);
