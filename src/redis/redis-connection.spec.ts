@@ -9,7 +9,12 @@ import {
   startPrivateRedis,
   uniquePrefix,
 } from '../../test/support/redis';
-import { HEARTBEAT_TTL_MS, reconnectDelayMs, RedisConnection } from './redis-connection';
+import {
+  HEARTBEAT_TTL_MS,
+  reconnectDelayMs,
+  RedisConnection,
+  shouldReconnect,
+} from './redis-connection';
 
 function connection(config: Partial<RedisConfig>) {
   const connected = new Gauge({ name: 'redis_connected_spec', help: 'spec', registers: [] });
@@ -32,6 +37,16 @@ function connection(config: Partial<RedisConfig>) {
   );
   return { redis, connected, fallbacks };
 }
+
+describe('shouldReconnect', () => {
+  it('reconnects on READONLY (a connection left on a demoted node), not on other errors', () => {
+    expect(
+      shouldReconnect(new Error("READONLY You can't write against a read only replica.")),
+    ).toBe(true);
+    expect(shouldReconnect(new Error('ERR unknown command'))).toBe(false);
+    expect(shouldReconnect(new Error('NOSCRIPT No matching script'))).toBe(false);
+  });
+});
 
 describe('reconnectDelayMs', () => {
   it('doubles from 50 ms up to 2 s, with jitter of up to half the delay', () => {

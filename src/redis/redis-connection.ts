@@ -24,6 +24,14 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
 }
 
 /**
+ * Whether a command error means the connection must be made again: READONLY is a connection left
+ * on a node demoted to replica by a failover (managed Redis); reconnecting reaches the new primary.
+ */
+export function shouldReconnect(error: Error): boolean {
+  return error.message.startsWith('READONLY');
+}
+
+/**
  * This replica's two Redis connections — one for commands, one subscribed to channels — and its
  * heartbeat. Without REDIS_URL it is disabled and every feature keeps its state in the process.
  *
@@ -170,6 +178,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       commandTimeout: role === 'command' ? this.config.commandTimeoutMs : undefined,
       maxRetriesPerRequest: role === 'command' ? 1 : null,
       retryStrategy: (attempt) => reconnectDelayMs(attempt),
+      reconnectOnError: shouldReconnect,
       lazyConnect: false,
     });
     // Without a listener ioredis reports every failed reconnection as an unhandled error.
