@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import type Redis from 'ioredis';
 import { AppStateService } from '../src/common/app-state.service';
+import { RedisConnection } from '../src/redis/redis-connection';
 import type { ManagedSession } from '../src/sessions/managed-session';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
@@ -117,7 +118,7 @@ describe('Sessions shared by replicas (Redis)', () => {
       expect((onB.structuredContent as { city: string }).city).toBe('bern');
       expect(http.sessionId).toBe(id);
       expect(registryOf(b).get(id)).toBeDefined();
-      expect(await redis.hget(`${prefix}s:${id}`, 'replica')).toBe('replica-b');
+      expect(await redis.hget(`${prefix}s:${id}`, 'replica')).toMatch(/^replica-b#[0-9a-f]{8}$/);
       // Counted once in the fleet, and back on A it is still the same session.
       expect(await redis.zcard(`${prefix}sessions:all`)).toBe(1);
       route.url = a.url;
@@ -350,7 +351,7 @@ describe('Sessions shared by replicas (Redis)', () => {
     });
 
     it('answers 404 and removes the record when the replica holding the stream is gone, 503 when it does not listen', async () => {
-      const { b } = await replicas();
+      const { a, b } = await replicas();
       const record = (id: string, replica: string) =>
         redis
           .multi()
@@ -384,6 +385,27 @@ describe('Sessions shared by replicas (Redis)', () => {
       expect(deaf.status).toBe(503);
       expect(deaf.headers.get('retry-after')).toBe('1');
       expect(await redis.exists(`${prefix}s:deaf-1`)).toBe(1);
+
+      // A restarted under the same REPLICA_ID: the records of its earlier boot's streams are its
+      // own (404 at once on A); a message relayed to A for a stream it no longer holds removes the
+      // record (the next POST on B is a 404), never silently swallowed.
+      await record('earlier-boot', 'replica-a#0badf00d');
+      const onA = await fetch(`${a.url}/messages?sessionId=earlier-boot`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'ping', id: 1 }),
+      });
+      expect(onA.status).toBe(404);
+      await onA.text();
+      expect(await redis.exists(`${prefix}s:earlier-boot`)).toBe(0);
+      await record('not-held', a.app.get(RedisConnection).instanceId);
+      const relayed = await post('not-held');
+      expect(relayed.status).toBe(202);
+      await relayed.text();
+      await waitUntil(async () => (await redis.exists(`${prefix}s:not-held`)) === 0);
+      const after = await post('not-held');
+      expect(after.status).toBe(404);
+      await after.text();
     });
   });
 

@@ -13,6 +13,7 @@ import {
   HEARTBEAT_TTL_MS,
   reconnectDelayMs,
   RedisConnection,
+  replicaOf,
   shouldReconnect,
 } from './redis-connection';
 
@@ -96,12 +97,19 @@ describe('RedisConnection', () => {
 
       const client = redisClient();
       try {
-        expect(await keysUnder(client, prefix)).toEqual([`${prefix}alive:replica-a`]);
-        const ttl = await client.pttl(`${prefix}alive:replica-a`);
+        // The heartbeat is this boot's: REPLICA_ID and a per-boot suffix.
+        expect(redis.replicaId).toBe('replica-a');
+        expect(redis.instanceId).toMatch(/^replica-a#[0-9a-f]{8}$/);
+        expect(await keysUnder(client, prefix)).toEqual([`${prefix}alive:${redis.instanceId}`]);
+        const ttl = await client.pttl(`${prefix}alive:${redis.instanceId}`);
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(HEARTBEAT_TTL_MS);
-        expect(await redis.isAlive('replica-a')).toBe(true);
+        expect(await redis.isAlive(redis.instanceId)).toBe(true);
         expect(await redis.isAlive('replica-b')).toBe(false);
+        // Restarted under the same REPLICA_ID: another boot, not taken for this one.
+        const restarted = connection({ keyPrefix: prefix }).redis;
+        expect(restarted.instanceId).not.toBe(redis.instanceId);
+        expect(replicaOf(restarted.instanceId)).toBe('replica-a');
         expect(await redis.ping()).toBeGreaterThanOrEqual(0);
       } finally {
         client.disconnect();
@@ -144,7 +152,7 @@ describe('RedisConnection', () => {
       await waitFor(() => redis.connected, 5000);
       await waitFor(async () => (await redis.publish('ctl', 'back')) > 0, 5000);
       await waitFor(() => messages.includes('back'));
-      expect(await redis.isAlive('replica-a')).toBe(true);
+      expect(await redis.isAlive(redis.instanceId)).toBe(true);
 
       // Redis restarts: the same connection comes back, subscriptions included.
       await server.stop('SIGKILL');

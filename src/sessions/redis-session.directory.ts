@@ -20,8 +20,8 @@ import {
 
 /** Channel every replica listens on for session events (closed, level changed). */
 export const SESSION_EVENTS_CHANNEL = 'ctl';
-/** A replica's own channel: legacy SSE messages for the streams it holds. */
-export const relayChannel = (replicaId: string) => `r:${replicaId}`;
+/** A replica's own channel (per boot): legacy SSE messages for the streams it holds. */
+export const relayChannel = (instanceId: string) => `r:${instanceId}`;
 
 type Scripted = Redis & {
   sessionAdmit(...args: (string | number)[]): Promise<number>;
@@ -45,8 +45,9 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   constructor(private readonly redis: RedisConnection) {}
 
+  /** This boot of the replica (REPLICA_ID with a per-boot suffix): a stream's owner. */
   get replicaId(): string {
-    return this.redis.replicaId;
+    return this.redis.instanceId;
   }
 
   async admit(record: SessionRecord, limits: AdmissionLimits): Promise<AdmissionOutcome> {

@@ -16,7 +16,10 @@ export interface SessionRecord {
   clientVersion: string | null;
   /** Epoch ms, from the clock of the replica that opened it. */
   openedAt: number;
-  /** The replica holding its streams: the SSE stream's owner, or the last to serve a 2025 session. */
+  /**
+   * The replica (its boot's instance id) holding its streams: the SSE stream's owner, or the last
+   * to serve a 2025 session.
+   */
   replica: string;
   /** Streamable HTTP: what `replayCopy` keeps of initialize, initialized and the logging level. */
   handshake: JSONRPCMessage[];
@@ -59,6 +62,10 @@ export interface RelayedMessage {
  */
 export interface SessionDirectory {
   readonly shared: boolean;
+  /**
+   * This replica in the fleet: with Redis, its boot (REPLICA_ID and a per-boot suffix, see
+   * `RedisConnection.instanceId`), the owner named in records, events and relay channels.
+   */
   readonly replicaId: string;
   /** Counts the fleet's sessions and, when there is room, records this one: atomically. */
   admit(record: SessionRecord, limits: AdmissionLimits): Promise<AdmissionOutcome>;
