@@ -109,6 +109,34 @@ describe('A replica killed (SIGKILL)', () => {
     await sse.client.close().catch(() => undefined);
   }, 60_000);
 
+  it('restarted at once under the same REPLICA_ID, A does not swallow the POSTs of its dead SSE streams', async () => {
+    const [a, b] = await Promise.all([replica('replica-a'), replica('replica-b')]);
+    const sse = await connectRoutedSse({ url: a.url, messagesUrl: b.url });
+    expect(((await sse.client.callTool(temperature())) as CallToolResult).isError).toBeFalsy();
+    const sseId = /sessionId=([0-9a-f-]+)/.exec(
+      (sse.client as unknown as { _transport: { _endpoint: URL } })._transport._endpoint.search,
+    )![1];
+    await killed(a);
+    await replica('replica-a');
+
+    // Never accepted (202) for a stream nobody holds: 503 until the dead boot's heartbeat
+    // expires, then 404.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const answer = await fetch(`${b.url}/messages?sessionId=${sseId}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'ping', id: 1 }),
+      });
+      await answer.text();
+      if (answer.status === 404) break;
+      expect(answer.status).toBe(503);
+      if (Date.now() > deadline) throw new Error('the POSTs never got 404');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await sse.client.close().catch(() => undefined);
+  }, 60_000);
+
   it('after a graceful stop of A (SIGTERM), its 2025 sessions are served by B', async () => {
     const [a, b] = await Promise.all([replica('replica-a'), replica('replica-b')]);
     const route: Route = { url: a.url };

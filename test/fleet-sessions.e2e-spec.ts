@@ -1,5 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import type Redis from 'ioredis';
+import { AppStateService } from '../src/common/app-state.service';
+import { RedisConnection } from '../src/redis/redis-connection';
 import type { ManagedSession } from '../src/sessions/managed-session';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../src/sessions/session-registry.interface';
@@ -30,6 +32,15 @@ const KEYS = {
 
 const temperature = { name: 'get_current_temperature', arguments: { city: 'bern' } };
 const CALL = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: temperature };
+
+/** Polls until the condition holds, failing after 5 s. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function registryOf(app: App): SessionRegistry {
   return app.app.get(SESSION_REGISTRY);
@@ -107,12 +118,29 @@ describe('Sessions shared by replicas (Redis)', () => {
       expect((onB.structuredContent as { city: string }).city).toBe('bern');
       expect(http.sessionId).toBe(id);
       expect(registryOf(b).get(id)).toBeDefined();
-      expect(await redis.hget(`${prefix}s:${id}`, 'replica')).toBe('replica-b');
+      expect(await redis.hget(`${prefix}s:${id}`, 'replica')).toMatch(/^replica-b#[0-9a-f]{8}$/);
       // Counted once in the fleet, and back on A it is still the same session.
       expect(await redis.zcard(`${prefix}sessions:all`)).toBe(1);
       route.url = a.url;
       expect(((await client.callTool(temperature)) as CallToolResult).isError).toBeFalsy();
       await client.close();
+    });
+
+    it('does not adopt a session on a replica that is shutting down: 503, the client retries elsewhere', async () => {
+      const { a, b } = await replicas();
+      const opened = await initialize(a.url);
+      const id = opened.headers.get('mcp-session-id')!;
+      await opened.text();
+      b.app.get(AppStateService).beginDrain();
+
+      const refused = await mcpRequest(b.url, id);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      await refused.text();
+      expect(registryOf(b).get(id)).toBeUndefined();
+      const onA = await mcpRequest(a.url, id);
+      expect(onA.status).toBe(200);
+      await onA.text();
     });
 
     it('adopts a session once when requests for it arrive together on a replica', async () => {
@@ -232,7 +260,7 @@ describe('Sessions shared by replicas (Redis)', () => {
       await sse.text();
     });
 
-    it('lets an idle copy go without ending the session while its record lives; expires it once the record is gone', async () => {
+    it('lets an idle copy go without ending the session, whether its record lives or Redis lost it', async () => {
       const clock = new ManualClock();
       const { a, b } = await replicas({ SESSION_IDLE_TIMEOUT_SECONDS: '60' }, undefined, clock);
       const lifecycle = a.app.get(SessionLifecycleService);
@@ -250,13 +278,19 @@ describe('Sessions shared by replicas (Redis)', () => {
       expect(await redis.exists(`${prefix}s:${id}`)).toBe(1);
       expect(((await client.callTool(temperature)) as CallToolResult).isError).toBeFalsy();
 
-      // Back on A, then the record expires: that is the session expiring.
+      // Adopted on A again, then in use on B while Redis loses the record (restarted empty): A's
+      // idle copy goes quietly, and B writes the record back on its next use.
       route.url = a.url;
+      await client.callTool(temperature);
+      route.url = b.url;
       await client.callTool(temperature);
       await redis.del(`${prefix}s:${id}`);
       clock.advance(61_000);
       expect(await lifecycle.sweep()).toBe(1);
-      expect(lifecycle.closedCounts()).toEqual({ expired: 1 });
+      expect(lifecycle.closedCounts()).toEqual({});
+      expect(((await client.callTool(temperature)) as CallToolResult).isError).toBeFalsy();
+      expect(registryOf(b).get(id)).toBeDefined();
+      await waitUntil(async () => (await redis.exists(`${prefix}s:${id}`)) === 1);
       await client.close().catch(() => undefined);
     });
 
@@ -317,7 +351,7 @@ describe('Sessions shared by replicas (Redis)', () => {
     });
 
     it('answers 404 and removes the record when the replica holding the stream is gone, 503 when it does not listen', async () => {
-      const { b } = await replicas();
+      const { a, b } = await replicas();
       const record = (id: string, replica: string) =>
         redis
           .multi()
@@ -351,6 +385,27 @@ describe('Sessions shared by replicas (Redis)', () => {
       expect(deaf.status).toBe(503);
       expect(deaf.headers.get('retry-after')).toBe('1');
       expect(await redis.exists(`${prefix}s:deaf-1`)).toBe(1);
+
+      // A restarted under the same REPLICA_ID: the records of its earlier boot's streams are its
+      // own (404 at once on A); a message relayed to A for a stream it no longer holds removes the
+      // record (the next POST on B is a 404), never silently swallowed.
+      await record('earlier-boot', 'replica-a#0badf00d');
+      const onA = await fetch(`${a.url}/messages?sessionId=earlier-boot`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'ping', id: 1 }),
+      });
+      expect(onA.status).toBe(404);
+      await onA.text();
+      expect(await redis.exists(`${prefix}s:earlier-boot`)).toBe(0);
+      await record('not-held', a.app.get(RedisConnection).instanceId);
+      const relayed = await post('not-held');
+      expect(relayed.status).toBe(202);
+      await relayed.text();
+      await waitUntil(async () => (await redis.exists(`${prefix}s:not-held`)) === 0);
+      const after = await post('not-held');
+      expect(after.status).toBe(404);
+      await after.text();
     });
   });
 
@@ -402,7 +457,10 @@ describe('Sessions shared by replicas (Redis)', () => {
         keyLabel: 'team-a',
         hibernating: null,
       });
+      // One session is one record read, not the fleet listed.
+      const listing = jest.spyOn(b.app.get(SessionLifecycleService), 'fleetRecords');
       expect(await (await admin(b.url, `sessions/${id}`)).json()).toMatchObject({ id });
+      expect(listing).not.toHaveBeenCalled();
       // Health shows the fleet's sessions beside this replica's.
       const health = (await (await fetch(`${b.url}/health`)).json()) as {
         details: { sessions: { open: number; fleet: { open: number } } };

@@ -10,6 +10,7 @@ import {
   SessionLifecycleService,
 } from '../sessions/session-lifecycle.service';
 import type { SessionRecord } from '../sessions/session-directory.interface';
+import { replicaOf } from '../redis/redis-connection';
 import {
   McpSession,
   SESSION_REGISTRY,
@@ -56,9 +57,13 @@ export class AdminService {
 
   async session(id: string): Promise<SessionDto> {
     const local = this.registry.get(id);
-    if (local) return toDto(local, this.sessions.shared ? this.sessions.fleet.replicaId : null);
+    if (local) {
+      return toDto(local, this.sessions.shared ? replicaOf(this.sessions.fleet.replicaId) : null);
+    }
     if (this.sessions.shared) {
-      const record = (await this.fleetRecords()).find((r) => r.id === id);
+      const record = await this.sessions
+        .fleetRecordOf(id)
+        .catch((error: unknown) => unavailable(error));
       if (record) return this.recordDto(record);
     }
     throw new NotFoundException(`No open session ${id}`);
@@ -75,7 +80,7 @@ export class AdminService {
 
   private async allSessions(): Promise<SessionDto[]> {
     if (!this.sessions.shared) return this.registry.list().map((s) => toDto(s, null));
-    const replica = this.sessions.fleet.replicaId;
+    const replica = replicaOf(this.sessions.fleet.replicaId);
     const records = await this.fleetRecords();
     const recorded = new Set(records.map((r) => r.id));
     const listen = this.registry
@@ -102,7 +107,11 @@ export class AdminService {
         record.expiresAt === undefined ? record.openedAt : record.expiresAt - idleMs,
       ),
     };
-    return toDto({ info, awake: local ? local.awake : false }, record.replica, local === undefined);
+    return toDto(
+      { info, awake: local ? local.awake : false },
+      replicaOf(record.replica),
+      local === undefined,
+    );
   }
 
   async upstream(): Promise<UpstreamStatusDto> {

@@ -9,7 +9,13 @@ import {
   startPrivateRedis,
   uniquePrefix,
 } from '../../test/support/redis';
-import { HEARTBEAT_TTL_MS, reconnectDelayMs, RedisConnection } from './redis-connection';
+import {
+  HEARTBEAT_TTL_MS,
+  reconnectDelayMs,
+  RedisConnection,
+  replicaOf,
+  shouldReconnect,
+} from './redis-connection';
 
 function connection(config: Partial<RedisConfig>) {
   const connected = new Gauge({ name: 'redis_connected_spec', help: 'spec', registers: [] });
@@ -32,6 +38,16 @@ function connection(config: Partial<RedisConfig>) {
   );
   return { redis, connected, fallbacks };
 }
+
+describe('shouldReconnect', () => {
+  it('reconnects on READONLY (a connection left on a demoted node), not on other errors', () => {
+    expect(
+      shouldReconnect(new Error("READONLY You can't write against a read only replica.")),
+    ).toBe(true);
+    expect(shouldReconnect(new Error('ERR unknown command'))).toBe(false);
+    expect(shouldReconnect(new Error('NOSCRIPT No matching script'))).toBe(false);
+  });
+});
 
 describe('reconnectDelayMs', () => {
   it('doubles from 50 ms up to 2 s, with jitter of up to half the delay', () => {
@@ -81,12 +97,19 @@ describe('RedisConnection', () => {
 
       const client = redisClient();
       try {
-        expect(await keysUnder(client, prefix)).toEqual([`${prefix}alive:replica-a`]);
-        const ttl = await client.pttl(`${prefix}alive:replica-a`);
+        // The heartbeat is this boot's: REPLICA_ID and a per-boot suffix.
+        expect(redis.replicaId).toBe('replica-a');
+        expect(redis.instanceId).toMatch(/^replica-a#[0-9a-f]{8}$/);
+        expect(await keysUnder(client, prefix)).toEqual([`${prefix}alive:${redis.instanceId}`]);
+        const ttl = await client.pttl(`${prefix}alive:${redis.instanceId}`);
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(HEARTBEAT_TTL_MS);
-        expect(await redis.isAlive('replica-a')).toBe(true);
+        expect(await redis.isAlive(redis.instanceId)).toBe(true);
         expect(await redis.isAlive('replica-b')).toBe(false);
+        // Restarted under the same REPLICA_ID: another boot, not taken for this one.
+        const restarted = connection({ keyPrefix: prefix }).redis;
+        expect(restarted.instanceId).not.toBe(redis.instanceId);
+        expect(replicaOf(restarted.instanceId)).toBe('replica-a');
         expect(await redis.ping()).toBeGreaterThanOrEqual(0);
       } finally {
         client.disconnect();
@@ -129,7 +152,7 @@ describe('RedisConnection', () => {
       await waitFor(() => redis.connected, 5000);
       await waitFor(async () => (await redis.publish('ctl', 'back')) > 0, 5000);
       await waitFor(() => messages.includes('back'));
-      expect(await redis.isAlive('replica-a')).toBe(true);
+      expect(await redis.isAlive(redis.instanceId)).toBe(true);
 
       // Redis restarts: the same connection comes back, subscriptions included.
       await server.stop('SIGKILL');

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Counter, Gauge } from 'prom-client';
+import { randomBytes } from 'node:crypto';
 import { REDIS_CONFIG } from '../config/app-config.module';
 import type { RedisConfig } from '../config/configuration.types';
 import { REDIS_CONNECTED, REDIS_FALLBACKS } from './redis.metrics';
@@ -24,6 +25,22 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
 }
 
 /**
+ * The REPLICA_ID an instance id belongs to: "replica-a#1f2e3d4c" → "replica-a". What people read
+ * (admin API, health) is the configured name; the suffix only tells boots apart.
+ */
+export function replicaOf(instanceId: string): string {
+  return instanceId.replace(/#[0-9a-f]{8}$/, '');
+}
+
+/**
+ * Whether a command error means the connection must be made again: READONLY is a connection left
+ * on a node demoted to replica by a failover (managed Redis); reconnecting reaches the new primary.
+ */
+export function shouldReconnect(error: Error): boolean {
+  return error.message.startsWith('READONLY');
+}
+
+/**
  * This replica's two Redis connections — one for commands, one subscribed to channels — and its
  * heartbeat. Without REDIS_URL it is disabled and every feature keeps its state in the process.
  *
@@ -40,18 +57,27 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private heartbeat?: NodeJS.Timeout;
   private readonly fallbackLoggedAt = new Map<string, number>();
   private wasReady = false;
+  /**
+   * This boot of the replica: REPLICA_ID and a random suffix. Heartbeat, relay channel and the
+   * owner named in session records use it, so a replica restarted under the same REPLICA_ID
+   * (a container restarted in place) is not taken for the one that held the streams before.
+   */
+  readonly instanceId: string;
 
   constructor(
     @Inject(REDIS_CONFIG) private readonly config: RedisConfig,
     @InjectMetric(REDIS_CONNECTED.name) private readonly connectedGauge: Gauge,
     @InjectMetric(REDIS_FALLBACKS.name) private readonly fallbacks: Counter<'use'>,
-  ) {}
+  ) {
+    this.instanceId = `${config.replicaId}#${randomBytes(4).toString('hex')}`;
+  }
 
   /** Whether replicas share state through Redis (REDIS_URL is set). */
   get enabled(): boolean {
     return this.config.url !== null;
   }
 
+  /** REPLICA_ID as configured (see `instanceId` for this boot). */
   get replicaId(): string {
     return this.config.replicaId;
   }
@@ -72,9 +98,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     return this.config.keyPrefix + parts.join(':');
   }
 
-  /** This replica's heartbeat key; present while it runs. */
-  aliveKey(replicaId = this.replicaId): string {
-    return this.key('alive', replicaId);
+  /** This boot's heartbeat key; present while it runs. */
+  aliveKey(instanceId = this.instanceId): string {
+    return this.key('alive', instanceId);
   }
 
   async onModuleInit(): Promise<void> {
@@ -134,9 +160,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     return Math.round((performance.now() - started) * 10) / 10;
   }
 
-  /** Whether a replica's heartbeat is current. */
-  async isAlive(replicaId: string): Promise<boolean> {
-    return (await this.command.exists(this.aliveKey(replicaId))) === 1;
+  /** Whether the heartbeat of a replica's boot (its instance id) is current. */
+  async isAlive(instanceId: string): Promise<boolean> {
+    return (await this.command.exists(this.aliveKey(instanceId))) === 1;
   }
 
   /**
@@ -170,6 +196,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       commandTimeout: role === 'command' ? this.config.commandTimeoutMs : undefined,
       maxRetriesPerRequest: role === 'command' ? 1 : null,
       retryStrategy: (attempt) => reconnectDelayMs(attempt),
+      reconnectOnError: shouldReconnect,
       lazyConnect: false,
     });
     // Without a listener ioredis reports every failed reconnection as an unhandled error.

@@ -17,14 +17,17 @@ export class RedisHealthIndicator {
     const indicator = this.health.check(key);
     const replicaId = this.redis.replicaId;
     if (!this.redis.enabled) return indicator.up({ enabled: false, replicaId });
+    // This boot's id, as session records and the admin API's owner of a stream name it.
+    const instanceId = this.redis.instanceId;
     try {
       const latencyMs = await this.redis.ping();
-      return indicator.up({ enabled: true, connected: true, latencyMs, replicaId });
+      return indicator.up({ enabled: true, connected: true, latencyMs, replicaId, instanceId });
     } catch (error) {
       return indicator.down({
         enabled: true,
         connected: false,
         replicaId,
+        instanceId,
         error: error instanceof Error ? error.message : String(error),
       });
     }

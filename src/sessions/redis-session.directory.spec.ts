@@ -97,7 +97,7 @@ describe('RedisSessionDirectory', () => {
   it('gives every key it writes a TTL', async () => {
     await directory.admit(record('s1'), LIMITS);
     for (const key of await keysUnder(admin, prefix)) {
-      if (key.endsWith(':alive:replica-a')) continue;
+      if (key.includes(':alive:replica-a#')) continue;
       const ttl = await admin.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(LIMITS.ttlMs);
@@ -140,13 +140,27 @@ describe('RedisSessionDirectory', () => {
     await directory.admit(record('s1'), { ...LIMITS, ttlMs: 1000 });
     expect(await directory.renew('s1', 'team-a', 60_000)).toBe(true);
     expect(await admin.pttl(`${prefix}s:s1`)).toBeGreaterThan(1000);
-    await directory.remove('s1', 'team-a');
+    // Lost by the store (Redis restarted empty): written back.
+    await admin.del(`${prefix}s:s1`, `${prefix}sessions:all`, `${prefix}sessions:key:team-a`);
     expect(await directory.renew('s1', 'team-a', 60_000)).toBe(false);
     expect(await directory.read('s1')).toBeUndefined();
     expect(await directory.count()).toBe(0);
-    await directory.restore(record('s1'), 60_000);
+    expect(await directory.restore(record('s1'), 60_000)).toBe(true);
     expect(await directory.read('s1')).toMatchObject({ id: 's1', keyLabel: 'team-a' });
     expect(await directory.count()).toBe(1);
+  });
+
+  it('leaves a tombstone when a session ends: it is neither restored nor admitted again', async () => {
+    await directory.admit(record('s1'), LIMITS);
+    await directory.remove('s1', 'team-a', 5000);
+    expect(await directory.renew('s1', 'team-a', 60_000)).toBe(false);
+    expect(await directory.restore(record('s1'), 60_000)).toBe(false);
+    expect(await directory.admit(record('s1'), LIMITS)).toBe('ended');
+    expect(await directory.read('s1')).toBeUndefined();
+    expect(await directory.count()).toBe(0);
+    const ttl = await admin.pttl(`${prefix}s:s1:ended`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5000);
   });
 
   it('updates the kept logging level and the replica of a live record only', async () => {
@@ -178,7 +192,8 @@ describe('RedisSessionDirectory', () => {
     await otherDirectory.onRelayed((message) => relayed.push(message));
     await directory.announce({ type: 'closed', id: 's1', reason: 'deleted', from: 'replica-a' });
     const message = { id: 's1', keyLabel: 'team-a', message: LEVEL };
-    expect(await directory.relay('replica-b', message)).toBe(1);
+    expect(otherDirectory.replicaId).toMatch(/^replica-b#/);
+    expect(await directory.relay(otherDirectory.replicaId, message)).toBe(1);
     expect(await directory.relay('replica-c', message)).toBe(0);
     const deadline = Date.now() + 2000;
     while (events.length === 0 || relayed.length === 0) {
@@ -187,8 +202,25 @@ describe('RedisSessionDirectory', () => {
     }
     expect(events).toEqual([{ type: 'closed', id: 's1', reason: 'deleted', from: 'replica-a' }]);
     expect(relayed).toEqual([message]);
-    expect(await directory.isAlive('replica-b')).toBe(true);
+    expect(await directory.isAlive(otherDirectory.replicaId)).toBe(true);
     await other.onApplicationShutdown();
-    expect(await directory.isAlive('replica-b')).toBe(false);
+    expect(await directory.isAlive(otherDirectory.replicaId)).toBe(false);
+  });
+
+  it('does not hand a restarted replica (same REPLICA_ID) the messages of its earlier boot', async () => {
+    const before = connection(prefix, 'replica-b');
+    await before.onModuleInit();
+    const earlier = new RedisSessionDirectory(before).replicaId;
+    // Killed (it no longer listens; its heartbeat lasts until it expires), restarted at once
+    // under the same name.
+    const restarted = connection(prefix, 'replica-b');
+    await restarted.onModuleInit();
+    try {
+      await new RedisSessionDirectory(restarted).onRelayed(() => undefined);
+      const message = { id: 's1', keyLabel: 'team-a', message: LEVEL };
+      expect(await directory.relay(earlier, message)).toBe(0);
+    } finally {
+      await Promise.all([before.onApplicationShutdown(), restarted.onApplicationShutdown()]);
+    }
   });
 });

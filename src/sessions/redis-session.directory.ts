@@ -12,6 +12,7 @@ import { handshakeField, recordFields, recordFromFields } from './session-record
 import {
   ADMIT_SCRIPT,
   LIVE_SCRIPT,
+  REMOVE_SCRIPT,
   RENEW_SCRIPT,
   RESTORE_SCRIPT,
   UPDATE_SCRIPT,
@@ -19,20 +20,22 @@ import {
 
 /** Channel every replica listens on for session events (closed, level changed). */
 export const SESSION_EVENTS_CHANNEL = 'ctl';
-/** A replica's own channel: legacy SSE messages for the streams it holds. */
-export const relayChannel = (replicaId: string) => `r:${replicaId}`;
+/** A replica's own channel (per boot): legacy SSE messages for the streams it holds. */
+export const relayChannel = (instanceId: string) => `r:${instanceId}`;
 
 type Scripted = Redis & {
   sessionAdmit(...args: (string | number)[]): Promise<number>;
   sessionRenew(...args: (string | number)[]): Promise<number>;
   sessionRestore(...args: (string | number)[]): Promise<number>;
   sessionUpdate(...args: (string | number)[]): Promise<number>;
+  sessionRemove(...args: (string | number)[]): Promise<number>;
   sessionLive(...args: (string | number)[]): Promise<string[]>;
 };
 
 /**
  * Session records shared by the replicas through Redis:
  * - `s:{id}` a hash per session (see `recordFields`), expiring with the idle timeout;
+ * - `s:{id}:ended` a tombstone left by a session that ended, as long as its record would have lived;
  * - `sessions:all` and `sessions:key:{label}` sorted sets of ids scored by expiry (the counts);
  * - channel `ctl` for session events, `r:{replica}` for relayed SSE messages.
  */
@@ -42,8 +45,9 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   constructor(private readonly redis: RedisConnection) {}
 
+  /** This boot of the replica (REPLICA_ID with a per-boot suffix): a stream's owner. */
   get replicaId(): string {
-    return this.redis.replicaId;
+    return this.redis.instanceId;
   }
 
   async admit(record: SessionRecord, limits: AdmissionLimits): Promise<AdmissionOutcome> {
@@ -51,13 +55,14 @@ export class RedisSessionDirectory implements SessionDirectory {
       this.allKey(),
       this.keyKey(record.keyLabel),
       this.recordKey(record.id),
+      this.endedKey(record.id),
       record.id,
       limits.ttlMs,
       limits.maxSessions,
       limits.maxSessionsPerKey,
       ...recordFields(record),
     );
-    return outcome === 0 ? 'admitted' : outcome === 1 ? 'full' : 'key-full';
+    return (['admitted', 'full', 'key-full', 'ended'] as const)[outcome];
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
@@ -92,15 +97,17 @@ export class RedisSessionDirectory implements SessionDirectory {
     return renewed === 1;
   }
 
-  async restore(record: SessionRecord, ttlMs: number): Promise<void> {
-    await this.client.sessionRestore(
+  async restore(record: SessionRecord, ttlMs: number): Promise<boolean> {
+    const restored = await this.client.sessionRestore(
       this.allKey(),
       this.keyKey(record.keyLabel),
       this.recordKey(record.id),
+      this.endedKey(record.id),
       record.id,
       ttlMs,
       ...recordFields(record),
     );
+    return restored === 1;
   }
 
   async update(
@@ -115,13 +122,15 @@ export class RedisSessionDirectory implements SessionDirectory {
     return (await this.client.sessionUpdate(this.recordKey(id), ...fields)) === 1;
   }
 
-  async remove(id: string, keyLabel: string): Promise<void> {
-    await this.client
-      .multi()
-      .del(this.recordKey(id))
-      .zrem(this.allKey(), id)
-      .zrem(this.keyKey(keyLabel), id)
-      .exec();
+  async remove(id: string, keyLabel: string, ttlMs: number): Promise<void> {
+    await this.client.sessionRemove(
+      this.recordKey(id),
+      this.allKey(),
+      this.keyKey(keyLabel),
+      this.endedKey(id),
+      id,
+      ttlMs,
+    );
   }
 
   async list(): Promise<SessionRecord[]> {
@@ -177,6 +186,10 @@ export class RedisSessionDirectory implements SessionDirectory {
     return this.redis.key('s', id);
   }
 
+  private endedKey(id: string): string {
+    return this.redis.key('s', id, 'ended');
+  }
+
   private allKey(): string {
     return this.redis.key('sessions', 'all');
   }
@@ -189,9 +202,10 @@ export class RedisSessionDirectory implements SessionDirectory {
   private get client(): Scripted {
     if (this.defined) return this.defined;
     const client = this.redis.command;
-    client.defineCommand('sessionAdmit', { numberOfKeys: 3, lua: ADMIT_SCRIPT });
+    client.defineCommand('sessionAdmit', { numberOfKeys: 4, lua: ADMIT_SCRIPT });
     client.defineCommand('sessionRenew', { numberOfKeys: 3, lua: RENEW_SCRIPT });
-    client.defineCommand('sessionRestore', { numberOfKeys: 3, lua: RESTORE_SCRIPT });
+    client.defineCommand('sessionRestore', { numberOfKeys: 4, lua: RESTORE_SCRIPT });
+    client.defineCommand('sessionRemove', { numberOfKeys: 4, lua: REMOVE_SCRIPT });
     client.defineCommand('sessionUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
     client.defineCommand('sessionLive', { numberOfKeys: 1, lua: LIVE_SCRIPT });
     this.defined = client as Scripted;

@@ -16,7 +16,10 @@ export interface SessionRecord {
   clientVersion: string | null;
   /** Epoch ms, from the clock of the replica that opened it. */
   openedAt: number;
-  /** The replica holding its streams: the SSE stream's owner, or the last to serve a 2025 session. */
+  /**
+   * The replica (its boot's instance id) holding its streams: the SSE stream's owner, or the last
+   * to serve a 2025 session.
+   */
   replica: string;
   /** Streamable HTTP: what `replayCopy` keeps of initialize, initialized and the logging level. */
   handshake: JSONRPCMessage[];
@@ -24,7 +27,8 @@ export interface SessionRecord {
   expiresAt?: number;
 }
 
-export type AdmissionOutcome = 'admitted' | 'full' | 'key-full';
+/** 'ended': a session with this id ended (its tombstone is there); it cannot be opened again. */
+export type AdmissionOutcome = 'admitted' | 'full' | 'key-full' | 'ended';
 
 /** Fleet-wide session limits at the moment of admission. */
 export interface AdmissionLimits {
@@ -58,6 +62,10 @@ export interface RelayedMessage {
  */
 export interface SessionDirectory {
   readonly shared: boolean;
+  /**
+   * This replica in the fleet: with Redis, its boot (REPLICA_ID and a per-boot suffix, see
+   * `RedisConnection.instanceId`), the owner named in records, events and relay channels.
+   */
   readonly replicaId: string;
   /** Counts the fleet's sessions and, when there is room, records this one: atomically. */
   admit(record: SessionRecord, limits: AdmissionLimits): Promise<AdmissionOutcome>;
@@ -66,11 +74,15 @@ export interface SessionDirectory {
   exists(ids: string[]): Promise<boolean[]>;
   /** Pushes the expiry out by `ttlMs`; false when the record is gone. */
   renew(id: string, keyLabel: string, ttlMs: number): Promise<boolean>;
-  /** Writes the record again without counting it against the limits (a store that lost it). */
-  restore(record: SessionRecord, ttlMs: number): Promise<void>;
+  /**
+   * Writes the record again without counting it against the limits (a store that lost it);
+   * false, writing nothing, when the session ended (removed within `ttlMs` before).
+   */
+  restore(record: SessionRecord, ttlMs: number): Promise<boolean>;
   /** Replaces one handshake message (by method) and/or the holding replica, if the record exists. */
   update(id: string, change: { handshake?: JSONRPCMessage; replica?: string }): Promise<boolean>;
-  remove(id: string, keyLabel: string): Promise<void>;
+  /** Ends a session: its record goes, and for `ttlMs` it can neither be restored nor admitted. */
+  remove(id: string, keyLabel: string, ttlMs: number): Promise<void>;
   /** Every live record, oldest first. */
   list(): Promise<SessionRecord[]>;
   /** Live sessions in the fleet. */

@@ -42,6 +42,8 @@ class FakeDirectory implements SessionDirectory {
   readonly records = new Map<string, SessionRecord>();
   readonly events: FleetEvent[] = [];
   readonly renewals: string[] = [];
+  /** Tombstones of sessions that ended (removed). */
+  readonly ended = new Set<string>();
   failing = false;
   private handler?: (event: FleetEvent) => void;
 
@@ -69,7 +71,9 @@ class FakeDirectory implements SessionDirectory {
   }
   async restore(record: SessionRecord) {
     this.check();
+    if (this.ended.has(record.id)) return false;
     this.records.set(record.id, record);
+    return true;
   }
   async update() {
     this.check();
@@ -78,6 +82,7 @@ class FakeDirectory implements SessionDirectory {
   async remove(id: string) {
     this.check();
     this.records.delete(id);
+    this.ended.add(id);
   }
   async list() {
     this.check();
@@ -148,6 +153,43 @@ async function opened(env: Env, id: string, transport: TransportKind = 'streamab
   return env.lifecycle.open(id, transport, { transport: wire, server }, details);
 }
 
+function newServer() {
+  return new McpServer({ name: 's', version: '1' });
+}
+
+/** The record of a session another replica opened (this one holds no copy). */
+async function recordOfAnother(env: Env, id: string): Promise<SessionRecord> {
+  const record: SessionRecord = {
+    id,
+    transport: 'streamable-http',
+    keyLabel: 'team-a',
+    protocolVersion: '2025-11-25',
+    clientName: null,
+    clientVersion: null,
+    openedAt: env.clock.now(),
+    replica: 'replica-b',
+    handshake: [],
+  };
+  env.directory.records.set(id, record);
+  return record;
+}
+
+/** Adopts a record as the transport does: the copy connected first, then registered. */
+async function adopting(env: Env, record: SessionRecord) {
+  const [, wire] = InMemoryTransport.createLinkedPair();
+  const server = env.lifecycle.serverFor(wire, 'streamable-http', () => newServer());
+  await server.start();
+  return env.lifecycle.adopt(record, { transport: wire, server });
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(setImmediate);
+  }
+}
+
 async function copyCount(env: Env, event: string): Promise<number> {
   const { values } = await env.copies.get();
   return values.find((v) => v.labels.event === event)?.value ?? 0;
@@ -197,6 +239,16 @@ describe('SessionLifecycleService with replicas', () => {
     expect(await env.lifecycle.admit('s2', 'streamable-http', details)).toBeNull();
   });
 
+  it('when full and the search for dead streams fails on a bug, refuses for capacity, not the store', async () => {
+    const env = createLifecycle();
+    for (const id of ['s1', 's2', 's3']) await opened(env, id);
+    jest.spyOn(env.directory, 'list').mockRejectedValue(new TypeError('a bug'));
+    expect(await env.lifecycle.admit('s4', 'streamable-http', details)).toMatchObject({
+      reason: 'capacity',
+    });
+    expect(env.fallbacks).toEqual([]);
+  });
+
   it('renews a session in use at most once a second, and writes back a record the store lost', async () => {
     const env = createLifecycle();
     await opened(env, 's1');
@@ -214,17 +266,79 @@ describe('SessionLifecycleService with replicas', () => {
     expect(env.directory.records.get('s1')).toMatchObject({ id: 's1', keyLabel: 'team-a' });
   });
 
-  it('lets an idle copy go while its record lives, and expires the session once it is gone', async () => {
+  it('closes its copy instead of writing the record back when the session ended elsewhere', async () => {
+    const env = createLifecycle();
+    await opened(env, 's1');
+    // Deleted on another replica; its closed event has not reached this one (or never will).
+    env.directory.records.delete('s1');
+    env.directory.ended.add('s1');
+    env.clock.advance(1000);
+    env.lifecycle.use('s1', 'team-a', InMemoryTransport);
+    await waitFor(() => env.registry.get('s1') === undefined);
+    expect(env.directory.records.has('s1')).toBe(false);
+    expect(env.lifecycle.closedCounts()).toEqual({});
+    expect(await copyCount(env, 'dropped')).toBe(1);
+    expect(env.directory.events).toEqual([]);
+  });
+
+  it('closes a copy adopted while the session was deleted elsewhere', async () => {
+    const env = createLifecycle();
+    const record = await recordOfAnother(env, 's1');
+    const adoption = adopting(env, record);
+    // Deleted elsewhere while this replica rebuilt its copy: the event found nothing here.
+    env.directory.records.delete('s1');
+    env.directory.ended.add('s1');
+    expect(await adoption).toBeUndefined();
+    expect(env.registry.get('s1')).toBeUndefined();
+    expect(env.directory.records.has('s1')).toBe(false);
+    expect(await copyCount(env, 'dropped')).toBe(1);
+  });
+
+  it('applies a logging level set elsewhere while the copy was being adopted', async () => {
+    const env = createLifecycle();
+    const record = await recordOfAnother(env, 's1');
+    const setLevel = {
+      jsonrpc: '2.0' as const,
+      id: 'replay:logging/setLevel',
+      method: 'logging/setLevel',
+      params: { level: 'error' },
+    };
+    // Changed on another replica after this one read the record, before its copy registered.
+    env.directory.records.set('s1', { ...record, handshake: [setLevel] });
+    const [, wire] = InMemoryTransport.createLinkedPair();
+    const server = env.lifecycle.serverFor(wire, 'streamable-http', () => newServer());
+    const kept = jest.spyOn(server, 'keepLevel');
+    const session = await env.lifecycle.adopt(record, { transport: wire, server });
+    expect(session).toBeDefined();
+    expect(kept).toHaveBeenCalledWith(setLevel);
+  });
+
+  it('lets idle copies go without telling the fleet, even when the record is gone', async () => {
     const env = createLifecycle();
     await opened(env, 'used-elsewhere');
-    await opened(env, 'idle-everywhere');
-    env.directory.records.delete('idle-everywhere');
+    await opened(env, 'record-lost');
+    // Redis restarted empty: another replica using the session writes its record back.
+    env.directory.records.delete('record-lost');
     env.clock.advance(601_000);
     expect(await env.lifecycle.sweep()).toBe(2);
     expect(env.registry.size()).toBe(0);
-    expect(env.lifecycle.closedCounts()).toEqual({ expired: 1 });
-    expect(await copyCount(env, 'released')).toBe(1);
+    expect(env.lifecycle.closedCounts()).toEqual({});
+    expect(await copyCount(env, 'released')).toBe(2);
+    expect(env.directory.events).toEqual([]);
     expect(env.directory.records.has('used-elsewhere')).toBe(true);
+  });
+
+  it('ends a session past its maximum lifetime everywhere', async () => {
+    const env = createLifecycle();
+    await opened(env, 's1');
+    env.clock.advance(3600_000);
+    expect(await env.lifecycle.sweep()).toBe(1);
+    await env.lifecycle.recordRemoved('s1');
+    expect(env.lifecycle.closedCounts()).toEqual({ expired: 1 });
+    expect(env.directory.records.has('s1')).toBe(false);
+    expect(env.directory.events).toEqual([
+      { type: 'closed', id: 's1', reason: 'expired', from: 'replica-a' },
+    ]);
   });
 
   it('keeps 2025 records at shutdown (another replica serves them) and removes SSE ones', async () => {

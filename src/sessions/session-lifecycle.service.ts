@@ -240,14 +240,26 @@ export class SessionLifecycleService
     };
     try {
       let outcome = await this.directory.admit(record, limits);
-      if (outcome !== 'admitted' && (await this.reapDeadStreams()) > 0) {
+      if (outcome !== 'admitted' && (await this.reapedDeadStreams()) > 0) {
         outcome = await this.directory.admit(record, limits);
       }
       if (outcome === 'full') return this.counted(tooManySessions());
       if (outcome === 'key-full') return this.counted(tooManySessionsOfKey());
+      // A new id that collides with a session ended moments ago: the client opens another.
+      if (outcome === 'ended') return this.counted(new SessionStoreUnavailableError());
       return null;
     } catch (error) {
       return this.counted(this.storeFailed(error));
+    }
+  }
+
+  /** `reapDeadStreams()`, its failure logged: it only makes room, admission decides. */
+  private async reapedDeadStreams(): Promise<number> {
+    try {
+      return await this.reapDeadStreams();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not look for the SSE streams of dead replicas');
+      return 0;
     }
   }
 
@@ -270,7 +282,7 @@ export class SessionLifecycleService
       }),
     );
     const dead = streams.filter((r) => !alive.has(r.replica));
-    await Promise.all(dead.map((r) => this.directory.remove(r.id, r.keyLabel)));
+    await Promise.all(dead.map((r) => this.removeRecord(r.id, r.keyLabel)));
     if (dead.length > 0) {
       this.logger.log({ count: dead.length }, 'removed the records of SSE streams that ended');
     }
@@ -280,7 +292,15 @@ export class SessionLifecycleService
   /** Gives back an admission whose session never opened (its handshake failed). */
   abandon(id: string, keyLabel: string): void {
     if (!this.shared) return;
-    this.directory.remove(id, keyLabel).catch((error: unknown) => this.storeFailed(error));
+    this.removeRecord(id, keyLabel).catch((error: unknown) => this.storeFailed(error));
+  }
+
+  /**
+   * Removes a session's record and counts for good: for an idle timeout no replica that still
+   * holds a copy can write it back. Rejects when Redis fails.
+   */
+  removeRecord(id: string, keyLabel: string): Promise<void> {
+    return this.directory.remove(id, keyLabel, this.recordTtlMs());
   }
 
   private counted(refusal: SessionAdmissionError | null): SessionAdmissionError | null {
@@ -402,12 +422,14 @@ export class SessionLifecycleService
 
   /**
    * Registers here a 2025 session opened on another replica, rebuilt from its record: a copy
-   * (not counted as a newly opened session). Its record now names this replica.
+   * (not counted as a newly opened session). Its record now names this replica. Undefined (the
+   * copy closed) when the session ended while it was being rebuilt; a level set meanwhile is
+   * taken from the record read again once the copy is registered (events reach it from then on).
    */
-  adopt<T extends Closable>(
+  async adopt<T extends Closable>(
     record: SessionRecord,
     handles: { transport: T; server: SessionServer },
-  ): ManagedSession<T> {
+  ): Promise<ManagedSession<T> | undefined> {
     const info: SessionInfo = {
       id: record.id,
       transport: record.transport,
@@ -425,15 +447,48 @@ export class SessionLifecycleService
     this.sessionsOpen.inc({ transport: info.transport, era: eraOf(info.protocolVersion) });
     this.copies.inc({ event: 'adopted' });
     this.renewedAt.set(info.id, this.clock.now());
-    Promise.all([
-      this.directory.update(info.id, { replica: this.replicaId }),
-      this.directory.renew(info.id, info.keyLabel, this.recordTtlMs()),
-    ]).catch((error: unknown) => this.storeFailed(error));
     this.logger.log(
       { sessionId: info.id, transport: info.transport, keyLabel: info.keyLabel },
       'session adopted from the fleet',
     );
+    try {
+      const [, alive, current] = await Promise.all([
+        this.directory.update(info.id, { replica: this.replicaId }),
+        this.directory.renew(info.id, info.keyLabel, this.recordTtlMs()),
+        this.directory.read(info.id),
+      ]);
+      if (!alive && !(await this.restored(session))) {
+        this.endedHere(session);
+        return undefined;
+      }
+      const level = levelOf(current?.handshake);
+      if (level && JSON.stringify(level) !== JSON.stringify(levelOf(record.handshake))) {
+        session.server.keepLevel(level);
+      }
+    } catch (error) {
+      // The copy serves from what was read; the record is written back on a later use.
+      this.storeFailed(error);
+    }
     return session;
+  }
+
+  /**
+   * Why a session held by another replica may not be adopted here now, or null when it may: a
+   * draining replica takes none (its copy would not get the shutdown notice); the client retries
+   * elsewhere.
+   */
+  adoptionRefusal(): SessionAdmissionError | null {
+    return this.counted(this.draining());
+  }
+
+  /** The fleet's record of a session, whoever holds it; rejects with SessionStoreUnavailableError. */
+  async fleetRecordOf(id: string): Promise<SessionRecord | undefined> {
+    if (!this.shared || !plausibleSessionId(id)) return undefined;
+    try {
+      return await this.directory.read(id);
+    } catch (error) {
+      throw this.storeFailed(error);
+    }
   }
 
   /**
@@ -536,7 +591,8 @@ export class SessionLifecycleService
   /**
    * Keeps the fleet record of a session in use alive, at most once a second per session: a busy
    * session is not a Redis write per request. A record the store lost (Redis restarted) is
-   * written again from what this replica holds.
+   * written again from what this replica holds; a session that ended elsewhere (its tombstone
+   * refuses the write) closes here too.
    */
   private renew(session: ManagedSession): void {
     const { id, keyLabel } = session.info;
@@ -547,12 +603,24 @@ export class SessionLifecycleService
     const ttlMs = this.recordTtlMs();
     this.directory
       .renew(id, keyLabel, ttlMs)
-      .then((alive) => {
+      .then(async (alive) => {
         if (alive || session.closed) return;
-        const record = this.recordOf(session.info, session.server.keptHandshake);
-        return this.directory.restore(record, ttlMs);
+        if (!(await this.restored(session))) this.endedHere(session);
       })
       .catch((error: unknown) => this.storeFailed(error));
+  }
+
+  /** Writes back the record of a session held here; false when it ended (it was removed). */
+  private restored(session: ManagedSession): Promise<boolean> {
+    const record = this.recordOf(session.info, session.server.keptHandshake);
+    return this.directory.restore(record, this.recordTtlMs());
+  }
+
+  /** Closes this replica's copy of a session that ended on another (counted there). */
+  private endedHere(session: ManagedSession): void {
+    if (session.closed) return;
+    this.endedElsewhere.add(session.info.id);
+    void session.close('deleted');
   }
 
   /** Ends a session wherever it is held; false when the fleet does not know it. */
@@ -603,37 +671,27 @@ export class SessionLifecycleService
   async sweep(): Promise<number> {
     const now = this.clock.now();
     const expired = this.registry.list().filter((s) => this.expired(s.info, now));
-    const reasons = await this.expiryReasons(expired, now);
+    const reasons = this.expiryReasons(expired, now);
     await Promise.allSettled(expired.map((s, i) => s.close(reasons[i])));
     await this.hibernateIdle();
     return expired.length;
   }
 
   /**
-   * With replicas, a 2025 session idle here may be in use on another replica: while its record
-   * lives, only this copy is let go ('released'); a session whose record expired is 'expired'.
+   * With replicas, a 2025 session idle here may be in use on another replica (or be about to be
+   * written back by it after Redis lost the record): its record's TTL is the fleet-wide idle
+   * expiry, so only this copy is let go ('released'), never announced. Only the maximum
+   * lifetime, which is absolute, ends it everywhere.
    */
-  private async expiryReasons(sessions: McpSession[], now: number): Promise<SessionCloseReason[]> {
-    const reasons = sessions.map((): SessionCloseReason => 'expired');
-    if (!this.shared) return reasons;
+  private expiryReasons(sessions: McpSession[], now: number): SessionCloseReason[] {
     const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
-    const idleCopies = sessions
-      .map((s, i) => ({ info: s.info, i }))
-      .filter(
-        ({ info }) =>
-          info.transport === 'streamable-http' &&
-          !(lifetimeMs > 0 && now - info.openedAt >= lifetimeMs),
-      );
-    if (idleCopies.length === 0) return reasons;
-    try {
-      const alive = await this.directory.exists(idleCopies.map(({ info }) => info.id));
-      idleCopies.forEach(({ i }, n) => {
-        if (alive[n]) reasons[i] = 'released';
-      });
-    } catch (error) {
-      this.storeFailed(error);
-    }
-    return reasons;
+    return sessions.map(({ info }): SessionCloseReason =>
+      this.shared &&
+      info.transport === 'streamable-http' &&
+      !(lifetimeMs > 0 && now - info.openedAt >= lifetimeMs)
+        ? 'released'
+        : 'expired',
+    );
   }
 
   /**
@@ -707,7 +765,7 @@ export class SessionLifecycleService
    */
   private async endRecord(record: SessionRecord, reason: SessionCloseReason): Promise<void> {
     try {
-      await this.directory.remove(record.id, record.keyLabel);
+      await this.removeRecord(record.id, record.keyLabel);
       // An SSE session lives on one replica: only an admin elsewhere has anyone to tell.
       const held = record.transport === 'sse' && record.replica === this.replicaId;
       if (held && reason !== 'admin') return;
@@ -744,6 +802,11 @@ export class SessionLifecycleService
     if (session.info.transport === 'streamable-http') this.endedElsewhere.add(event.id);
     void session.close(event.reason);
   }
+}
+
+/** The kept `logging/setLevel` of a handshake, if any. */
+function levelOf(handshake: JSONRPCMessage[] | undefined): JSONRPCMessage | undefined {
+  return handshake?.find((m) => (m as { method?: string }).method === 'logging/setLevel');
 }
 
 function tooManySessions(): SessionAdmissionError {

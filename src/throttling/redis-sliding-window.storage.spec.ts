@@ -158,7 +158,7 @@ describe('RedisSlidingWindowStorage', () => {
       await shared.increment('minute|key:a', MINUTE, 1, 5 * MINUTE, 'minute');
       await shared.increment('hour|key:a', 60 * MINUTE, 1, 60 * MINUTE, 'hour');
       expect((await keysUnder(client, prefix)).sort()).toEqual([
-        `${prefix}alive:replica-a`,
+        redis.aliveKey(),
         `${prefix}rl:hour|key:a`,
         `${prefix}rl:minute|key:a`,
       ]);

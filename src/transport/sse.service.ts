@@ -12,6 +12,7 @@ import {
 } from '../sessions/session-lifecycle.service';
 import type { RelayedMessage } from '../sessions/session-directory.interface';
 import { principalOf } from '../auth/principal';
+import { replicaOf } from '../redis/redis-connection';
 import { queryParam } from '../common/request-path';
 import { KEEP_ALIVE_COMMENT } from './event-stream';
 
@@ -54,6 +55,11 @@ export class SseService implements OnModuleInit {
     const refusal = await this.lifecycle.admit(transport.sessionId, 'sse', details);
     if (refusal) {
       sendAdmissionError(res, refusal);
+      return;
+    }
+    // The client left while it was being admitted: its 'close' has passed, nothing would end it.
+    if (res.destroyed || req.socket.destroyed) {
+      this.lifecycle.abandon(transport.sessionId, keyLabel);
       return;
     }
     // Proxies must neither buffer nor compress the stream.
@@ -114,9 +120,10 @@ export class SseService implements OnModuleInit {
         sendInvalidMessage(res);
         return;
       }
-      if (record.replica === this.lifecycle.fleet.replicaId) {
-        // Recorded as held here, but this replica has no such stream: it ended.
-        await this.lifecycle.fleet.remove(id, keyLabel);
+      if (this.heldByThisReplica(record.replica)) {
+        // Recorded as held here (by this boot, or one before a restart), but this replica has no
+        // such stream: it ended.
+        await this.lifecycle.removeRecord(id, keyLabel);
         sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
         return;
       }
@@ -137,7 +144,7 @@ export class SseService implements OnModuleInit {
         return;
       }
       // The stream died with its replica: the client must open a new one.
-      await this.lifecycle.fleet.remove(id, keyLabel);
+      await this.lifecycle.removeRecord(id, keyLabel);
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
     } catch (error) {
       const refusal =
@@ -146,10 +153,22 @@ export class SseService implements OnModuleInit {
     }
   }
 
-  /** A message another replica relayed for a stream held here: answered on the stream. */
+  /** Whether a record's owner is this replica: this boot or an earlier one of its REPLICA_ID. */
+  private heldByThisReplica(owner: string): boolean {
+    return replicaOf(owner) === replicaOf(this.lifecycle.fleet.replicaId);
+  }
+
+  /**
+   * A message another replica relayed for a stream held here: answered on the stream. For a
+   * stream that ended here, the record goes: the sender's next POST is a 404.
+   */
   private deliverRelayed({ id, keyLabel, message }: RelayedMessage): void {
     const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
-    if (!session || !isJsonRpcMessage(message)) return;
+    if (!session) {
+      void this.forgetEnded(id, keyLabel);
+      return;
+    }
+    if (!isJsonRpcMessage(message)) return;
     // As the API key guard sets it for a direct POST: the key's label, never the key.
     const authInfo = { token: '', clientId: keyLabel, scopes: [] };
     session.transport
@@ -157,6 +176,19 @@ export class SseService implements OnModuleInit {
       .catch((error: unknown) =>
         this.logger.warn({ err: error, sessionId: id }, 'a relayed message failed'),
       );
+  }
+
+  /** Removes the record of an SSE session this replica is named for but does not hold. */
+  private async forgetEnded(id: string, keyLabel: string): Promise<void> {
+    try {
+      const record = await this.lifecycle.fleetRecord(id, keyLabel, 'sse');
+      if (record && this.heldByThisReplica(record.replica)) {
+        await this.lifecycle.removeRecord(id, keyLabel);
+      }
+    } catch (error) {
+      // Counted by fleetRecord; the record expires with the idle timeout.
+      if (!(error instanceof SessionAdmissionError)) this.lifecycle.storeFailed(error);
+    }
   }
 }
 

@@ -185,13 +185,15 @@ export class StreamableHttpService implements OnModuleDestroy {
   }
 
   private async adopt(id: string, keyLabel: string): Promise<StreamableSession | undefined> {
+    const draining = this.lifecycle.adoptionRefusal();
+    if (draining) throw draining;
     const record = await this.lifecycle.fleetRecord(id, keyLabel, 'streamable-http');
     // Adopted meanwhile by a request that did not wait for this one.
     const held = this.lifecycle.use(id, keyLabel, NodeStreamableSessionTransport);
     if (!record || held) return held;
     const { http, server } = await this.connect(keyLabel, { adopted: record });
-    const session = this.lifecycle.adopt(record, { transport: http, server });
-    server.onclose = () => void session.close('client');
+    const session = await this.lifecycle.adopt(record, { transport: http, server });
+    if (session) server.onclose = () => void session.close('client');
     return session;
   }
 
