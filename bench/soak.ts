@@ -345,6 +345,13 @@ async function killAndRestart(set: ReplicaSet): Promise<Kill> {
  * and SSE sessions that lived on it when the fleet cannot share sessions (sticky routing), and
  * everything else, which must be nothing.
  */
+/** When a failed call began and ended (and its stream was lost), relative to `origin`. */
+function timing(f: Failure, origin: number): string {
+  const at = (ms: number) => (ms - origin).toFixed(0);
+  const lost = f.streamLostAt === undefined ? '' : `; ${at(f.streamLostAt)}`;
+  return `${at(f.started)} → ${at(f.ended)}${lost}`;
+}
+
 function sortFailures(deployment: Deployment, kill: Kill | undefined) {
   const none = { inFlight: [] as Failure[], lostSessions: [] as Failure[], lostThere: 0 };
   if (!kill || !deployment.fleet) return { ...none, others: stats.failures };
@@ -525,7 +532,14 @@ async function main(): Promise<number> {
       ...checks.map(
         (c) => `${judged.includes(c) ? (c.ok ? 'PASS' : 'FAIL') : 'INFO'}  ${c.name}: ${c.value}`,
       ),
-      ...(samples.length ? ['Errors:', ...samples.map((f) => `${f.kind}: ${f.message}`)] : []),
+      ...(samples.length
+        ? [
+            kill ? 'Errors, ms after the kill (begun → ended; stream lost):' : 'Errors:',
+            ...samples.map(
+              (f) => `${f.kind}: ${f.message}${kill ? ` (${timing(f, kill.at)})` : ''}`,
+            ),
+          ]
+        : []),
       ...(kill && sorted.inFlight.length + sorted.lostSessions.length
         ? [
             'Allowed failures, ms after the kill (begun → ended):',
