@@ -6,18 +6,11 @@ import { RunningApp, startApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
 import { ConnectedClient, connectClient } from './support/mcp-clients';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis';
+import { eventually } from './support/eventually';
 
 const USER_KEY = 'replicas-cache-user-key-0123456789';
 const ADMIN_KEY = 'replicas-cache-admin-key-0123456789';
 const CITIES = ['bern', 'thun', 'interlaken', 'brienz'];
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Upstream requests by endpoint and city, e.g. "/v2018/current?bern" → 1. */
 function requestsByEndpointAndCity(fake: FakeAareguru): Record<string, number> {
@@ -118,7 +111,7 @@ describe('Upstream cache shared by two replicas on Redis', () => {
     expect(invalidated.body.removed).toBeGreaterThanOrEqual(1);
     // B has dropped its copy once the notice arrived (a store read: no fetch, nothing kept).
     const storeOfB = b.app.get<CacheStore>(CACHE_STORE);
-    await waitFor(async () => (await storeOfB.get('current?city=bern')) === undefined);
+    await eventually(async () => (await storeOfB.get('current?city=bern')) === undefined, 5000);
 
     expect((await temperature(onB, 'bern')).isError).toBeFalsy();
     expect(fake.count('/v2018/current', 'bern')).toBe(2);
@@ -139,7 +132,7 @@ describe('Upstream cache shared by two replicas on Redis', () => {
     // Upstream stops answering: A's attempt hangs until its timeout while B's call arrives.
     fake.inject({ fault: { kind: 'hang' }, path: '/v2018/current' });
     const fromA = temperature(onA, 'bern');
-    await waitFor(() => fake.count('/v2018/current', 'bern') === 2);
+    await eventually(() => fake.count('/v2018/current', 'bern') === 2, 5000);
     const fromB = temperature(onB, 'bern');
     for (const result of await Promise.all([fromA, fromB])) {
       expect(result.isError).toBeFalsy();

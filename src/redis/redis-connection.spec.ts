@@ -16,6 +16,7 @@ import {
   replicaOf,
   shouldReconnect,
 } from './redis-connection';
+import { eventually } from '../../test/support/eventually';
 
 function connection(config: Partial<RedisConfig>) {
   const connected = new Gauge({ name: 'redis_connected_spec', help: 'spec', registers: [] });
@@ -91,7 +92,7 @@ describe('RedisConnection', () => {
       while (receivers === 0 && Date.now() < deadline)
         receivers = await redis.publish('ctl', 'hello');
       expect(receivers).toBe(1);
-      await waitFor(() => later.length > 0);
+      await eventually(() => later.length > 0, 2000);
       expect(early[0]).toBe('hello');
       expect(later[0]).toBe('hello');
 
@@ -149,29 +150,21 @@ describe('RedisConnection', () => {
 
       await redis.subscribe('ctl', (message) => messages.push(message));
       await server.start();
-      await waitFor(() => redis.connected, 5000);
-      await waitFor(async () => (await redis.publish('ctl', 'back')) > 0, 5000);
-      await waitFor(() => messages.includes('back'));
+      await eventually(() => redis.connected, 5000);
+      await eventually(async () => (await redis.publish('ctl', 'back')) > 0, 5000);
+      await eventually(() => messages.includes('back'), 2000);
       expect(await redis.isAlive(redis.instanceId)).toBe(true);
 
       // Redis restarts: the same connection comes back, subscriptions included.
       await server.stop('SIGKILL');
-      await waitFor(() => !redis.connected, 5000);
+      await eventually(() => !redis.connected, 5000);
       await server.start();
-      await waitFor(() => redis.connected, 5000);
-      await waitFor(async () => (await redis.publish('ctl', 'again')) > 0, 5000);
-      await waitFor(() => messages.includes('again'));
+      await eventually(() => redis.connected, 5000);
+      await eventually(async () => (await redis.publish('ctl', 'again')) > 0, 5000);
+      await eventually(() => messages.includes('again'), 2000);
     } finally {
       await redis.onApplicationShutdown();
       await server.dispose();
     }
   }, 20000);
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

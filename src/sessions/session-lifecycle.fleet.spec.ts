@@ -22,6 +22,7 @@ import {
   SESSIONS_OPENED,
   SESSIONS_WOKEN,
 } from './sessions.metrics';
+import { eventually } from '../../test/support/eventually';
 
 const CONFIG: SessionConfig = {
   maxSessions: 3,
@@ -182,14 +183,6 @@ async function adopting(env: Env, record: SessionRecord) {
   return env.lifecycle.adopt(record, { transport: wire, server });
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise(setImmediate);
-  }
-}
-
 async function copyCount(env: Env, event: string): Promise<number> {
   const { values } = await env.copies.get();
   return values.find((v) => v.labels.event === event)?.value ?? 0;
@@ -274,7 +267,7 @@ describe('SessionLifecycleService with replicas', () => {
     env.directory.ended.add('s1');
     env.clock.advance(1000);
     env.lifecycle.use('s1', 'team-a', InMemoryTransport);
-    await waitFor(() => env.registry.get('s1') === undefined);
+    await eventually(() => env.registry.get('s1') === undefined, 2000);
     expect(env.directory.records.has('s1')).toBe(false);
     expect(env.lifecycle.closedCounts()).toEqual({});
     expect(await copyCount(env, 'dropped')).toBe(1);

@@ -14,6 +14,7 @@ import { FailOpenThrottlerStorage, rateLimitStorage } from './fail-open.storage'
 import { incrementEachInOrder } from './ordered-throttler-storage';
 import { RedisSlidingWindowStorage } from './redis-sliding-window.storage';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage';
+import { eventually } from '../../test/support/eventually';
 
 const MINUTE = 60_000;
 
@@ -32,14 +33,6 @@ function connection(config: Partial<RedisConfig> & { keyPrefix: string }) {
   const fallbackCount = async () =>
     (await fallbacks.get()).values.find((v) => v.labels.use === 'rate_limit')?.value ?? 0;
   return { redis, fallbackCount };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A small deterministic generator, so a failing sequence can be replayed. */
@@ -263,7 +256,7 @@ describe('rateLimitStorage', () => {
 
       // Back (empty, and without the script loaded): the counts are Redis's again.
       await server.start();
-      await waitFor(() => redis.connected);
+      await eventually(() => redis.connected, 5000);
       expect(await hit()).toMatchObject({ totalHits: 1, isBlocked: false });
       expect(await client.hget(`${prefix}rl:minute|key:a`, 'current')).toBe('1');
       expect(await fallbackCount()).toBe(4);

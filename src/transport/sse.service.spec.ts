@@ -10,15 +10,9 @@ import type { McpConfig } from '../config/configuration.types';
 import type { McpServerSource } from '../mcp/mcp.tokens';
 import type { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { SseService } from './sse.service';
+import { eventually } from '../../test/support/eventually';
 
 /** Resolves when `condition` holds, polling; fails after 2 s. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('SseService', () => {
   let server: Server;
@@ -53,9 +47,9 @@ describe('SseService', () => {
     const timers = jest.spyOn(global, 'setInterval');
 
     const request = get(`http://127.0.0.1:${port}/sse`).on('error', () => undefined);
-    await waitFor(() => lifecycle.admit.mock.calls.length === 1);
+    await eventually(() => lifecycle.admit.mock.calls.length === 1, 2000);
     request.destroy();
-    await waitFor(() => serverSideClosed);
+    await eventually(() => serverSideClosed, 2000);
     admitted(null);
     await opening;
 

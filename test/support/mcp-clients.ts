@@ -71,11 +71,4 @@ export function withApiKey(apiKey: string): typeof fetch {
   };
 }
 
-/** Polls a condition that an event elsewhere will make true (a socket closing, say). */
-export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { eventually } from './eventually';

@@ -14,20 +14,13 @@ import { REDIS_CONNECTED, REDIS_FALLBACKS } from '../../redis/redis.metrics';
 import { CACHE_BYTES, CACHE_EVICTIONS } from '../aareguru.metrics';
 import { MemoryCacheStore } from './memory-cache.store';
 import { RedisCacheStore } from './redis-cache.store';
+import { eventually } from '../../../test/support/eventually';
 
 const HOUR = 3_600_000;
 const TTL = 120_000;
 
 /** A value whose JSON is exactly `bytes` long: a string of bytes - 2 characters and its quotes. */
 const ofSize = (bytes: number) => 'x'.repeat(bytes - 2);
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 interface Replica {
   store: RedisCacheStore;
@@ -203,7 +196,7 @@ describe('RedisCacheStore', () => {
     await a.store.set('short', entry(ofSize(30)), 150);
     await a.store.set('long', entry(ofSize(20)), HOUR);
     expect(await a.store.bytes()).toBe(50);
-    await waitFor(async () => (await a.store.size()) === 1);
+    await eventually(async () => (await a.store.size()) === 1, 3000);
     expect(await keys(a.store)).toEqual(['long']);
     expect(await a.store.bytes()).toBe(20);
     expect(await counted(a.evictions, { reason: 'capacity' })).toBe(0); // expiry is no eviction
@@ -221,18 +214,18 @@ describe('RedisCacheStore', () => {
 
     expect(await a.store.deleteMatching(/[?&]city=bern(&|$)/)).toBe(2);
     expect(await keys(a.store)).toEqual(['current?city=thun']);
-    await waitFor(async () => (await b.near.size()) === 0);
+    await eventually(async () => (await b.near.size()) === 0, 3000);
     expect(await b.store.get('current?city=bern')).toBeUndefined();
 
     await b.store.delete('current?city=thun');
     expect(await a.store.size()).toBe(0);
-    await waitFor(async () => (await a.near.get('current?city=thun')) === undefined);
+    await eventually(async () => (await a.near.get('current?city=thun')) === undefined, 3000);
 
     await a.store.set('cities', entry('c'), HOUR);
     await b.store.get('cities');
     await a.store.clear();
     expect(await b.store.bytes()).toBe(0);
-    await waitFor(async () => (await b.near.size()) === 0);
+    await eventually(async () => (await b.near.size()) === 0, 3000);
   });
 
   it('keeps serving and storing near while Redis is down, and counts the fallbacks', async () => {
@@ -241,7 +234,7 @@ describe('RedisCacheStore', () => {
       const a = await replica({ maxEntries: 100, maxBytes: 1000 }, server.url);
       await a.store.set('k', entry('before'), HOUR);
       await server.stop('SIGKILL');
-      await waitFor(() => !a.redis.connected);
+      await eventually(() => !a.redis.connected, 3000);
 
       expect(await a.store.get('k')).toMatchObject({ value: 'before' });
       await a.store.set('l', entry('during'), HOUR);
@@ -255,7 +248,7 @@ describe('RedisCacheStore', () => {
 
       // Back: the shared level is used again without a restart.
       await server.start();
-      await waitFor(() => a.redis.connected, 10_000);
+      await eventually(() => a.redis.connected, 10_000);
       await a.store.set('m', entry('after'), HOUR);
       expect(await keys(a.store)).toEqual(['m']);
     } finally {

@@ -18,6 +18,7 @@ import { MissBudget } from './miss-budget';
 import { RedisCacheStore } from './redis-cache.store';
 import { RedisFillLock } from './redis-fill-lock';
 import { UpstreamCacheService } from './upstream-cache.service';
+import { eventually } from '../../../test/support/eventually';
 
 const config = {
   ttlSeconds: 120,
@@ -36,14 +37,6 @@ function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 interface Replica {
@@ -129,7 +122,7 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
       [a, b, c].flatMap((r) => Array.from({ length: 5 }, () => r.cache.getOrFetch('k', fetch))),
     );
     // One replica fetches; the other two wait for it (their own callers joined in memory).
-    await waitFor(() => fetch.mock.calls.length === 1 && waiting() === 2);
+    await eventually(() => fetch.mock.calls.length === 1 && waiting() === 2, 3000);
     upstream.resolve('value');
     const values = await results;
     expect(values.every((v) => v.value === 'value' && !v.stale)).toBe(true);
@@ -148,7 +141,7 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
     const upstream = deferred<string>();
     const fetch = jest.fn(() => upstream.promise);
     const results = Promise.all([a.cache.getOrFetch('k', fetch), b.cache.getOrFetch('k', fetch)]);
-    await waitFor(() => fetch.mock.calls.length === 1 && waiting() === 1);
+    await eventually(() => fetch.mock.calls.length === 1 && waiting() === 1, 3000);
     upstream.reject(new UpstreamError('http', '/v2018/current', 'upstream answered 500', 500));
     expect(await results).toEqual([
       expect.objectContaining({ value: 'good', stale: true, ageSeconds: 125 }),
@@ -166,7 +159,7 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
       a.cache.getOrFetch('k', fetch),
       b.cache.getOrFetch('k', fetch),
     ]);
-    await waitFor(() => fetch.mock.calls.length === 1 && waiting() === 1);
+    await eventually(() => fetch.mock.calls.length === 1 && waiting() === 1, 3000);
     upstream.reject(new UpstreamError('timeout', '/v2018/current', 'no answer in time'));
     const settled = await results;
     for (const result of settled) {
@@ -191,7 +184,7 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
       a.cache.getOrFetch('k', fetch),
       b.cache.getOrFetch('k', fetch),
     ]);
-    await waitFor(() => fetch.mock.calls.length === 1 && waiting() === 1);
+    await eventually(() => fetch.mock.calls.length === 1 && waiting() === 1, 3000);
     upstream.reject(new UpstreamError('busy', '/v2018/current', 'no connection free'));
     const settled = await results;
     expect(fetch).toHaveBeenCalledTimes(2);
@@ -220,10 +213,10 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
     const upstream = deferred<string>();
     const fetch = jest.fn(() => upstream.promise);
     const results = Promise.all([a.cache.getOrFetch('k', fetch), b.cache.getOrFetch('k', fetch)]);
-    await waitFor(() => fetch.mock.calls.length === 1 && waiting() === 1);
+    await eventually(() => fetch.mock.calls.length === 1 && waiting() === 1, 3000);
     const client = redisClient();
     const renewed = Date.now() + 3 * LOCK_MS;
-    await waitFor(() => Date.now() > renewed, 5 * LOCK_MS);
+    await eventually(() => Date.now() > renewed, 5 * LOCK_MS);
     expect(await client.pttl(`${prefix}cl:k`)).toBeGreaterThan(0);
     client.disconnect();
     upstream.resolve('value');
@@ -236,7 +229,7 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
     try {
       const a = await replica(server.url);
       await server.stop('SIGKILL');
-      await waitFor(() => !a.redis.connected);
+      await eventually(() => !a.redis.connected, 3000);
       const fetch = jest.fn(() => Promise.resolve('value'));
       await expect(a.cache.getOrFetch('k', fetch)).resolves.toMatchObject({ value: 'value' });
       await expect(a.cache.getOrFetch('k', fetch)).resolves.toMatchObject({ value: 'value' });
