@@ -157,10 +157,14 @@ describe('Hardening', () => {
       const refused = await ping();
       expect(refused.status).toBe(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-      expect(refused.headers['ratelimit-limit']).toBe('5');
+      expect(refused.headers['ratelimit-policy']).toBe('"minute";q=5;w=60, "hour";q=1000;w=3600');
       expect(refused.body).toMatchObject({
         jsonrpc: '2.0',
-        error: { message: expect.stringMatching(/Too Many Requests/) },
+        error: {
+          message: expect.stringMatching(
+            /^Too Many Requests: rate limit of 5 requests per minute exceeded; retry in \d+ s$/,
+          ),
+        },
       });
       // Another key has its own budget; health is never throttled.
       expect((await ping().set('X-API-Key', TEAM_B)).status).toBe(400);
@@ -406,6 +410,7 @@ describe('Hardening', () => {
         keys: ['team-a', 'team-b'],
         adminKeys: ['ops'],
         metricsRequireKey: false,
+        identityHeader: null,
       });
       expect(config.body.sessions.maxSessions).toBe(10000);
       const text = JSON.stringify(config.body);

@@ -143,6 +143,7 @@ export class AdminService {
         keys: auth.keys.map((k) => k.label),
         adminKeys: auth.adminKeys.map((k) => k.label),
         metricsRequireKey: auth.metricsRequireKey,
+        identityHeader: auth.identityHeader,
       },
     };
   }

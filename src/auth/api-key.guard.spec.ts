@@ -1,4 +1,9 @@
-import { ForbiddenException, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
@@ -37,7 +42,12 @@ function refused(guard: CanActivate, headers: Record<string, string> = {}) {
 const CHALLENGE = 'ApiKey header="X-API-Key", Bearer';
 
 function authService(
-  options: { keys?: string; adminKeys?: string; metricsRequireKey?: boolean } = {},
+  options: {
+    keys?: string;
+    adminKeys?: string;
+    metricsRequireKey?: boolean;
+    identityHeader?: string;
+  } = {},
 ) {
   const keys = parseApiKeys(options.keys ?? `team:${USER}`);
   return new AuthService({
@@ -45,6 +55,7 @@ function authService(
     adminKeys: parseApiKeys(options.adminKeys ?? `ops:${ADMIN}`),
     keyless: keys.length === 0,
     metricsRequireKey: options.metricsRequireKey ?? false,
+    identityHeader: options.identityHeader ?? null,
   });
 }
 
@@ -97,6 +108,56 @@ describe('ApiKeyGuard', () => {
   });
 });
 
+describe('ApiKeyGuard behind a gateway that names the caller (IDENTITY_HEADER)', () => {
+  const guard = () =>
+    new ApiKeyGuard(authService({ keys: '', identityHeader: 'x-consumer-username' }), rejected());
+
+  it('takes the caller from the header, trimmed, as gateway:<identity>', () => {
+    const { context, req } = contextFor({ 'x-consumer-username': '  alice@example.com ' });
+    expect(guard().canActivate(context)).toBe(true);
+    expect(req.principal).toEqual({ label: 'gateway:alice@example.com', admin: false });
+    expect((req as unknown as { auth: { clientId: string } }).auth.clientId).toBe(
+      'gateway:alice@example.com',
+    );
+  });
+
+  it('treats a request without the header (or with an empty one) as anonymous', () => {
+    for (const headers of [{}, { 'x-consumer-username': '   ' }] as Record<string, string>[]) {
+      const { context, req } = contextFor(headers);
+      expect(guard().canActivate(context)).toBe(true);
+      expect(req.principal?.label).toBe('anonymous');
+    }
+  });
+
+  it.each(['a'.repeat(65), 'alice bob', 'alice,bob', 'ali\u00e7e', 'a/b', 'x;y'])(
+    'refuses the identity %p with 400 rather than guess who it is',
+    async (identity) => {
+      const counter = rejected();
+      const { context } = contextFor({ 'x-consumer-username': identity });
+      expect(() =>
+        new ApiKeyGuard(
+          authService({ keys: '', identityHeader: 'x-consumer-username' }),
+          counter,
+        ).canActivate(context),
+      ).toThrow(
+        new BadRequestException(
+          'Bad Request: the x-consumer-username header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)',
+        ),
+      );
+      expect((await counter.get()).values[0]).toMatchObject({
+        labels: { reason: 'auth' },
+        value: 1,
+      });
+    },
+  );
+
+  it('accepts 64 characters', () => {
+    const { context, req } = contextFor({ 'x-consumer-username': 'a'.repeat(64) });
+    guard().canActivate(context);
+    expect(req.principal?.label).toBe(`gateway:${'a'.repeat(64)}`);
+  });
+});
+
 describe('AdminKeyGuard', () => {
   const guard = (auth = authService()) => new AdminKeyGuard(auth, rejected());
 
@@ -134,7 +195,7 @@ describe('MetricsKeyGuard', () => {
   it('is open unless told otherwise', () => {
     const auth = authService();
     const guard = new MetricsKeyGuard(
-      { keys: [], adminKeys: [], keyless: true, metricsRequireKey: false },
+      { keys: [], adminKeys: [], keyless: true, metricsRequireKey: false, identityHeader: null },
       auth,
       rejected(),
     );
@@ -142,7 +203,13 @@ describe('MetricsKeyGuard', () => {
   });
 
   it('wants any valid key when told to', () => {
-    const config = { keys: [], adminKeys: [], keyless: false, metricsRequireKey: true };
+    const config = {
+      keys: [],
+      adminKeys: [],
+      keyless: false,
+      metricsRequireKey: true,
+      identityHeader: null,
+    };
     const guard = new MetricsKeyGuard(config, authService(), rejected());
     expect(() => guard.canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
     expect(guard.canActivate(contextFor({ 'x-api-key': USER }).context)).toBe(true);
@@ -150,7 +217,13 @@ describe('MetricsKeyGuard', () => {
   });
 
   it('tells a refused caller how to authenticate', () => {
-    const config = { keys: [], adminKeys: [], keyless: false, metricsRequireKey: true };
+    const config = {
+      keys: [],
+      adminKeys: [],
+      keyless: false,
+      metricsRequireKey: true,
+      identityHeader: null,
+    };
     const guard = new MetricsKeyGuard(config, authService(), rejected());
     expect(refused(guard).get('www-authenticate')).toBe(CHALLENGE);
     expect(refused(guard, { authorization: 'Bearer nope' }).get('www-authenticate')).toBe(

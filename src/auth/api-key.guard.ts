@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   CanActivate,
   ExecutionContext,
   ForbiddenException,
@@ -14,7 +15,7 @@ import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { AuthService } from './auth.service';
-import { AuthenticatedRequest, presentedKey } from './principal';
+import { type AuthenticatedRequest, presentedKey } from './principal';
 
 const UNAUTHORIZED = 'Unauthorized: a valid API key is required (X-API-Key header)';
 
@@ -43,17 +44,12 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (!this.identify(req)) {
+    const outcome = this.auth.authenticateUser(req);
+    if (!outcome.ok) {
       this.rejected.inc({ reason: 'auth' });
+      if (outcome.reason === 'identity') throw new BadRequestException(this.badIdentity);
       throw unauthorized(context);
     }
-    return true;
-  }
-
-  /** Resolves the caller's key and records who it is; false when it is missing or unknown. */
-  private identify(req: AuthenticatedRequest): boolean {
-    const outcome = this.auth.authenticateUser(presentedKey(req));
-    if (!outcome.ok) return false;
     req.principal = outcome.principal;
     // The MCP transports pass `req.auth` to the server as the call's authInfo: the label only.
     (req as AuthenticatedRequest & { auth?: unknown }).auth = {
@@ -62,6 +58,11 @@ export class ApiKeyGuard implements CanActivate {
       scopes: [],
     };
     return true;
+  }
+
+  /** A malformed gateway identity is refused, never merged into another caller's budget. */
+  private get badIdentity(): string {
+    return `Bad Request: the ${this.auth.identityHeader ?? 'identity'} header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)`;
   }
 }
 

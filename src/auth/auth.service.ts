@@ -1,24 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
 import { matchApiKey } from './api-keys';
-import { ANONYMOUS, Principal } from './principal';
+import { ANONYMOUS, gatewayIdentityOf, Principal, presentedKey } from './principal';
 
 export type AuthOutcome =
-  { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid' };
+  { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid' | 'identity' };
 
 @Injectable()
 export class AuthService {
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {}
 
+  /** The gateway's identity header as configured (lower case), or null. */
+  get identityHeader(): string | null {
+    return this.config.identityHeader;
+  }
+
   get adminEnabled(): boolean {
     return this.config.adminKeys.length > 0;
   }
 
-  /** A user or admin key for the MCP routes; anyone when the server runs keyless. */
-  authenticateUser(presented: string | undefined): AuthOutcome {
-    if (this.config.keyless) return { ok: true, principal: ANONYMOUS };
-    return this.authenticate(presented);
+  /**
+   * The caller of an MCP route: a user or admin key; anyone when the server runs keyless, named
+   * by the gateway's identity header when one is configured (anonymous without it; refused when
+   * its value is not a valid identity).
+   */
+  authenticateUser(req: IncomingMessage): AuthOutcome {
+    if (!this.config.keyless) return this.authenticate(presentedKey(req));
+    if (this.config.identityHeader === null) return { ok: true, principal: ANONYMOUS };
+    const identity = gatewayIdentityOf(req, this.config.identityHeader);
+    if (identity.ok) return identity;
+    if (identity.reason === 'missing') return { ok: true, principal: ANONYMOUS };
+    return { ok: false, reason: 'identity' };
   }
 
   /**

@@ -260,8 +260,9 @@ describe('loadConfiguration', () => {
       maxBodyBytes: 4 * 1024 * 1024,
       maxJsonDepth: 64,
       maxInitializeBytes: 64 * 1024,
-      rateLimitPerMinute: 100,
-      rateLimitPerHour: 1000,
+      // Keyless on loopback: a developer's machine.
+      rateLimitPerMinute: 1000,
+      rateLimitPerHour: 20000,
       sessionOpenPerMinute: 30,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -286,6 +287,71 @@ describe('loadConfiguration', () => {
       '192.168.1.1',
     ]);
     expect(loadConfiguration({}).http.trustProxy).toBe(false);
+  });
+
+  describe('rate limits', () => {
+    const KEY = 'team:0123456789abcdef0123';
+    const limits = (env: NodeJS.ProcessEnv) => {
+      const { rateLimitPerMinute, rateLimitPerHour } = loadConfiguration(env).http;
+      return [rateLimitPerMinute, rateLimitPerHour];
+    };
+
+    it('default to production limits for keys and for keyless servers off loopback', () => {
+      expect(limits({ API_KEYS: KEY })).toEqual([100, 1000]);
+      expect(limits({ API_KEYS: KEY, HOST: '0.0.0.0' })).toEqual([100, 1000]);
+      expect(limits({ HOST: '0.0.0.0', AUTH_DISABLED: 'true' })).toEqual([100, 1000]);
+    });
+
+    it('default to limits a developer does not hit for a keyless server on loopback', () => {
+      expect(limits({})).toEqual([1000, 20000]);
+      expect(limits({ HOST: '::1' })).toEqual([1000, 20000]);
+      expect(limits({ HOST: 'localhost', AUTH_DISABLED: 'true' })).toEqual([1000, 20000]);
+    });
+
+    it('take what is set, wherever the server runs', () => {
+      expect(limits({ RATE_LIMIT_PER_MINUTE: '5' })).toEqual([5, 20000]);
+      expect(limits({ API_KEYS: KEY, RATE_LIMIT_PER_HOUR: '50' })).toEqual([100, 50]);
+      expect(problemsOf({ RATE_LIMIT_PER_MINUTE: 'many' })).toEqual([
+        expect.stringMatching(/^RATE_LIMIT_PER_MINUTE: must be an integer number \(got "many"\)/),
+      ]);
+      expect(problemsOf({ RATE_LIMIT_PER_HOUR: '0' })[0]).toMatch(
+        /^RATE_LIMIT_PER_HOUR: must not be less than 1/,
+      );
+    });
+  });
+
+  describe('IDENTITY_HEADER', () => {
+    const gateway = { HOST: '0.0.0.0', AUTH_DISABLED: 'true' };
+
+    it('is read, lower-cased, behind a gateway that authenticates', () => {
+      expect(
+        loadConfiguration({ ...gateway, IDENTITY_HEADER: 'X-Consumer-Username' }).auth
+          .identityHeader,
+      ).toBe('x-consumer-username');
+      expect(loadConfiguration(gateway).auth.identityHeader).toBeNull();
+    });
+
+    it('is refused unless the server leaves authentication to the gateway', () => {
+      expect(problemsOf({ IDENTITY_HEADER: 'X-Consumer-Username' })).toEqual([
+        'IDENTITY_HEADER: only allowed with AUTH_DISABLED=true and no API_KEYS, behind a gateway that authenticates (got "X-Consumer-Username")',
+      ]);
+      expect(
+        problemsOf({
+          ...gateway,
+          API_KEYS: 'team:0123456789abcdef0123',
+          IDENTITY_HEADER: 'X-User',
+        }),
+      ).toHaveLength(1);
+    });
+
+    it('must be a header name, and not a credential header', () => {
+      expect(problemsOf({ ...gateway, IDENTITY_HEADER: 'X User' })[0]).toMatch(
+        /^IDENTITY_HEADER: must be empty or a header name/,
+      );
+      expect(problemsOf({ ...gateway, IDENTITY_HEADER: 'Authorization' })[0]).toMatch(
+        /not a credential header/,
+      );
+    });
   });
 
   it('reports a missing config directory', () => {

@@ -119,6 +119,19 @@ function parseKeys(vars: EnvironmentVariables, problems: string[]) {
     problems.push(...shared);
     return undefined;
   }
+  // A gateway's identity header is only believed when the server does no authentication itself.
+  if (vars.IDENTITY_HEADER !== '' && (!vars.AUTH_DISABLED || user.length > 0)) {
+    problems.push(
+      `IDENTITY_HEADER: only allowed with AUTH_DISABLED=true and no API_KEYS, behind a gateway that authenticates (got ${JSON.stringify(vars.IDENTITY_HEADER)})`,
+    );
+    return undefined;
+  }
+  if (['x-api-key', 'authorization'].includes(vars.IDENTITY_HEADER.toLowerCase())) {
+    problems.push(
+      `IDENTITY_HEADER: must name the gateway's identity header, not a credential header (got ${JSON.stringify(vars.IDENTITY_HEADER)})`,
+    );
+    return undefined;
+  }
   // Secure by default: keyless only on loopback, or when someone says so explicitly.
   if (user.length === 0 && !vars.AUTH_DISABLED && !isLoopback(vars.HOST)) {
     problems.push(
@@ -213,6 +226,7 @@ function toConfiguration(
       adminKeys: keys.admin,
       keyless: keys.user.length === 0,
       metricsRequireKey: vars.METRICS_REQUIRE_KEY,
+      identityHeader: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER.toLowerCase(),
     },
     http: {
       trustProxy: trustProxyOf(vars.TRUST_PROXY),
@@ -220,8 +234,7 @@ function toConfiguration(
       maxBodyBytes: vars.MAX_BODY_BYTES,
       maxJsonDepth: vars.MAX_JSON_DEPTH,
       maxInitializeBytes: vars.MAX_INITIALIZE_BYTES,
-      rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
-      rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR,
+      ...rateLimitsOf(vars, keys.user.length === 0),
       sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,
       headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
       requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
@@ -245,6 +258,28 @@ function toConfiguration(
       replicaId: vars.REPLICA_ID || `${hostname()}-${process.pid}`,
       commandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS,
     },
+  };
+}
+
+/**
+ * Request limits when RATE_LIMIT_PER_* are unset. A keyless server on a loopback address serves
+ * one developer exploring it: one run of a client over every tool, resource and prompt is some 35
+ * requests, and the upstream is protected on its own (cache, UPSTREAM_MISSES_PER_KEY_PER_MINUTE),
+ * so its limits only stop runaway loops. Everywhere else the limits are per key or caller.
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  standard: { perMinute: 100, perHour: 1000 },
+  keylessLoopback: { perMinute: 1000, perHour: 20000 },
+} as const;
+
+function rateLimitsOf(vars: EnvironmentVariables, keyless: boolean) {
+  const defaults =
+    keyless && isLoopback(vars.HOST)
+      ? RATE_LIMIT_DEFAULTS.keylessLoopback
+      : RATE_LIMIT_DEFAULTS.standard;
+  return {
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? defaults.perMinute,
+    rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR ?? defaults.perHour,
   };
 }
 

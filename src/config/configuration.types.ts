@@ -76,6 +76,11 @@ export interface AuthConfig {
   /** True when the server deliberately runs without keys. */
   keyless: boolean;
   metricsRequireKey: boolean;
+  /**
+   * Lower-cased name of the header an authenticating gateway puts the caller's identity in
+   * (IDENTITY_HEADER, only with AUTH_DISABLED=true), or null.
+   */
+  identityHeader: string | null;
 }
 
 export interface HttpConfig {

@@ -182,21 +182,31 @@ export class EnvironmentVariables {
   @IsBoolean()
   METRICS_REQUIRE_KEY!: boolean;
 
+  /** Empty: none. A header name, e.g. X-Consumer-Username; only with AUTH_DISABLED=true. */
+  @IsString()
+  @Matches(/^(|[A-Za-z0-9-]{1,64})$/, {
+    message: 'IDENTITY_HEADER must be empty or a header name (letters, digits, -)',
+  })
+  IDENTITY_HEADER!: string;
+
   @IsString()
   @Matches(/^(|\d+|[0-9a-fA-F.:/, ]+)$/, {
     message: 'TRUST_PROXY must be empty, a hop count or a comma-separated list of addresses/CIDRs',
   })
   TRUST_PROXY!: string;
 
-  @Type(() => Number)
+  /** Unset: a default that depends on where the server runs (see configuration.ts). */
+  @IsOptional()
   @Min(1)
   @IsInt()
-  RATE_LIMIT_PER_MINUTE!: number;
+  @Transform(({ value }) => optionalNumber(value))
+  RATE_LIMIT_PER_MINUTE?: number;
 
-  @Type(() => Number)
+  @IsOptional()
   @Min(1)
   @IsInt()
-  RATE_LIMIT_PER_HOUR!: number;
+  @Transform(({ value }) => optionalNumber(value))
+  RATE_LIMIT_PER_HOUR?: number;
 
   @Type(() => Number)
   @Min(1)
@@ -316,6 +326,12 @@ export class EnvironmentVariables {
   @Max(60000)
   @IsInt()
   REDIS_COMMAND_TIMEOUT_MS!: number;
+}
+
+/** Empty means unset; anything else is read as a number (and fails validation if it is not one). */
+function optionalNumber(value: unknown): unknown {
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? Number(value) : value;
 }
 
 /** "true"/"false" (any case), "1"/"0", or a YAML boolean; anything else stays as is and fails. */

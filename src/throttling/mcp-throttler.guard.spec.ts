@@ -59,7 +59,7 @@ describe('McpThrottlerGuard', () => {
   });
 });
 
-describe('McpThrottlerGuard with a storage counting all limits at once', () => {
+describe('McpThrottlerGuard counting a request against its limits', () => {
   let now = 1_000_000;
   const clock = { now: () => now };
   const throttlers = [
@@ -78,7 +78,7 @@ describe('McpThrottlerGuard with a storage counting all limits at once', () => {
 
   async function guardOn(storage: SlidingWindowThrottlerStorage) {
     const guard = new McpThrottlerGuard(
-      { throttlers },
+      { throttlers, setHeaders: false },
       storage,
       new Reflector(),
       new Counter({ ...THROTTLED_REQUESTS, registers: [] }),
@@ -93,6 +93,7 @@ describe('McpThrottlerGuard with a storage counting all limits at once', () => {
     const res = {
       header: (name: string, value: unknown) => (headers[name] = value),
       setHeader: (name: string, value: unknown) => (headers[name] = value),
+      getHeader: (name: string) => headers[name],
     };
     const req = { principal: { label: 'team-a', admin: false }, ip: '10.0.0.1', headers: {} };
     const context = {
@@ -107,17 +108,17 @@ describe('McpThrottlerGuard with a storage counting all limits at once', () => {
     }
   }
 
-  it('answers every request as the library does, in one storage call per request', async () => {
-    const library = new SlidingWindowThrottlerStorage(clock);
+  it('answers alike with a storage that counts one limit after the other and one that counts all at once', async () => {
+    const oneByOne = new SlidingWindowThrottlerStorage(clock);
     const ordered = new OrderedStorage(clock);
-    const [expected, actual] = [await guardOn(library), await guardOn(ordered)];
+    const [expected, actual] = [await guardOn(oneByOne), await guardOn(ordered)];
     const outcomes: string[] = [];
     // Into the minute limit; two windows later into the hour limit, then the minute limit again.
     for (const step of [0, 1, 1, 1, 1, 121_000, 1, 1, 1, 1]) {
       now += step;
       const [want, got] = [await pass(expected), await pass(actual)];
       expect(got).toEqual(want);
-      outcomes.push(got.allowed ? 'ok' : got.headers['Retry-After-minute'] ? 'minute' : 'hour');
+      outcomes.push(got.allowed ? 'ok' : /per minute/.test(got.refused!) ? 'minute' : 'hour');
     }
     expect(outcomes).toEqual([
       ...['ok', 'ok', 'ok', 'minute', 'minute'],
@@ -125,7 +126,33 @@ describe('McpThrottlerGuard with a storage counting all limits at once', () => {
     ]);
     expect(ordered.calls).toHaveLength(10);
     expect(ordered.calls[0]).toEqual(['minute|key:team-a', 'hour|key:team-a']);
-    library.onApplicationShutdown();
+    oneByOne.onApplicationShutdown();
     ordered.onApplicationShutdown();
+  });
+
+  it('sets the draft standard headers on every answer, and only those', async () => {
+    const storage = new SlidingWindowThrottlerStorage(clock);
+    const guard = await guardOn(storage);
+    now += 10 * 3_600_000;
+    const first = await pass(guard);
+    expect(first.headers).toEqual({
+      'RateLimit-Policy': '"minute";q=3;w=60, "hour";q=4;w=3600',
+      RateLimit: '"minute";r=2;t=60, "hour";r=3;t=3600',
+    });
+    await pass(guard);
+    now += 43_000;
+    // The second request sees 17 s left of the minute; a refusal blocks for a whole window.
+    expect((await pass(guard)).headers.RateLimit).toBe('"minute";r=0;t=17, "hour";r=1;t=3557');
+    const refused = await pass(guard);
+    expect(refused.refused).toBe(
+      'Too Many Requests: rate limit of 3 requests per minute exceeded; retry in 60 s',
+    );
+    // The hour limit is not counted once the minute limit refuses.
+    expect(refused.headers).toEqual({
+      'RateLimit-Policy': '"minute";q=3;w=60, "hour";q=4;w=3600',
+      RateLimit: '"minute";r=0;t=60',
+      'Retry-After': '60',
+    });
+    storage.onApplicationShutdown();
   });
 });

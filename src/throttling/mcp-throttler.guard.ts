@@ -4,24 +4,31 @@ import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
   normalizeIp,
+  ThrottlerException,
   ThrottlerGuard,
   ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Request, Response } from 'express';
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter } from 'prom-client';
 import { principalOf } from '../auth/principal';
-import { countsInOrder, type LimitHit } from './ordered-throttler-storage';
-import { setRateLimitHeaders } from './rate-limit-refusal';
+import { countsInOrder, incrementEachInOrder, type LimitHit } from './ordered-throttler-storage';
+import {
+  addRateLimitHeaders,
+  rateLimitMessage,
+  type RateLimitPolicy,
+  setRefusalHeaders,
+} from './rate-limit-refusal';
 import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 /**
  * Rate limits keyed on the caller's API key label (never the key), or on the client address when
  * the server runs keyless (`TRUST_PROXY` decides which address that is). A refusal is a 429 with
- * the standard `Retry-After` and `RateLimit-*` headers.
+ * `Retry-After`, the draft standard's `RateLimit-Policy` and `RateLimit` headers, and a message
+ * that names the limit and when to retry.
  */
 @Injectable()
 export class McpThrottlerGuard extends ThrottlerGuard {
@@ -35,14 +42,14 @@ export class McpThrottlerGuard extends ThrottlerGuard {
   }
 
   /**
-   * With a storage that can (Redis), every limit of the request is counted in one round trip
-   * instead of one per limit; each result is then handled as the library does (headers, 429),
-   * in the same order. The limits are the module's (no route sets its own here), so per-route
-   * decorators need not be read.
+   * Every limit of the request counted in order, stopping at the first refusal: in one round trip
+   * with a storage that can (Redis), else one after the other as the library does. The limits
+   * are the module's (no route sets its own here), so per-route decorators need not be read. The
+   * answer carries the draft standard's `RateLimit-Policy` and `RateLimit` headers, never the
+   * library's `X-RateLimit-*-<name>` and `Retry-After-<name>` ones.
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const storage = this.storageService;
-    if (!countsInOrder(storage)) return super.canActivate(context);
     const { req, res } = this.getRequestResponse(context);
     const tracker = await this.getTracker(req);
     const hits: LimitHit[] = [];
@@ -57,23 +64,28 @@ export class McpThrottlerGuard extends ThrottlerGuard {
         throttlerName: name,
       });
     }
-    const records = await storage.incrementInOrder(hits);
-    for (const [i, record] of records.entries()) {
-      const { key, ttl, limit, throttlerName } = hits[i];
-      const suffix = throttlerName === 'default' ? '' : `-${throttlerName}`;
-      const setHeaders = this.throttlers[i].setHeaders ?? this.commonOptions.setHeaders ?? true;
-      if (record.isBlocked) {
-        if (setHeaders) {
-          this.setResponseHeader(res, `Retry-After${suffix}`, record.timeToBlockExpire);
-        }
-        await this.throwThrottlingException(context, { limit, ttl, key, tracker, ...record });
-      }
-      if (setHeaders) {
-        const remaining = Math.max(0, limit - record.totalHits);
-        this.setResponseHeader(res, `${this.headerPrefix}-Limit${suffix}`, limit);
-        this.setResponseHeader(res, `${this.headerPrefix}-Remaining${suffix}`, remaining);
-        this.setResponseHeader(res, `${this.headerPrefix}-Reset${suffix}`, record.timeToExpire);
-      }
+    const records = countsInOrder(storage)
+      ? await storage.incrementInOrder(hits)
+      : await incrementEachInOrder(storage, hits);
+    addRateLimitHeaders(
+      res as unknown as ServerResponse,
+      hits.map(policyOf),
+      records.map((record, i) => ({
+        name: hits[i].throttlerName,
+        remaining: record.isBlocked ? 0 : hits[i].limit - record.totalHits,
+        resetSeconds: record.isBlocked ? record.timeToBlockExpire : record.timeToExpire,
+      })),
+    );
+    const refused = records.findIndex((record) => record.isBlocked);
+    if (refused >= 0) {
+      const { key, ttl, limit } = hits[refused];
+      await this.throwThrottlingException(context, {
+        limit,
+        ttl,
+        key,
+        tracker,
+        ...records[refused],
+      });
     }
     return true;
   }
@@ -102,15 +114,21 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     return `${name}|${tracker}`;
   }
 
-  protected override async throwThrottlingException(
+  protected override throwThrottlingException(
     context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    const res = context.switchToHttp().getResponse<Response>();
-    setRateLimitHeaders(res, detail.limit, detail.timeToBlockExpire);
-    this.throttled.inc({ limit: detail.key.split('|')[0] });
-    return super.throwThrottlingException(context, detail);
+    const res = context.switchToHttp().getResponse<ServerResponse>();
+    const name = detail.key.split('|')[0];
+    const policy = policyOf({ throttlerName: name, limit: detail.limit, ttl: detail.ttl });
+    setRefusalHeaders(res, policy, detail.timeToBlockExpire);
+    this.throttled.inc({ limit: name });
+    throw new ThrottlerException(rateLimitMessage(policy, detail.timeToBlockExpire));
   }
+}
+
+function policyOf(hit: Pick<LimitHit, 'throttlerName' | 'limit' | 'ttl'>): RateLimitPolicy {
+  return { name: hit.throttlerName, limit: hit.limit, windowSeconds: hit.ttl / 1000 };
 }
 
 async function resolved(

@@ -11,7 +11,12 @@ import { HTTP_CONFIG } from '../config/app-config.module';
 import type { HttpConfig } from '../config/configuration.types';
 import { exchangeOf } from '../common/mcp-exchange';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
-import { RATE_LIMIT_MESSAGE, setRateLimitHeaders } from './rate-limit-refusal';
+import {
+  addRateLimitHeaders,
+  rateLimitMessage,
+  type RateLimitPolicy,
+  setRefusalHeaders,
+} from './rate-limit-refusal';
 import { THROTTLED_REQUESTS } from './throttling.metrics';
 
 const MINUTE_MS = 60_000;
@@ -44,12 +49,28 @@ export class SessionOpenLimitGuard implements CanActivate {
         MINUTE_MS,
         SESSION_OPEN_LIMIT,
       );
+      const res = context.switchToHttp().getResponse<ServerResponse>();
+      const policy: RateLimitPolicy = {
+        name: SESSION_OPEN_LIMIT,
+        limit,
+        windowSeconds: MINUTE_MS / 1000,
+      };
       if (record.isBlocked) {
-        const res = context.switchToHttp().getResponse<ServerResponse>();
-        setRateLimitHeaders(res, limit, record.timeToBlockExpire);
+        setRefusalHeaders(res, policy, record.timeToBlockExpire);
         this.throttled.inc({ limit: SESSION_OPEN_LIMIT });
-        throw new ThrottlerException(RATE_LIMIT_MESSAGE);
+        throw new ThrottlerException(rateLimitMessage(policy, record.timeToBlockExpire));
       }
+      addRateLimitHeaders(
+        res,
+        [policy],
+        [
+          {
+            name: SESSION_OPEN_LIMIT,
+            remaining: limit - record.totalHits,
+            resetSeconds: record.timeToExpire,
+          },
+        ],
+      );
     }
     return true;
   }

@@ -6,7 +6,6 @@ import type { HttpConfig } from '../config/configuration.types';
 import { RedisConnection } from '../redis/redis-connection';
 import { rateLimitStorage } from './fail-open.storage';
 import { McpThrottlerGuard } from './mcp-throttler.guard';
-import { RATE_LIMIT_MESSAGE } from './rate-limit-refusal';
 import { SessionOpenLimitGuard } from './session-open-limit.guard';
 import { THROTTLING_METRICS } from './throttling.metrics';
 
@@ -43,7 +42,8 @@ class RateLimitStorageModule {}
       inject: [HTTP_CONFIG, RATE_LIMIT_STORAGE],
       useFactory: (config: HttpConfig, storage: ThrottlerStorage) => ({
         storage,
-        errorMessage: RATE_LIMIT_MESSAGE,
+        // The guard sets the draft standard's RateLimit headers and its own refusal message.
+        setHeaders: false,
         throttlers: [
           { name: 'minute', ttl: MINUTE_MS, limit: config.rateLimitPerMinute },
           { name: 'hour', ttl: 60 * MINUTE_MS, limit: config.rateLimitPerHour },
