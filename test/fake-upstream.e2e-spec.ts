@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
+import { readFixture } from './fake-upstream/fixtures';
 
 describe('The fake Aareguru API', () => {
   let fake: FakeAareguru;
@@ -32,6 +33,84 @@ describe('The fake Aareguru API', () => {
       expect(current.body.aare.location).toBe(name);
       const today = await request(fake.baseUrl).get(`/v2018/today?city=${city}`).expect(200);
       expect(today.body.name).toBe(name);
+    }
+  });
+
+  it('serves one state per city: every endpoint agrees on temperature, flow, times and texts', async () => {
+    const get = async (path: string) => (await request(fake.baseUrl).get(path).expect(200)).body;
+    const cities = (await get('/v2018/cities')) as Record<string, unknown>[];
+    const widget = (await get('/v2018/widget')) as {
+      values: Record<string, Record<string, unknown>>;
+    };
+    for (const listed of cities) {
+      const city = listed.city as string;
+      const { aare, aarepast, weather, sun } = await get(`/v2018/current?city=${city}`);
+      const today = await get(`/v2018/today?city=${city}`);
+      const shown = widget.values[city];
+      const agreed = {
+        temperature: aare.temperature,
+        temperaturePrec: aare.temperature_prec,
+        time: aare.timestamp,
+        text: aare.temperature_text,
+        textShort: aare.temperature_text_short,
+      };
+      expect({
+        city,
+        temperature: listed.aare,
+        temperaturePrec: listed.aare_prec,
+        time: listed.time,
+      }).toEqual({
+        city,
+        temperature: agreed.temperature,
+        temperaturePrec: agreed.temperaturePrec,
+        time: agreed.time,
+      });
+      expect({ city, ...agreed }).toEqual({
+        city,
+        temperature: today.aare,
+        temperaturePrec: today.aare_prec,
+        time: today.time,
+        text: today.text,
+        textShort: today.text_short,
+      });
+      expect({
+        city,
+        temperature: shown.temperature,
+        time: shown.timestamp,
+        timestring: shown.timestring,
+        text: shown.temperature_text,
+        textShort: shown.temperature_text_short,
+        flow: shown.flow,
+        flowText: shown.flow_text,
+        forecast2h: shown.forecast2h,
+        airTemperature: shown.tt,
+        sunshine: shown.suntotal,
+      }).toEqual({
+        city,
+        temperature: agreed.temperature,
+        time: agreed.time,
+        timestring: aare.timestring,
+        text: agreed.text,
+        textShort: agreed.textShort,
+        flow: aare.flow,
+        flowText: aare.flow_text,
+        forecast2h: aare.forecast2h,
+        airTemperature: weather.current.tt,
+        sunshine: sun.today.suntotal,
+      });
+      // The past series ends where the present begins, for the assembled cities too.
+      const last = aarepast.at(-1);
+      expect(last.timestamp).toBe(aare.timestamp);
+      if (typeof aare.temperature === 'number') {
+        expect(Math.abs(last.temperature - aare.temperature)).toBeLessThan(0.1);
+      }
+    }
+  });
+
+  it('serves the recorded /today samples unchanged: they agree with /current already', async () => {
+    for (const city of ['bern', 'interlaken']) {
+      const served = await request(fake.baseUrl).get(`/v2018/today?city=${city}`).expect(200);
+      expect(served.body).toEqual(readFixture(`today-${city}.json`));
     }
   });
 

@@ -143,10 +143,11 @@ describe.each(KINDS)('The MCP surface over %s', (kind) => {
 
   it('get_flow_danger_level: upstream level, thresholds and advice; unknown without flow', async () => {
     const bern = await call('get_flow_danger_level', { city: 'bern' });
+    // The same flow as get_current_conditions reports: the fake serves one state per city.
     expect(bern.structuredContent).toMatchObject({
-      flow: 228,
-      flowText: '⚠️ mega viu',
-      flowTextEnglish: 'a whole lot',
+      flow: 247,
+      flowText: 'ender viu',
+      flowTextEnglish: 'rather a lot',
       level: 1,
       levelSource: 'upstream',
       thresholds: [
@@ -226,7 +227,7 @@ describe.each(KINDS)('The MCP surface over %s', (kind) => {
     expect(some.structuredContent).toMatchObject({
       cities: [
         { city: 'thun', temperature: 17.2 },
-        { city: 'bern', temperature: 16.6 },
+        { city: 'bern', temperature: 12.5 },
         { city: 'atlantis', temperature: null, error: expect.stringMatching(/Unknown city/) },
       ],
       warmest: 'thun',

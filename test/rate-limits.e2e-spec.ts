@@ -173,7 +173,7 @@ describe('callers named by a gateway (IDENTITY_HEADER)', () => {
     running = await startApp(gateway);
     const alice = await asCaller(running.url, 'alice@example.com');
     const bob = await asCaller(running.url, 'bob', 'sse');
-    const sessionId = alice.transport.sessionId!;
+    const sessionId = (alice.transport as StreamableHTTPClientTransport).sessionId!;
     const asBob = await request(running.url)
       .post('/mcp')
       .set('Accept', ACCEPT_BOTH)

@@ -30,12 +30,16 @@ export interface FakeData {
 const clone = <T>(value: T): T => structuredClone(value);
 
 /**
- * Bern, Thun and Interlaken have `/current` samples; the other cities get Thun's assembled
- * skeleton with their own names, coordinates and the headline values from the widget sample.
- * `/today` is derived from `/current` where no sample exists (the field mapping is documented).
+ * One state per city, served alike by every endpoint. Bern, Thun and Interlaken have `/current`
+ * samples, and each sample's `aare` block is that city's state; the other cities get Thun's
+ * assembled skeleton with their own names, coordinates and the widget sample's values, its past
+ * series moved to their time, temperature and flow. The list endpoints (`/cities`, `/widget`)
+ * and `/today` then take each city's temperature, flow, times and texts from its `/current`, in
+ * their recorded shapes, so no endpoint contradicts another (recorded snapshots of 2023 and
+ * 2024 disagree otherwise: Thun 12 °C in the list, 17.2 °C in `/current`).
  */
 export function loadFakeData(dir = FIXTURES_DIR): FakeData {
-  const cities = readFixture<CityEntry[]>('cities.json', dir);
+  const recordedCities = readFixture<CityEntry[]>('cities.json', dir);
   const widget = readFixture<JsonObject>('widget.json', dir);
   const widgetValues = widget.values as Record<string, JsonObject>;
   const current = new Map<string, JsonObject>();
@@ -43,45 +47,26 @@ export function loadFakeData(dir = FIXTURES_DIR): FakeData {
     current.set(id, readFixture<JsonObject>(`current-${id}.json`, dir));
   }
   const skeleton = readFixture<JsonObject>('current-thun.json', dir);
-  for (const city of cities) {
+  for (const city of recordedCities) {
     if (current.has(city.city)) continue;
-    const payload = clone(skeleton);
-    const aare = payload.aare as JsonObject;
-    const live = widgetValues[city.city] ?? {};
-    Object.assign(aare, {
-      location: city.name,
-      location_long: city.longname,
-      coordinates: clone(city.coordinates),
-      timestamp: live.timestamp ?? aare.timestamp,
-      timestring: live.timestring ?? aare.timestring,
-      temperature: live.temperature ?? null,
-      temperature_prec: live.temperature ?? null,
-      temperature_text: live.temperature_text ?? null,
-      temperature_text_short: live.temperature_text_short ?? null,
-      flow: live.flow ?? null,
-      flow_text: live.flow_text ?? null,
-      forecast2h: live.forecast2h ?? null,
-      height: null,
-    });
-    current.set(city.city, payload);
+    current.set(city.city, assembledCurrent(skeleton, city, widgetValues[city.city] ?? {}));
+  }
+
+  const cities = recordedCities.map((city) => {
+    const aare = current.get(city.city)!.aare as JsonObject;
+    return {
+      ...city,
+      aare: aare.temperature,
+      aare_prec: aare.temperature_prec,
+      time: aare.timestamp,
+    };
+  });
+  for (const [id, payload] of current) {
+    if (widgetValues[id]) widgetValues[id] = { ...widgetValues[id], ...widgetValuesOf(payload) };
   }
 
   const today = new Map<string, JsonObject>();
-  today.set('bern', readFixture<JsonObject>('today-bern.json', dir));
-  today.set('interlaken', readFixture<JsonObject>('today-interlaken.json', dir));
-  for (const [id, payload] of current) {
-    if (today.has(id)) continue;
-    const aare = payload.aare as JsonObject;
-    today.set(id, {
-      aare: aare.temperature,
-      aare_prec: aare.temperature_prec,
-      text: aare.temperature_text,
-      text_short: aare.temperature_text_short,
-      time: aare.timestamp,
-      name: aare.location,
-      longname: aare.location_long,
-    });
-  }
+  for (const [id, payload] of current) today.set(id, todayOf(payload));
 
   return {
     cities,
@@ -89,6 +74,86 @@ export function loadFakeData(dir = FIXTURES_DIR): FakeData {
     current,
     today,
     history: readFixture<JsonObject>('history-bern.json', dir),
+  };
+}
+
+/** A `/current` for a city without a sample: the skeleton carrying the widget's values. */
+function assembledCurrent(skeleton: JsonObject, city: CityEntry, live: JsonObject): JsonObject {
+  const payload = clone(skeleton);
+  const aare = payload.aare as JsonObject;
+  const base = clone(aare);
+  Object.assign(aare, {
+    location: city.name,
+    location_long: city.longname,
+    coordinates: clone(city.coordinates),
+    timestamp: live.timestamp ?? aare.timestamp,
+    timestring: live.timestring ?? aare.timestring,
+    temperature: live.temperature ?? null,
+    temperature_prec: live.temperature ?? null,
+    temperature_text: live.temperature_text ?? null,
+    temperature_text_short: live.temperature_text_short ?? null,
+    flow: live.flow ?? null,
+    flow_text: live.flow_text ?? null,
+    forecast2h: live.forecast2h ?? null,
+    height: null,
+  });
+  payload.aarepast = movedSeries(payload.aarepast as JsonObject[], base, aare);
+  const weather = payload.weather as { current: JsonObject };
+  if (live.tt !== undefined) weather.current.tt = live.tt;
+  const sun = payload.sun as { today: JsonObject };
+  if (live.suntotal !== undefined) sun.today.suntotal = live.suntotal;
+  return payload;
+}
+
+/** The skeleton's past series moved to another city's time, temperature and flow. */
+function movedSeries(series: JsonObject[], from: JsonObject, to: JsonObject): JsonObject[] {
+  const shift = Number(to.timestamp) - Number(from.timestamp);
+  const warmer = (t: Json) =>
+    typeof t === 'number' && typeof to.temperature === 'number'
+      ? Math.round((t + to.temperature - Number(from.temperature)) * 100) / 100
+      : null;
+  const flow = (f: Json) =>
+    typeof f === 'number' && typeof to.flow === 'number'
+      ? Math.round((f * to.flow) / Number(from.flow))
+      : null;
+  return series.map((point) => ({
+    ...point,
+    timestamp: Number(point.timestamp) + shift,
+    temperature: warmer(point.temperature),
+    flow: flow(point.flow),
+  }));
+}
+
+/** What the widget shows of a city, from its `/current`. */
+function widgetValuesOf(payload: JsonObject): JsonObject {
+  const aare = payload.aare as JsonObject;
+  const weather = payload.weather as { current: JsonObject };
+  const sun = payload.sun as { today: JsonObject };
+  return {
+    timestamp: aare.timestamp,
+    timestring: aare.timestring,
+    temperature: aare.temperature,
+    temperature_text: aare.temperature_text,
+    temperature_text_short: aare.temperature_text_short,
+    flow: aare.flow,
+    flow_text: aare.flow_text,
+    forecast2h: aare.forecast2h,
+    tt: weather.current.tt,
+    suntotal: sun.today.suntotal,
+  };
+}
+
+/** `/today` is `/current`'s headline in another envelope (the field mapping is upstream's). */
+function todayOf(payload: JsonObject): JsonObject {
+  const aare = payload.aare as JsonObject;
+  return {
+    aare: aare.temperature,
+    aare_prec: aare.temperature_prec,
+    text: aare.temperature_text,
+    text_short: aare.temperature_text_short,
+    time: aare.timestamp,
+    name: aare.location,
+    longname: aare.location_long,
   };
 }
 
