@@ -23,6 +23,7 @@ import type {
   SessionListDto,
   UpstreamStatusDto,
 } from './dto/admin.dto';
+import type { EffectiveConfigDto } from './dto/config.dto';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -133,7 +134,7 @@ export class AdminService {
   }
 
   /** The configuration in force, with key material replaced by labels. */
-  effectiveConfig(): Record<string, unknown> {
+  effectiveConfig(): EffectiveConfigDto {
     const { auth, redis, ...rest } = this.configuration;
     return {
       ...rest,

@@ -6,6 +6,7 @@ import { AppStateService } from '../common/app-state.service';
 import { PACKAGE_VERSION } from '../common/package-info';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { SessionsHealthIndicator } from '../sessions/sessions.health';
+import { ApiHealthDetails, ApiLiveness, ApiReadiness } from './health.openapi';
 
 /** Health indicators answer from memory; this bound keeps a stuck one from stalling a probe. */
 const INDICATOR_TIMEOUT_MS = 1000;
@@ -38,14 +39,16 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiLiveness()
   @ApiOperation({ summary: 'Liveness: the process answers. Checks no dependency.' })
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiReadiness()
   @ApiOperation({
     summary:
       'Readiness: 503 while starting and while draining after SIGTERM, otherwise 200. Neither an Aareguru outage nor a Redis outage makes the server unready: cached data, 2026-07-28 traffic and (failing open) the rate limits still work on every replica.',
@@ -61,7 +64,8 @@ export class HealthController {
   }
 
   @Get()
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiHealthDetails()
   @ApiOperation({
     summary:
       'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport, Redis (connected, latency, replica id). 503 while the upstream circuit is open or Redis does not answer.',

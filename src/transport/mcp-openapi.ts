@@ -1,11 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import {
   ApiBody,
+  ApiExtraModels,
   ApiHeader,
   ApiOperation,
+  ApiProperty,
   ApiQuery,
   ApiResponse,
   ApiSecurity,
+  getSchemaPath,
 } from '@nestjs/swagger';
 
 /**
@@ -20,20 +23,78 @@ type SchemaObject = NonNullable<
 
 const SPEC = 'https://modelcontextprotocol.io/specification';
 
-const JSON_RPC_ERROR: SchemaObject = {
-  type: 'object',
-  required: ['jsonrpc', 'error', 'id'],
-  properties: {
-    jsonrpc: { type: 'string', enum: ['2.0'] },
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'integer', example: -32000 },
-        message: { type: 'string', example: 'Unauthorized: a valid API key is required' },
-      },
+class JsonRpcErrorObjectDto {
+  @ApiProperty({
+    description:
+      '-32700 parse error, -32600 invalid request, -32001 unknown session, -32000 any other refusal (auth, Host, limits, capacity).',
+    example: -32000,
+  })
+  code!: number;
+
+  @ApiProperty({ example: 'Unauthorized: a valid API key is required (X-API-Key header)' })
+  message!: string;
+}
+
+/** The body of every error answer on the MCP routes, as the exception filter sends it. */
+export class JsonRpcErrorResponseDto {
+  @ApiProperty({ enum: ['2.0'] }) jsonrpc!: '2.0';
+  @ApiProperty({ type: JsonRpcErrorObjectDto }) error!: JsonRpcErrorObjectDto;
+  @ApiProperty({ nullable: true, type: String, example: null }) id!: null;
+}
+
+const rpcError = (code: number, message: string) => ({
+  jsonrpc: '2.0',
+  error: { code, message },
+  id: null,
+});
+
+/** What the server really answers, per status. */
+const ERROR_EXAMPLES: Record<number, Record<string, { summary: string; value: unknown }>> = {
+  400: {
+    noSession: {
+      summary: 'No session id',
+      value: rpcError(-32000, 'Bad Request: Mcp-Session-Id header is required'),
     },
-    id: { nullable: true, example: null },
+    parse: {
+      summary: 'Not JSON',
+      value: rpcError(-32700, 'Parse error: the body is not valid JSON'),
+    },
+  },
+  401: {
+    unauthorized: {
+      summary: 'No or an unknown key',
+      value: rpcError(-32000, 'Unauthorized: a valid API key is required (X-API-Key header)'),
+    },
+  },
+  403: {
+    host: {
+      summary: 'Host not allowed',
+      value: rpcError(-32000, 'Forbidden: Invalid Host: evil.example.com'),
+    },
+  },
+  404: { session: { summary: 'Unknown session', value: rpcError(-32001, 'Session not found') } },
+  405: { method: { summary: 'PUT', value: rpcError(-32000, 'Method not allowed') } },
+  413: { tooLarge: { summary: 'Too large', value: rpcError(-32600, 'Request body too large') } },
+  415: {
+    type: {
+      summary: 'A text body',
+      value: rpcError(-32000, 'Unsupported Media Type: Content-Type must be application/json'),
+    },
+  },
+  429: {
+    rateLimit: {
+      summary: 'Over the per-minute limit',
+      value: rpcError(
+        -32000,
+        'Too Many Requests: rate limit of 100 requests per minute exceeded; retry in 60 s',
+      ),
+    },
+  },
+  503: {
+    full: {
+      summary: 'Server full',
+      value: rpcError(-32000, 'Service Unavailable: too many open sessions'),
+    },
   },
 };
 
@@ -68,7 +129,7 @@ const ERRORS: [number, string][] = [
   [415, 'Content-Type is not application/json.'],
   [
     429,
-    'Rate limit or session-open limit reached; `Retry-After` and `RateLimit-*` say when to retry.',
+    'Rate limit or session-open limit reached; `Retry-After` says when to retry, `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10) name the limit and what is left of it.',
   ],
   [
     503,
@@ -95,11 +156,17 @@ function common(summary: string, description: string, errors: number[]) {
       summary,
       description: `${description}\n\nThe payload is JSON-RPC 2.0 per the MCP specification (${SPEC}).`,
     }),
+    ApiExtraModels(JsonRpcErrorResponseDto),
     ...ERRORS.filter(([status]) => errors.includes(status)).map(([status, text]) =>
       ApiResponse({
         status,
         description: text,
-        content: { 'application/json': { schema: JSON_RPC_ERROR } },
+        content: {
+          'application/json': {
+            schema: { $ref: getSchemaPath(JsonRpcErrorResponseDto) },
+            examples: ERROR_EXAMPLES[status],
+          },
+        },
       }),
     ),
   );
