@@ -288,10 +288,13 @@ describe('The HTTP edge', () => {
         expect(operation.tags).toEqual(['MCP']);
         expect(operation.security).toEqual(expect.arrayContaining([{ 'api-key': [] }]));
         expect(operation.description).toMatch(/JSON-RPC 2\.0 per the MCP specification/);
-        expect(operation.responses['401'].content['application/json'].schema).toMatchObject({
-          required: ['jsonrpc', 'error', 'id'],
+        expect(operation.responses['401'].content['application/json'].schema).toEqual({
+          $ref: '#/components/schemas/JsonRpcErrorResponseDto',
         });
       }
+      expect(doc.components.schemas.JsonRpcErrorResponseDto).toMatchObject({
+        required: ['jsonrpc', 'error', 'id'],
+      });
       expect(Object.keys(doc.paths['/mcp'].post.responses).sort()).toEqual(
         ['200', '202', '400', '401', '403', '404', '405', '413', '415', '429', '503'].sort(),
       );

@@ -572,6 +572,7 @@ describe('Hardening', () => {
         .set('Origin', 'https://app.example.com')
         .expect(200);
       expect(init.headers['access-control-expose-headers']).toMatch(/Mcp-Session-Id/);
+      expect(init.headers['access-control-expose-headers']).toMatch(/RateLimit-Policy,RateLimit\b/);
       await initialize(running.url).set('Origin', 'https://evil.example.com').expect(403);
     });
 

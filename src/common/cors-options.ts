@@ -24,9 +24,8 @@ const CORS_EXPOSED_HEADERS = [
   'Mcp-Session-Id',
   'X-Request-Id',
   'Retry-After',
-  'RateLimit-Limit',
-  'RateLimit-Remaining',
-  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'RateLimit',
 ];
 
 /** One CORS policy for every route. */
