@@ -178,6 +178,14 @@ describe('the OpenAPI document', () => {
         expect(Object.keys(media.examples ?? {}).length).toBeGreaterThan(0);
       }
     }
+    // A 429 names its headers: the draft standard's, never per-limit ones.
+    for (const [name, op] of [...operations('/admin/'), ...operations('/mcp')]) {
+      const headers = (op.responses['429'] as { headers?: object }).headers;
+      expect({ name, headers: Object.keys(headers ?? {}).sort() }).toEqual({
+        name,
+        headers: ['RateLimit', 'RateLimit-Policy', 'Retry-After'],
+      });
+    }
   });
 
   it("shows this service's health indicators in the health examples, not the library's", () => {

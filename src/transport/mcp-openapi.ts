@@ -137,6 +137,35 @@ const ERRORS: [number, string][] = [
   ],
 ];
 
+const RETRY_AFTER = {
+  description: 'Seconds to wait before retrying.',
+  schema: { type: 'integer' },
+};
+
+/** The headers that come with a refusal: when to retry and, on a 429, which limit was hit. */
+const ERROR_HEADERS: Record<number, Record<string, { description: string; schema: object }>> = {
+  401: {
+    'WWW-Authenticate': {
+      description: 'The schemes: `ApiKey header="X-API-Key", Bearer`.',
+      schema: { type: 'string' },
+    },
+  },
+  405: { Allow: { description: 'The methods this route has.', schema: { type: 'string' } } },
+  429: {
+    'Retry-After': RETRY_AFTER,
+    'RateLimit-Policy': {
+      description:
+        'The limits (draft-ietf-httpapi-ratelimit-headers-10), e.g. `"minute";q=100;w=60, "hour";q=1000;w=3600`.',
+      schema: { type: 'string' },
+    },
+    RateLimit: {
+      description: 'The refused limit, used up: e.g. `"minute";r=0;t=60`.',
+      schema: { type: 'string' },
+    },
+  },
+  503: { 'Retry-After': RETRY_AFTER },
+};
+
 const SESSION_HEADER = ApiHeader({
   name: 'Mcp-Session-Id',
   required: false,
@@ -161,6 +190,7 @@ function common(summary: string, description: string, errors: number[]) {
       ApiResponse({
         status,
         description: text,
+        headers: ERROR_HEADERS[status],
         content: {
           'application/json': {
             schema: { $ref: getSchemaPath(JsonRpcErrorResponseDto) },
