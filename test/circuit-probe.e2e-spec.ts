@@ -28,6 +28,7 @@ describe('The circuit on a quiet server', () => {
   }
 
   it('sends no trial while nobody has called upstream', async () => {
+    // Something that must not happen has no event to wait for: three intervals of quiet.
     await new Promise((resolve) => setTimeout(resolve, 3 * HALF_OPEN_MS));
     expect(running.fake.requests).toEqual([]);
     expect(await circuitGauge()).toBe(0);
@@ -82,7 +83,7 @@ describe('The circuit on a quiet server', () => {
     expect(listed.isError).toBeFalsy();
     expect(running.fake.requests.slice(recoveredFrom)).toHaveLength(1);
 
-    // Closed: no more trials.
+    // Closed: no more trials (again only a bounded wait can show an absence).
     await new Promise((resolve) => setTimeout(resolve, 2 * HALF_OPEN_MS));
     expect(running.fake.requests.slice(recoveredFrom)).toHaveLength(1);
   });
