@@ -3,7 +3,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger } from 'nestjs-pino';
 import type { Histogram } from 'prom-client';
 import { AppModule, AppModuleOptions } from './app.module';
 import { BoundedExpressAdapter } from './common/bounded-express.adapter';
@@ -16,6 +15,7 @@ import {
   strictSecurityHeaders,
 } from './common/security-headers';
 import type { AppConfiguration } from './config/configuration.types';
+import { AppLogger } from './logging/app-logger';
 import { HTTP_LOGGER, type HttpLogger } from './logging/logging.tokens';
 import { HTTP_REQUEST_DURATION } from './metrics/app.metrics';
 
@@ -33,7 +33,7 @@ export async function createHttpApp(
     // Bodies are read after the guards (RequestBodyGuard), never by a global parser.
     { bufferLogs: true, bodyParser: false },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxy);
   // Request id and access line first, so every later step logs under the request.

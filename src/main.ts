@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { Logger } from 'nestjs-pino';
 import { createHttpApp } from './app.setup';
 import { AppStateService } from './common/app-state.service';
 import { InFlightService } from './common/in-flight.service';
+import { listeningLine } from './common/listen-address';
 import { ConfigValidationError, loadConfiguration } from './config/configuration';
 import type { AppConfiguration } from './config/configuration.types';
+import { AppLogger } from './logging/app-logger';
+import { LogFlusher } from './logging/log-flusher';
 import { runStdio } from './stdio';
 
 function configurationOrExit(): AppConfiguration {
@@ -26,9 +28,10 @@ function configurationOrExit(): AppConfiguration {
 
 async function serveHttp(configuration: AppConfiguration): Promise<void> {
   const app = await createHttpApp(configuration);
-  const logger = app.get(Logger);
+  const logger = app.get(AppLogger);
   const state = app.get(AppStateService);
   const inFlight = app.get(InFlightService);
+  const logs = app.get(LogFlusher);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -47,6 +50,7 @@ async function serveHttp(configuration: AppConfiguration): Promise<void> {
     // Closes every session (SSE streams included) and then the HTTP server.
     await app.close();
     logger.log('stopped', 'Shutdown');
+    await logs.drained();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -55,7 +59,11 @@ async function serveHttp(configuration: AppConfiguration): Promise<void> {
   const { host, port } = configuration.server;
   await app.listen(port, host);
   logger.log(
-    `Listening on ${await app.getUrl()}, upstream ${configuration.aareguru.baseUrl}`,
+    listeningLine(
+      app.getHttpServer().address(),
+      configuration.mcp.publicBaseUrl,
+      configuration.aareguru.baseUrl,
+    ),
     'Bootstrap',
   );
 }

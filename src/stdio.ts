@@ -1,8 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfiguration } from './config/configuration.types';
+import { AppLogger } from './logging/app-logger';
+import { LogFlusher } from './logging/log-flusher';
 import { McpServerFactory } from './mcp/mcp-server.factory';
 
 /**
@@ -14,8 +15,9 @@ export async function runStdio(configuration: AppConfiguration): Promise<void> {
     AppModule.forRoot({ configuration, http: false }),
     { bufferLogs: true },
   );
-  const logger = app.get(Logger);
+  const logger = app.get(AppLogger);
   app.useLogger(logger);
+  const logs = app.get(LogFlusher);
   const factory = app.get(McpServerFactory);
   const handle = serveStdio(factory.create, {
     onerror: (error) => logger.warn(`stdio: ${error.message}`, 'Stdio'),
@@ -28,6 +30,7 @@ export async function runStdio(configuration: AppConfiguration): Promise<void> {
     stopping = true;
     await handle.close().catch(() => undefined);
     await app.close();
+    await logs.drained();
     process.exit(0);
   };
   process.stdin.once('end', () => void stop());

@@ -41,6 +41,7 @@ import {
   todaySchema,
   widgetSchema,
 } from './aareguru.schemas';
+import type { ProbedCircuit } from './circuit-probe';
 import { HistorySeries, parseHistorySeries } from './history.parser';
 import { httpGetJson } from './http-get-json';
 import { NoSlotError, UpstreamSlots } from './upstream-slots';
@@ -136,8 +137,17 @@ export class AareguruClient implements OnModuleDestroy {
     });
     // The gauge is shared by every client in the process: start it from this breaker's state.
     circuitState.set(CIRCUIT_GAUGE[this.breaker.state]);
-    this.breaker.onStateChange((state) => circuitState.set(CIRCUIT_GAUGE[state]));
-    this.breaker.onBreak(() => this.logger.warn('Aareguru circuit opened'));
+    let previous = this.breaker.state;
+    this.breaker.onStateChange((state) => {
+      circuitState.set(CIRCUIT_GAUGE[state]);
+      // One warning per outage: a failed trial (the request's own warning says why) re-opens it.
+      if (state === CircuitState.Open && previous === CircuitState.Closed) {
+        this.logger.warn('Aareguru circuit opened');
+      } else if (state === CircuitState.Open) {
+        this.logger.debug('Aareguru circuit trial failed, open again');
+      }
+      previous = state;
+    });
     this.breaker.onReset(() => this.logger.log('Aareguru circuit closed'));
 
     this.slots = new UpstreamSlots(
@@ -189,6 +199,15 @@ export class AareguruClient implements OnModuleDestroy {
     if (!series) throw new UpstreamError('shape', 'history', 'unrecognised history response');
     return series;
   }
+
+  /** The breaker's state and its openings, for the probe that runs its half-open trial. */
+  readonly circuit: ProbedCircuit = {
+    state: () => CIRCUIT_NAMES[this.breaker.state],
+    onOpen: (listener) => {
+      const subscription = this.breaker.onBreak(() => listener());
+      return () => subscription.dispose();
+    },
+  };
 
   status(): UpstreamStatus {
     return {

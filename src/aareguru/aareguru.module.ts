@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { getToken } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge } from 'prom-client';
-import { CLOCK, Clock } from '../common/clock';
+import { CLOCK, Clock, TIMERS, Timers } from '../common/clock';
 import { AAREGURU_CONFIG, CACHE_CONFIG } from '../config/app-config.module';
 import type { AareguruConfig, CacheConfig } from '../config/configuration.types';
 import { RedisConnection } from '../redis/redis-connection';
@@ -12,6 +12,7 @@ import { AareguruClient } from './aareguru.client';
 import { AareguruHealthIndicator } from './aareguru.health';
 import { AAREGURU_METRICS, CACHE_BYTES, CACHE_EVICTIONS } from './aareguru.metrics';
 import { AareguruService } from './aareguru.service';
+import { CircuitProbe } from './circuit-probe';
 import { CACHE_STORE } from './cache/cache-store.interface';
 import { FILL_LOCK, LocalFillLock } from './cache/fill-lock';
 import { MemoryCacheStore } from './cache/memory-cache.store';
@@ -95,6 +96,23 @@ const FILL_POLL_MS = 100;
       useFactory: (config: CacheConfig, counters: ThrottlerStorage) =>
         new MissBudget(counters, config.missesPerKeyPerMinute),
       inject: [CACHE_CONFIG, MISS_COUNTERS],
+    },
+    {
+      // The half-open trial without a client call: the city list, which every call needs first.
+      provide: CircuitProbe,
+      useFactory: (
+        client: AareguruClient,
+        cache: UpstreamCacheService,
+        config: AareguruConfig,
+        timers: Timers,
+      ) =>
+        new CircuitProbe(
+          client.circuit,
+          () => cache.renew(UpstreamCacheService.key('cities'), () => client.cities()),
+          config.breakerHalfOpenMs,
+          timers,
+        ),
+      inject: [AareguruClient, UpstreamCacheService, AAREGURU_CONFIG, TIMERS],
     },
     ...AAREGURU_METRICS,
     AareguruClient,

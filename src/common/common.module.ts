@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppStateService } from './app-state.service';
-import { CLOCK, Clock, systemClock } from './clock';
+import { CLOCK, Clock, systemClock, systemTimers, TIMERS } from './clock';
 import { InFlightService } from './in-flight.service';
 
 /** Cross-cutting providers every feature module may inject. */
@@ -11,8 +11,13 @@ export class CommonModule {
   static forRoot(clock: Clock = systemClock): DynamicModule {
     return {
       module: CommonModule,
-      providers: [{ provide: CLOCK, useValue: clock }, AppStateService, InFlightService],
-      exports: [CLOCK, AppStateService, InFlightService],
+      providers: [
+        { provide: CLOCK, useValue: clock },
+        { provide: TIMERS, useValue: systemTimers },
+        AppStateService,
+        InFlightService,
+      ],
+      exports: [CLOCK, TIMERS, AppStateService, InFlightService],
     };
   }
 }

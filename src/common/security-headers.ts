@@ -7,9 +7,19 @@ type Middleware = (
   next: (error?: unknown) => void,
 ) => void;
 
+/**
+ * helmet's default `upgrade-insecure-requests` is left out: it makes a browser fetch a plain-HTTP
+ * page's own scripts over HTTPS, which a pod or a local server reached over HTTP does not answer
+ * (the docs page stays blank). Every resource here is same-origin, so over HTTPS the directive
+ * changes nothing; over HTTP it only breaks.
+ */
+const NO_UPGRADE = { upgradeInsecureRequests: null };
+
 /** What every JSON route gets: nothing may be framed, scripted or embedded. */
 export const strictSecurityHeaders: Middleware = helmet({
-  contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  contentSecurityPolicy: {
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], ...NO_UPGRADE },
+  },
 });
 
 /** The docs page runs Swagger UI's scripts and styles from this server. */
@@ -20,6 +30,7 @@ export const docsSecurityHeaders: Middleware = helmet({
       imgSrc: ["'self'", 'data:'],
       styleSrc: ["'self'", "'unsafe-inline'"],
       scriptSrc: ["'self'"],
+      ...NO_UPGRADE,
     },
   },
 });

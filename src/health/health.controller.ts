@@ -1,5 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AareguruHealthIndicator } from '../aareguru/aareguru.health';
 import { AppStateService } from '../common/app-state.service';
@@ -7,6 +12,7 @@ import { PACKAGE_VERSION } from '../common/package-info';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { SessionsHealthIndicator } from '../sessions/sessions.health';
 import { ApiHealthDetails, ApiLiveness, ApiReadiness } from './health.openapi';
+import { describeFailure, Probe, ProbeStateLog } from './probe-state-log';
 
 /** Health indicators answer from memory; this bound keeps a stuck one from stalling a probe. */
 const INDICATOR_TIMEOUT_MS = 1000;
@@ -36,6 +42,7 @@ export class HealthController {
     private readonly upstream: AareguruHealthIndicator,
     private readonly sessions: SessionsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly stateLog: ProbeStateLog,
   ) {}
 
   @Get('live')
@@ -54,7 +61,7 @@ export class HealthController {
       'Readiness: 503 while starting and while draining after SIGTERM, otherwise 200. Neither an Aareguru outage nor a Redis outage makes the server unready: cached data, 2026-07-28 traffic and (failing open) the rate limits still work on every replica.',
   })
   ready() {
-    return this.health.check([
+    return this.logged('readiness', [
       () => {
         const indicator = this.indicators.check('server');
         if (this.state.ready) return indicator.up();
@@ -71,7 +78,7 @@ export class HealthController {
       'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport, Redis (connected, latency, replica id). 503 while the upstream circuit is open or Redis does not answer.',
   })
   details() {
-    return this.health.check([
+    return this.logged('health', [
       () =>
         this.indicators.check('server').up({
           version: PACKAGE_VERSION,
@@ -82,5 +89,20 @@ export class HealthController {
       withTimeout('sessions', () => this.sessions.check()),
       withTimeout('redis', () => this.redis.check()),
     ]);
+  }
+
+  /** Runs the checks; a change in their outcome is logged once (see ProbeStateLog). */
+  private async logged(
+    probe: Probe,
+    checks: Parameters<HealthCheckService['check']>[0],
+  ): Promise<HealthCheckResult> {
+    try {
+      const result = await this.health.check(checks);
+      this.stateLog.passed(probe);
+      return result;
+    } catch (error) {
+      this.stateLog.failed(probe, describeFailure(error));
+      throw error;
+    }
   }
 }

@@ -3,8 +3,11 @@ import { LOG_FLUSH_MS } from './pino-options';
 import { PINO_HTTP_OPTIONS } from './logging.tokens';
 
 interface FlushableStream {
-  flush(): void;
+  flush(done?: (error?: Error) => void): void;
 }
+
+/** How long the last lines may take to reach the output before the process exits anyway. */
+const DRAIN_WAIT_MS = 2000;
 
 /** Writes buffered log lines out every `LOG_FLUSH_MS`, and once more at shutdown. */
 @Injectable()
@@ -27,6 +30,29 @@ export class LogFlusher implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown(): void {
     clearInterval(this.timer);
     this.flush();
+  }
+
+  /**
+   * Resolves once every line logged so far has been written. The process exits only after
+   * this: pino's own flush at exit writes what is buffered but not a write still under way,
+   * which would land after it — out of order, or lost.
+   */
+  drained(): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, DRAIN_WAIT_MS);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        stream.flush(done);
+      } catch {
+        done();
+      }
+    });
   }
 
   private flush(): void {

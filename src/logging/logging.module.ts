@@ -5,6 +5,7 @@ import { LOGGING_CONFIG } from '../config/app-config.module';
 import type { LoggingConfig } from '../config/configuration.types';
 import type { Logger } from 'pino';
 import { accessLog } from './access-log';
+import { AppLogger } from './app-logger';
 import { LogFlusher } from './log-flusher';
 import { buildPinoHttpOptions, requestLogFields } from './pino-options';
 import { HTTP_LOGGER, PINO_HTTP_OPTIONS, REQUEST_LOGGER } from './logging.tokens';
@@ -42,6 +43,7 @@ class PinoOptionsModule {}
     }),
   ],
   providers: [
+    AppLogger,
     LogFlusher,
     {
       provide: HTTP_LOGGER,
@@ -50,7 +52,7 @@ class PinoOptionsModule {}
         accessLog(logger, options, requestLogFields),
     },
   ],
-  exports: [HTTP_LOGGER],
+  exports: [AppLogger, HTTP_LOGGER],
 })
 export class LoggingModule {}
 

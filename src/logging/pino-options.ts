@@ -42,10 +42,14 @@ export function requestIdFor(req: IncomingMessage, res: ServerResponse): string 
   return id;
 }
 
-/** Probes and scrapes arrive every few seconds; logging each one would drown everything else. */
-function isProbe(req: IncomingMessage): boolean {
-  const path = req.url?.split('?')[0];
-  return path === '/health/live' || path === '/health/ready' || path === '/metrics';
+const PROBE_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+
+/**
+ * Probes and scrapes arrive every few seconds; logging each one would drown everything else.
+ * A change in a probe's answer is logged once instead (see ProbeStateLog).
+ */
+export function isProbe(req: IncomingMessage): boolean {
+  return PROBE_PATHS.has(req.url?.split('?')[0] ?? '');
 }
 
 /**

@@ -1,7 +1,9 @@
-import type { Clock } from '../../src/common/clock';
+import type { Clock, Timers } from '../../src/common/clock';
 
-/** A clock that moves only when told to. */
-export class ManualClock implements Clock {
+/** A clock that moves only when told to; what is scheduled on it runs as it passes. */
+export class ManualClock implements Clock, Timers {
+  private scheduled: { at: number; callback: () => void }[] = [];
+
   constructor(private current = Date.UTC(2023, 4, 9, 11, 20)) {}
 
   now(): number {
@@ -9,6 +11,30 @@ export class ManualClock implements Clock {
   }
 
   advance(ms: number): void {
-    this.current += ms;
+    const until = this.current + ms;
+    // Due callbacks run in time order, each at its own time (one may schedule another).
+    for (;;) {
+      const next = this.scheduled
+        .filter((entry) => entry.at <= until)
+        .sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.scheduled = this.scheduled.filter((entry) => entry !== next);
+      this.current = Math.max(this.current, next.at);
+      next.callback();
+    }
+    this.current = until;
+  }
+
+  schedule(callback: () => void, delayMs: number): () => void {
+    const entry = { at: this.current + delayMs, callback };
+    this.scheduled.push(entry);
+    return () => {
+      this.scheduled = this.scheduled.filter((other) => other !== entry);
+    };
+  }
+
+  /** How many callbacks are waiting. */
+  get pending(): number {
+    return this.scheduled.length;
   }
 }

@@ -53,6 +53,36 @@ describe('UpstreamCacheService', () => {
 
   afterEach(() => storage.onApplicationShutdown());
 
+  describe('renew', () => {
+    it('fetches even a fresh key and keeps the answer, charging no caller', async () => {
+      await cache.getOrFetch('cities', () => Promise.resolve('old'));
+      clock.advance(1000);
+      const fetch = jest.fn(() => Promise.resolve('new'));
+      // Inside a call (whose budget is spent) it is still the server's own work.
+      for (const key of ['a', 'b', 'c']) {
+        await runAsCaller('key-a', () => cache.getOrFetch(key, () => Promise.resolve(key)));
+      }
+      await runAsCaller('key-a', () => cache.renew('cities', fetch));
+      expect(fetch).toHaveBeenCalledTimes(1);
+      await expect(cache.getOrFetch('cities', () => Promise.resolve('other'))).resolves.toEqual({
+        value: 'new',
+        fetchedAt: clock.now(),
+        stale: false,
+        ageSeconds: 0,
+      });
+    });
+
+    it('keeps the cached value when the fetch fails', async () => {
+      await cache.getOrFetch('cities', () => Promise.resolve('old'));
+      await expect(
+        cache.renew('cities', () => Promise.reject(new Error('HTTP 500'))),
+      ).rejects.toThrow('HTTP 500');
+      await expect(
+        cache.getOrFetch('cities', () => Promise.resolve('other')),
+      ).resolves.toMatchObject({ value: 'old' });
+    });
+  });
+
   describe('per-caller miss budget', () => {
     const fetchValue = () => Promise.resolve('value');
 

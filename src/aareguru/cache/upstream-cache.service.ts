@@ -109,6 +109,16 @@ export class UpstreamCacheService {
     return flight;
   }
 
+  /**
+   * Fetches a key from upstream whatever the cache holds and keeps the answer: work done on the
+   * server's own account (the circuit's trial), so it is charged to no caller and does not wait
+   * for another replica's fetch. Rejects when the fetch fails; the cached value stays.
+   */
+  async renew<T>(key: string, fetch: () => Promise<T>): Promise<void> {
+    const value = await fetch();
+    await this.store.set(key, { value, storedAt: this.clock.now() }, this.ttlMs + this.staleMaxMs);
+  }
+
   /** Charges the caller's miss budget, then fetches (or follows another replica's fetch). */
   private async lead<T>(
     key: string,

@@ -50,7 +50,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   ): void {
     const status = statusOf(exception);
     if (status === 413) this.rejected.inc({ reason: 'body' });
-    if (status >= 500) {
+    // A 503 the server chose to send (a health check failing, draining, full) is an answer, not
+    // a failure of its own: the access line records it, without a stack trace.
+    if (status >= 500 && !(exception instanceof HttpException && status === 503)) {
       this.logger.error(
         { err: exception, url: redactUrl(req.originalUrl ?? req.url) },
         'request failed',
