@@ -91,9 +91,9 @@ function findPromtool(): string | undefined {
 
 const PROMTOOL = findPromtool();
 if (!PROMTOOL && !process.env.CI) {
-  console.warn(
+  process.stderr.write(
     'promtool not found (PATH or PROMTOOL): skipping the promtool checks of deploy/prometheus. ' +
-      "Debian's prometheus package ships it.",
+      "Debian's prometheus package ships it.\n",
   );
 }
 /** In CI a missing promtool fails; elsewhere those checks are skipped. */
