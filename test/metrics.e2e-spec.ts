@@ -1,8 +1,15 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
+import http from 'node:http';
 import { z } from 'zod';
 import { connectClient, type ConnectedClient } from './support/mcp-clients';
 import { eventually } from './support/eventually';
 import { startApp, type RunningApp } from './support/http-app';
+import { ACCEPT_BOTH } from './support/mcp-messages';
 import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 
 /**
@@ -14,6 +21,44 @@ import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 const KEY = 'team-a:0123456789abcdef0123456789abcdef0123';
 const API_KEY = KEY.slice(KEY.indexOf(':') + 1);
 const TOOL = 'get_current_temperature';
+const MODERN = '2026-07-28';
+
+/** A 2026-07-28 `subscriptions/listen` POST held open; resolves once its answer has started. */
+function listen(url: string): Promise<{ status: number; disconnect(): void }> {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'subscriptions/listen',
+    params: {
+      notifications: { toolsListChanged: true },
+      _meta: {
+        [PROTOCOL_VERSION_META_KEY]: MODERN,
+        [CLIENT_INFO_META_KEY]: { name: 'listener', version: '1.0.0' },
+        [CLIENT_CAPABILITIES_META_KEY]: {},
+      },
+    },
+  });
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL('/mcp', url), {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: ACCEPT_BOTH,
+        'X-API-Key': API_KEY,
+        'Mcp-Protocol-Version': MODERN,
+        'Mcp-Method': 'subscriptions/listen',
+      },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.once('data', () =>
+        resolve({ status: res.statusCode ?? 0, disconnect: () => req.destroy() }),
+      );
+      res.on('error', () => undefined);
+    });
+    req.end(body);
+  });
+}
 
 describe('metrics (e2e)', () => {
   let running: RunningApp;
@@ -173,6 +218,25 @@ describe('metrics (e2e)', () => {
         method: 'POST',
       }),
     ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('times a 2026 listen stream as a stream, not as a request', async () => {
+    const before = await scrape();
+    const listening = await listen(running.url);
+    expect(listening.status).toBe(200);
+    const stream = { route: '/mcp', method: 'POST' };
+    expect((await scrape()).value('http_streams_open', stream)).toBe(1);
+    listening.disconnect();
+    await eventually(
+      async () =>
+        (await scrape()).since(before, 'http_stream_duration_seconds_count', stream) === 1,
+    );
+    const after = await scrape();
+    expect(after.value('http_streams_open', stream)).toBe(0);
+    expect(after.since(before, 'http_request_duration_seconds_count', stream)).toBe(0);
+    expect(
+      after.since(before, 'mcp_requests_total', { method: 'subscriptions/listen', key: 'team-a' }),
+    ).toBe(1);
   });
 
   it('shows the cache entries and bytes against their bounds', async () => {

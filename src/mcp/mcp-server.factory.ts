@@ -71,8 +71,12 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     }));
   }
 
-  /** Counts every message a client sends, by method and key label. */
-  private readonly countReceived: ReceivedMessageObserver = (method, extra) =>
+  /**
+   * Counts every message a client sends, by method and key label: each server it builds counts
+   * what reaches it; a transport that answers a message without a server (the SDK serves
+   * 2026-07-28 listen streams itself) counts it here directly.
+   */
+  readonly countReceived: ReceivedMessageObserver = (method, extra) =>
     this.requests.inc({ method: rpcMethodLabel(method), key: keyLabelOf(extra) });
 
   readonly create = (): McpServer => {
