@@ -1,13 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { getToken } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
-import type { Histogram } from 'prom-client';
 import { AppModule, AppModuleOptions } from './app.module';
 import { BoundedExpressAdapter } from './common/bounded-express.adapter';
 import { corsOptions } from './common/cors-options';
-import { exchangeOf } from './common/mcp-exchange';
 import { PACKAGE_VERSION } from './common/package-info';
 import {
   capturedHeaders,
@@ -17,9 +14,7 @@ import {
 import type { AppConfiguration } from './config/configuration.types';
 import { AppLogger } from './logging/app-logger';
 import { HTTP_LOGGER, type HttpLogger } from './logging/logging.tokens';
-import { HTTP_REQUEST_DURATION } from './metrics/app.metrics';
-
-type HttpDuration = Histogram<'route' | 'method' | 'status'>;
+import { HttpMetrics } from './metrics/http-metrics';
 
 /** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
 export async function createHttpApp(
@@ -38,27 +33,11 @@ export async function createHttpApp(
   app.set('trust proxy', http.trustProxy);
   // Request id and access line first, so every later step logs under the request.
   app.use(app.get<HttpLogger>(HTTP_LOGGER));
-  app.use(httpMetrics(app.get<HttpDuration>(getToken(HTTP_REQUEST_DURATION.name))));
+  app.use(app.get(HttpMetrics).middleware);
   app.use(securityHeaders());
   app.enableCors(corsOptions(http));
   mountApiDocs(app, configuration);
   return app;
-}
-
-/** Request duration by route template (not raw path: ids would explode the label set). */
-function httpMetrics(httpDuration: HttpDuration) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
-    res.once('close', () => {
-      // An MCP request is labelled by its classified route, whichever path variant it used.
-      const route =
-        exchangeOf(req)?.route ??
-        `${req.baseUrl}${(req.route as { path?: string } | undefined)?.path ?? 'unmatched'}`;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      httpDuration.observe({ route, method: req.method, status: String(res.statusCode) }, seconds);
-    });
-    next();
-  };
 }
 
 /**

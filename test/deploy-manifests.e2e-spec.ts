@@ -374,6 +374,26 @@ describe('deployment material (deploy/)', () => {
         expect(constraint.labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
       }
     });
+
+    it('the ServiceMonitor scrapes /metrics on the Service port, and stays out of the kustomization', () => {
+      const monitor = ofKind('ServiceMonitor');
+      const service = ofKind('Service');
+      expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(monitor.metadata.namespace).toBeUndefined(); // the Service's own, whichever it is
+      const selects = Object.entries(monitor.spec.selector.matchLabels as Record<string, string>);
+      expect(selects.length).toBeGreaterThan(0);
+      for (const [key, value] of selects) expect(service.metadata.labels[key]).toBe(value);
+      const portNames = (service.spec.ports as Yaml[]).map((p) => p.name);
+      expect(monitor.spec.endpoints.length).toBeGreaterThan(0);
+      for (const endpoint of monitor.spec.endpoints as Yaml[]) {
+        expect(portNames).toContain(endpoint.port);
+        expect(endpoint.path).toBe('/metrics');
+        expect(seconds(endpoint.scrapeTimeout)).toBeLessThanOrEqual(seconds(endpoint.interval));
+      }
+      // Clusters without the operator's CRDs would refuse the whole `kubectl apply -k`.
+      const kustomization = load(text(join(KUBERNETES, 'kustomization.yaml'))) as Yaml;
+      expect(kustomization.resources).not.toContain('servicemonitor.yaml');
+    });
   });
 
   describe('compose', () => {

@@ -36,6 +36,21 @@ export const CACHE_BYTES = {
   help: 'Bytes held by the upstream cache, counted as the JSON size of its values; with Redis, those of the cache the replicas share in Redis.',
 } satisfies GaugeConfiguration<string>;
 
+export const CACHE_ENTRIES = {
+  name: 'aareguru_cache_entries',
+  help: 'Answers held by the upstream cache; with Redis, those of the cache the replicas share in Redis.',
+} satisfies GaugeConfiguration<string>;
+
+export const CACHE_MAX_BYTES = {
+  name: 'aareguru_cache_max_bytes',
+  help: 'The byte bound of the upstream cache (CACHE_MAX_BYTES), for aareguru_cache_bytes to be read against.',
+} satisfies GaugeConfiguration<string>;
+
+export const CACHE_MAX_ENTRIES = {
+  name: 'aareguru_cache_max_entries',
+  help: 'The entry bound of the upstream cache (CACHE_MAX_ENTRIES), for aareguru_cache_entries to be read against.',
+} satisfies GaugeConfiguration<string>;
+
 export const CIRCUIT_STATE = {
   name: 'aareguru_circuit_state',
   help: 'Circuit breaker state towards the Aareguru API: 0 closed, 1 half-open, 2 open (3 isolated).',
@@ -58,6 +73,9 @@ export const AAREGURU_METRICS = [
   makeCounterProvider(CACHE_EVENTS),
   makeCounterProvider(CACHE_EVICTIONS),
   makeGaugeProvider(CACHE_BYTES),
+  makeGaugeProvider(CACHE_ENTRIES),
+  makeGaugeProvider(CACHE_MAX_BYTES),
+  makeGaugeProvider(CACHE_MAX_ENTRIES),
   makeGaugeProvider(CIRCUIT_STATE),
   makeGaugeProvider(UPSTREAM_QUEUE_WAITING),
   makeCounterProvider(UPSTREAM_REFUSED),

@@ -10,7 +10,14 @@ import { RedisConnection } from '../redis/redis-connection';
 import { rateLimitStorage } from '../throttling/fail-open.storage';
 import { AareguruClient } from './aareguru.client';
 import { AareguruHealthIndicator } from './aareguru.health';
-import { AAREGURU_METRICS, CACHE_BYTES, CACHE_EVICTIONS } from './aareguru.metrics';
+import {
+  AAREGURU_METRICS,
+  CACHE_BYTES,
+  CACHE_ENTRIES,
+  CACHE_EVICTIONS,
+  CACHE_MAX_BYTES,
+  CACHE_MAX_ENTRIES,
+} from './aareguru.metrics';
 import { AareguruService } from './aareguru.service';
 import { CircuitProbe } from './circuit-probe';
 import { CACHE_STORE } from './cache/cache-store.interface';
@@ -41,13 +48,22 @@ const FILL_POLL_MS = 100;
         clock: Clock,
         evictions: Counter<'reason'>,
         bytes: Gauge,
+        entries: Gauge,
+        maxBytes: Gauge,
+        maxEntries: Gauge,
         redis: RedisConnection,
       ) => {
-        if (!redis.enabled) return new MemoryCacheStore(config, clock, { evictions, bytes });
+        // The bounds, for dashboards to set the usage against.
+        maxBytes.set(config.maxBytes);
+        maxEntries.set(config.maxEntries);
+        if (!redis.enabled) {
+          return new MemoryCacheStore(config, clock, { evictions, bytes, entries });
+        }
         // The replica's near copy; the metrics are those of the shared level.
         const near = new MemoryCacheStore(config, clock, {
           evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
           bytes: new Gauge({ ...CACHE_BYTES, registers: [] }),
+          entries: new Gauge({ ...CACHE_ENTRIES, registers: [] }),
         });
         return new RedisCacheStore(
           redis,
@@ -59,7 +75,7 @@ const FILL_POLL_MS = 100;
             maxBytes: config.maxBytes,
           },
           clock,
-          { evictions, bytes },
+          { evictions, bytes, entries },
         );
       },
       inject: [
@@ -67,6 +83,9 @@ const FILL_POLL_MS = 100;
         CLOCK,
         getToken(CACHE_EVICTIONS.name),
         getToken(CACHE_BYTES.name),
+        getToken(CACHE_ENTRIES.name),
+        getToken(CACHE_MAX_BYTES.name),
+        getToken(CACHE_MAX_ENTRIES.name),
         RedisConnection,
       ],
     },

@@ -109,4 +109,44 @@ describe('CheckedMcpServer', () => {
     })) as { error: { message: string } };
     expect(short.error.message).toBe('Prompt nope not found');
   });
+
+  it('shows every request and notification it receives to its observer, refused ones too', async () => {
+    const seen: { method: string; key?: string }[] = [];
+    const server = new CheckedMcpServer(
+      { name: 'observed', version: '1.0.0' },
+      {},
+      (method, extra) => seen.push({ method, key: extra?.authInfo?.clientId }),
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const got = new Map<unknown, JSONRPCMessage>();
+    clientSide.onmessage = (message) => got.set((message as { id?: unknown }).id, message);
+    await clientSide.start();
+    await server.connect(serverSide);
+    const authInfo = { token: '', clientId: 'team-a', scopes: [] };
+    await clientSide.send(
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'spec', version: '1.0.0' },
+        },
+      },
+      { authInfo },
+    );
+    await clientSide.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await clientSide.send({ jsonrpc: '2.0', id: 2, method: 'prompts/get', params: { name: 5 } });
+    for (let turn = 0; turn < 100 && !got.has(2); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(got.get(2)).toMatchObject({ error: { code: -32602 } });
+    expect(seen).toEqual([
+      { method: 'initialize', key: 'team-a' },
+      { method: 'notifications/initialized', key: undefined },
+      { method: 'prompts/get', key: undefined },
+    ]);
+    await clientSide.close();
+  });
 });

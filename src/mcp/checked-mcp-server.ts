@@ -1,4 +1,5 @@
 import {
+  type AuthInfo,
   isJSONRPCErrorResponse,
   isJSONRPCRequest,
   type JSONRPCMessage,
@@ -12,14 +13,32 @@ import { invalidParamsMessage, isModernRequest } from './request-params';
 export const MAX_ERROR_MESSAGE_LENGTH = 512;
 
 /**
+ * Told of every request and notification a client sends, with its transport's extra info
+ * (undefined over stdio), before anything else looks at it.
+ */
+export type ReceivedMessageObserver = (
+  method: string,
+  extra: { authInfo?: AuthInfo } | undefined,
+) => void;
+
+/**
  * An McpServer that answers a request whose params do not fit the spec with Invalid params
  * (-32602) and one readable line, where the SDK answers Internal error (-32603) with a dump of
  * its validation issues. Every transport connects servers through `connect`, so the check sits
  * in front of every request, whatever the protocol era; valid requests pass untouched. Error
  * messages going out are cut to MAX_ERROR_MESSAGE_LENGTH, so a 1 MB tool, prompt or city name
- * is not sent back whole.
+ * is not sent back whole. Every message received is shown to the observer, if one is given: the
+ * one place all transports pass.
  */
 export class CheckedMcpServer extends McpServer {
+  constructor(
+    serverInfo: ConstructorParameters<typeof McpServer>[0],
+    options?: ConstructorParameters<typeof McpServer>[1],
+    private readonly observeReceived?: ReceivedMessageObserver,
+  ) {
+    super(serverInfo, options);
+  }
+
   override async connect(transport: Transport): Promise<void> {
     await super.connect(transport);
     const send = transport.send.bind(transport);
@@ -27,6 +46,7 @@ export class CheckedMcpServer extends McpServer {
     // The protocol layer has just installed its handler; the check goes in front of it.
     const dispatch = transport.onmessage;
     transport.onmessage = (message, extra) => {
+      if ('method' in message) this.observeReceived?.(message.method, extra);
       if (isJSONRPCRequest(message)) {
         const modern = isModernRequest(message, extra?.classification);
         const problem = invalidParamsMessage(message, modern);

@@ -6,7 +6,47 @@ import {
 import { HistoryRangeError } from '../domain/history-dates';
 
 export type FailureKind =
-  'unknown_city' | 'invalid_range' | 'upstream' | 'upstream_busy' | 'key_budget' | 'internal';
+  | 'invalid_input'
+  | 'unknown_city'
+  | 'invalid_range'
+  | 'upstream'
+  | 'upstream_busy'
+  | 'key_budget'
+  | 'internal';
+
+/**
+ * How a call ended, as the metrics count it: whose doing a failure was. `client_error`: the
+ * caller asked for something that cannot be answered (bad arguments, an unknown city, a range
+ * out of bounds, its own budget of uncached requests used up); `upstream_error`: the Aareguru API
+ * failed or was busy and nothing was cached; `internal_error`: a fault of this server.
+ */
+export type MetricOutcome =
+  'ok' | 'cancelled' | 'client_error' | 'upstream_error' | 'internal_error';
+
+const OUTCOME_OF_FAILURE: Readonly<Record<FailureKind, MetricOutcome>> = {
+  invalid_input: 'client_error',
+  unknown_city: 'client_error',
+  invalid_range: 'client_error',
+  key_budget: 'client_error',
+  upstream: 'upstream_error',
+  upstream_busy: 'upstream_error',
+  internal: 'internal_error',
+};
+
+/** The metric outcome of a failure kind. */
+export function outcomeOfFailure(kind: FailureKind): MetricOutcome {
+  return OUTCOME_OF_FAILURE[kind];
+}
+
+/**
+ * The failure behind an error a resource or prompt handler threw: they turn the domain error
+ * into a protocol error for the client and keep the original as its `cause`.
+ */
+export function failureKindOf(error: unknown): FailureKind {
+  const kind = describeFailure(error).kind;
+  if (kind !== 'internal' || !(error instanceof Error) || error.cause === undefined) return kind;
+  return describeFailure(error.cause).kind;
+}
 
 export interface DescribedFailure {
   kind: FailureKind;

@@ -10,13 +10,22 @@ import { type CallOutcome, type CallRecord, callRecordOf } from '../common/call-
 import { untilAborted } from '../common/until-aborted';
 import { runAsCaller } from '../aareguru/upstream-caller';
 import type { CallObserver } from './call-observer';
-import { CheckedMcpServer } from './checked-mcp-server';
-import { describeFailure } from './mcp-errors';
-import { PROMPT_GETS, RESOURCE_READS, TOOL_CALLS, TOOL_DURATION } from './mcp.metrics';
+import { CheckedMcpServer, type ReceivedMessageObserver } from './checked-mcp-server';
+import { countingRefusals } from './counting-refusals';
+import { describeFailure, failureKindOf, type FailureKind, outcomeOfFailure } from './mcp-errors';
+import {
+  type CallLabels,
+  MCP_REQUESTS,
+  PROMPT_GETS,
+  RESOURCE_READS,
+  TOOL_CALLS,
+  TOOL_DURATION,
+} from './mcp.metrics';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.tokens';
 import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
 import type { AareTool, ToolResult } from './tools/aare-tool';
+import { keyLabelOf, rpcMethodLabel } from './rpc-method-label';
 import { SERVER_INSTRUCTIONS } from './server-instructions';
 import { shareJsonSchema } from './shared-json-schema';
 
@@ -37,22 +46,38 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     @Inject(MCP_TOOLS) tools: AareTool[],
     @Inject(MCP_RESOURCES) private readonly resources: AareResource[],
     @Inject(MCP_PROMPTS) private readonly prompts: AarePrompt[],
-    @InjectMetric(TOOL_CALLS.name) private readonly toolCalls: Counter<'tool' | 'outcome'>,
+    @InjectMetric(TOOL_CALLS.name) private readonly toolCalls: Counter<CallLabels<'tool'>>,
     @InjectMetric(TOOL_DURATION.name) private readonly toolDuration: Histogram<'tool'>,
     @InjectMetric(RESOURCE_READS.name)
-    private readonly resourceReads: Counter<'resource' | 'outcome'>,
-    @InjectMetric(PROMPT_GETS.name) private readonly promptGets: Counter<'prompt' | 'outcome'>,
+    private readonly resourceReads: Counter<CallLabels<'resource'>>,
+    @InjectMetric(PROMPT_GETS.name) private readonly promptGets: Counter<CallLabels<'prompt'>>,
+    @InjectMetric(MCP_REQUESTS.name) private readonly requests: Counter<'method' | 'key'>,
   ) {
     this.registrations = tools.map((tool) => ({
       tool,
       config: {
         ...tool.config,
-        inputSchema: shareJsonSchema(tool.config.inputSchema),
+        // The SDK checks the arguments before the tool runs and answers a refusal itself.
+        inputSchema: countingRefusals(shareJsonSchema(tool.config.inputSchema), () =>
+          this.toolCalls.inc({
+            tool: tool.name,
+            outcome: outcomeOfFailure('invalid_input'),
+            failure: 'invalid_input',
+          }),
+        ),
         outputSchema: shareJsonSchema(tool.config.outputSchema),
         annotations: { title: tool.config.title, ...tool.config.annotations },
       },
     }));
   }
+
+  /**
+   * Counts every message a client sends, by method and key label: each server it builds counts
+   * what reaches it; a transport that answers a message without a server (the SDK serves
+   * 2026-07-28 listen streams itself) counts it here directly.
+   */
+  readonly countReceived: ReceivedMessageObserver = (method, extra) =>
+    this.requests.inc({ method: rpcMethodLabel(method), key: keyLabelOf(extra) });
 
   readonly create = (): McpServer => {
     const server = new CheckedMcpServer(
@@ -62,6 +87,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         instructions: SERVER_INSTRUCTIONS,
         jsonSchemaValidator: this.validator,
       },
+      this.countReceived,
     );
     for (const { tool, config } of this.registrations) {
       server.registerTool(tool.name, config, (args: unknown, ctx) =>
@@ -92,7 +118,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       const started = performance.now();
       let result: ToolResult;
       let outcome: CallOutcome;
-      let kind: string | undefined;
+      let kind: FailureKind | undefined;
       try {
         const report = await untilAborted(tool.run(args as never), signal);
         result = {
@@ -116,7 +142,11 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         }
       }
       const seconds = (performance.now() - started) / 1000;
-      this.toolCalls.inc({ tool: tool.name, outcome });
+      this.toolCalls.inc(
+        kind
+          ? { tool: tool.name, outcome: outcomeOfFailure(kind), failure: kind }
+          : { tool: tool.name, outcome },
+      );
       this.toolDuration.observe({ tool: tool.name }, seconds);
       const ending = { outcome, failure: kind, durationMs: Math.round(seconds * 1000) };
       if (record) Object.assign(record, ending);
@@ -126,17 +156,18 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   }
 
   observe<T>(kind: 'resource' | 'prompt', name: string, work: () => Promise<T>): Promise<T> {
-    const count = (outcome: 'ok' | 'error') =>
+    const count = (labels: { outcome: string; failure?: FailureKind }) =>
       kind === 'resource'
-        ? this.resourceReads.inc({ resource: name, outcome })
-        : this.promptGets.inc({ prompt: name, outcome });
+        ? this.resourceReads.inc({ resource: name, ...labels })
+        : this.promptGets.inc({ prompt: name, ...labels });
     return this.inFlight.track(async () => {
       try {
         const result = await work();
-        count('ok');
+        count({ outcome: 'ok' });
         return result;
       } catch (error) {
-        count('error');
+        const failure = failureKindOf(error);
+        count({ outcome: outcomeOfFailure(failure), failure });
         throw error;
       }
     });

@@ -8,11 +8,20 @@ import {
 } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
-import { BUILD_INFO, HTTP_REJECTED_REQUESTS, HTTP_REQUEST_DURATION } from './app.metrics';
+import {
+  BUILD_INFO,
+  HTTP_REJECTED_REQUESTS,
+  HTTP_REQUEST_DURATION,
+  HTTP_STREAM_DURATION,
+  HTTP_STREAMS_OPEN,
+} from './app.metrics';
+import { HttpMetrics } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 
 const APP_METRICS = [
   makeHistogramProvider(HTTP_REQUEST_DURATION),
+  makeHistogramProvider(HTTP_STREAM_DURATION),
+  makeGaugeProvider(HTTP_STREAMS_OPEN),
   makeCounterProvider(HTTP_REJECTED_REQUESTS),
   makeGaugeProvider(BUILD_INFO),
 ];
@@ -24,8 +33,8 @@ const APP_METRICS = [
  */
 @Global()
 @Module({
-  providers: APP_METRICS,
-  exports: APP_METRICS,
+  providers: [...APP_METRICS, HttpMetrics],
+  exports: [...APP_METRICS, HttpMetrics],
 })
 export class MetricsModule implements OnModuleInit {
   constructor(@InjectMetric(BUILD_INFO.name) private readonly buildInfo: Gauge<'version'>) {}

@@ -1,5 +1,8 @@
-import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import type { CounterConfiguration, GaugeConfiguration } from 'prom-client';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectMetric, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import type { CounterConfiguration, Gauge, GaugeConfiguration } from 'prom-client';
+import { SESSION_CONFIG } from '../config/app-config.module';
+import type { SessionConfig } from '../config/configuration.types';
 
 export const SESSIONS_OPEN = {
   name: 'mcp_sessions_open',
@@ -37,7 +40,29 @@ export const SESSION_COPIES = {
   labelNames: ['event'] as const,
 } satisfies CounterConfiguration<'event'>;
 
+export const SESSION_LIMITS = {
+  name: 'mcp_session_limit',
+  help: 'The configured session bounds, by limit: sessions (MAX_SESSIONS, in all, listen streams not counted), listen_streams (MAX_LISTEN_STREAMS).',
+  labelNames: ['limit'] as const,
+} satisfies GaugeConfiguration<'limit'>;
+
+/** States the configured bounds once, for alerts and dashboards to set the open sessions against. */
+@Injectable()
+export class SessionLimitsMetric implements OnModuleInit {
+  constructor(
+    @Inject(SESSION_CONFIG) private readonly config: SessionConfig,
+    @InjectMetric(SESSION_LIMITS.name) private readonly limits: Gauge<'limit'>,
+  ) {}
+
+  onModuleInit(): void {
+    this.limits.set({ limit: 'sessions' }, this.config.maxSessions);
+    this.limits.set({ limit: 'listen_streams' }, this.config.maxListenStreams);
+  }
+}
+
 export const SESSIONS_METRICS = [
+  makeGaugeProvider(SESSION_LIMITS),
+  SessionLimitsMetric,
   makeCounterProvider(SESSION_COPIES),
   makeGaugeProvider(SESSIONS_OPEN),
   makeCounterProvider(SESSIONS_OPENED),

@@ -120,6 +120,8 @@ export class StreamableHttpService implements OnModuleDestroy {
     if (exchange) exchange.era = legacy ? '2025' : '2026';
     if (!legacy) {
       if (req.method === 'POST' && exchange?.method === LISTEN_METHOD) {
+        // The SDK serves a listen stream without a server of ours: the message is counted here.
+        this.factory.countReceived?.(LISTEN_METHOD, { authInfo: req.auth });
         // A listen stream stays open until either side ends it: admitted and tracked like a session.
         const refusal = this.lifecycle.listenRefusal(keyLabel);
         if (refusal) {

@@ -1,6 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import { ManualClock } from '../../../test/support/manual-clock';
-import { CACHE_BYTES, CACHE_EVICTIONS } from '../aareguru.metrics';
+import { CACHE_BYTES, CACHE_ENTRIES, CACHE_EVICTIONS } from '../aareguru.metrics';
 import { jsonBytes, MemoryCacheStore } from './memory-cache.store';
 
 const HOUR = 3_600_000;
@@ -12,18 +12,25 @@ describe('MemoryCacheStore', () => {
   let clock: ManualClock;
   let evictions: Counter<'reason'>;
   let bytesGauge: Gauge;
+  let entriesGauge: Gauge;
 
   const store = (maxEntries: number, maxBytes: number) =>
-    new MemoryCacheStore({ maxEntries, maxBytes }, clock, { evictions, bytes: bytesGauge });
+    new MemoryCacheStore({ maxEntries, maxBytes }, clock, {
+      evictions,
+      bytes: bytesGauge,
+      entries: entriesGauge,
+    });
   const evicted = async (reason: string) =>
     (await evictions.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
   const gaugeValue = async () => (await bytesGauge.get()).values[0]?.value;
+  const entriesValue = async () => (await entriesGauge.get()).values[0]?.value;
   const keys = async (s: MemoryCacheStore) => (await s.list()).map((e) => e.key);
 
   beforeEach(() => {
     clock = new ManualClock();
     evictions = new Counter({ ...CACHE_EVICTIONS, registers: [] });
     bytesGauge = new Gauge({ ...CACHE_BYTES, registers: [] });
+    entriesGauge = new Gauge({ ...CACHE_ENTRIES, registers: [] });
   });
 
   it('measures a value as the byte length of its JSON', () => {
@@ -58,6 +65,7 @@ describe('MemoryCacheStore', () => {
     expect(await keys(s)).toEqual(['a', 'd']);
     expect(await s.bytes()).toBe(80);
     expect(await gaugeValue()).toBe(80);
+    expect(await entriesValue()).toBe(2);
     expect(await evicted('capacity')).toBe(2);
   });
 
@@ -147,9 +155,11 @@ describe('MemoryCacheStore', () => {
     await s.delete('a');
     expect(await s.bytes()).toBe(20);
     expect(await gaugeValue()).toBe(20);
+    expect(await entriesValue()).toBe(1);
     await s.clear();
     expect(await s.bytes()).toBe(0);
     expect(await gaugeValue()).toBe(0);
+    expect(await entriesValue()).toBe(0);
     expect(await evicted('capacity')).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ export interface MemoryCacheBounds {
 export interface MemoryCacheMetrics {
   evictions: Counter<'reason'>;
   bytes: Gauge;
+  entries: Gauge;
 }
 
 interface Slot {
@@ -72,7 +73,7 @@ export class MemoryCacheStore implements CacheStore {
     );
     // Too big for the whole budget: not kept, and any older value of the key is gone too.
     if (status.maxEntrySizeExceeded) this.metrics.evictions.inc({ reason: 'oversize' });
-    this.metrics.bytes.set(this.slots.calculatedSize);
+    this.recordUsage();
     return Promise.resolve();
   }
 
@@ -110,12 +111,17 @@ export class MemoryCacheStore implements CacheStore {
 
   clear(): Promise<void> {
     this.slots.clear();
-    this.metrics.bytes.set(0);
+    this.recordUsage();
     return Promise.resolve();
   }
 
   private remove(key: string): void {
     this.slots.delete(key);
+    this.recordUsage();
+  }
+
+  private recordUsage(): void {
     this.metrics.bytes.set(this.slots.calculatedSize);
+    this.metrics.entries.set(this.slots.size);
   }
 }

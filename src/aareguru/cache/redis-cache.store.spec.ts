@@ -11,7 +11,7 @@ import {
 } from '../../../test/support/redis';
 import { RedisConnection } from '../../redis/redis-connection';
 import { REDIS_CONNECTED, REDIS_FALLBACKS } from '../../redis/redis.metrics';
-import { CACHE_BYTES, CACHE_EVICTIONS } from '../aareguru.metrics';
+import { CACHE_BYTES, CACHE_ENTRIES, CACHE_EVICTIONS } from '../aareguru.metrics';
 import { MemoryCacheStore } from './memory-cache.store';
 import { RedisCacheStore } from './redis-cache.store';
 import { eventually } from '../../../test/support/eventually';
@@ -29,6 +29,7 @@ interface Replica {
   fallbacks: Counter<'use'>;
   evictions: Counter<'reason'>;
   bytes: Gauge;
+  entries: Gauge;
 }
 
 describe('RedisCacheStore', () => {
@@ -55,6 +56,7 @@ describe('RedisCacheStore', () => {
     const private_ = () => ({
       evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
       bytes: new Gauge({ ...CACHE_BYTES, registers: [] }),
+      entries: new Gauge({ ...CACHE_ENTRIES, registers: [] }),
     });
     const near = new MemoryCacheStore(bounds, clock, private_());
     const metrics = private_();
@@ -106,6 +108,7 @@ describe('RedisCacheStore', () => {
     expect(await b.store.size()).toBe(2);
     expect(await b.store.bytes()).toBe(15);
     expect((await b.bytes.get()).values[0].value).toBe(15);
+    expect((await b.entries.get()).values[0].value).toBe(2);
     expect(await b.store.get('today?city=thun')).toBeUndefined();
   });
 
@@ -159,6 +162,7 @@ describe('RedisCacheStore', () => {
     expect(await a.store.bytes()).toBe(80);
     expect(await counted(b.evictions, { reason: 'capacity' })).toBe(2);
     expect((await b.bytes.get()).values[0].value).toBe(80);
+    expect((await b.entries.get()).values[0].value).toBe(2);
   });
 
   it('keeps the entry bound fleet-wide', async () => {

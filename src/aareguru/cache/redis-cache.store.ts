@@ -21,6 +21,8 @@ export interface RedisCacheMetrics {
   evictions: Counter<'reason'>;
   /** Bytes held by the shared level (this replica's own while Redis is unreachable). */
   bytes: Gauge;
+  /** Entries held by the shared level, likewise. */
+  entries: Gauge;
 }
 
 /** The channel invalidations go out on (prefixed by RedisConnection). */
@@ -162,7 +164,7 @@ export class RedisCacheStore implements CacheStore, OnModuleInit {
     const bytes = Math.max(1, Buffer.byteLength(valueJson));
     const payload = `{"storedAt":${entry.storedAt},"value":${valueJson}}`;
     try {
-      const [kept, evicted, held] = await this.commands().aareguruCacheSet(
+      const [kept, evicted, held, entries] = await this.commands().aareguruCacheSet(
         ...this.scriptKeys(),
         key,
         payload,
@@ -174,7 +176,7 @@ export class RedisCacheStore implements CacheStore, OnModuleInit {
       );
       if (kept === 0) this.metrics.evictions.inc({ reason: 'oversize' });
       if (evicted > 0) this.metrics.evictions.inc({ reason: 'capacity' }, evicted);
-      this.metrics.bytes.set(held);
+      this.recordUsage(held, entries);
     } catch (error) {
       this.redis.fellBack('cache', error);
     }
@@ -211,7 +213,11 @@ export class RedisCacheStore implements CacheStore, OnModuleInit {
   }
 
   async size(): Promise<number> {
-    return (await this.usage())?.entries ?? this.near.size();
+    const usage = await this.usage();
+    if (usage) return usage.entries;
+    const near = await this.near.size();
+    this.metrics.entries.set(near);
+    return near;
   }
 
   async bytes(): Promise<number> {
@@ -238,7 +244,7 @@ export class RedisCacheStore implements CacheStore, OnModuleInit {
   private async usage(): Promise<{ entries: number; bytes: number } | undefined> {
     try {
       const [bytes, entries] = await this.commands().aareguruCacheUsage(...this.scriptKeys());
-      this.metrics.bytes.set(bytes);
+      this.recordUsage(bytes, entries);
       return { entries, bytes };
     } catch (error) {
       this.redis.fellBack('cache', error);
@@ -250,8 +256,11 @@ export class RedisCacheStore implements CacheStore, OnModuleInit {
     for (const key of keys) await this.near.delete(key);
     if (keys.length === 0) return;
     try {
-      const [, held] = await this.commands().aareguruCacheDelete(...this.scriptKeys(), ...keys);
-      this.metrics.bytes.set(held);
+      const [, held, entries] = await this.commands().aareguruCacheDelete(
+        ...this.scriptKeys(),
+        ...keys,
+      );
+      this.recordUsage(held, entries);
     } catch (error) {
       this.redis.fellBack('cache', error);
     }
@@ -290,6 +299,11 @@ export class RedisCacheStore implements CacheStore, OnModuleInit {
       this.redis.key('cache-total-bytes'),
       this.redis.key('c', ''),
     ];
+  }
+
+  private recordUsage(bytes: number, entries: number): void {
+    this.metrics.bytes.set(bytes);
+    this.metrics.entries.set(entries);
   }
 
   private commands(): CacheCommands {

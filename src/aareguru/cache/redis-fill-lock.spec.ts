@@ -12,7 +12,13 @@ import { RedisConnection } from '../../redis/redis-connection';
 import { REDIS_CONNECTED, REDIS_FALLBACKS } from '../../redis/redis.metrics';
 import { SlidingWindowThrottlerStorage } from '../../throttling/sliding-window.storage';
 import { UpstreamError } from '../aareguru.errors';
-import { CACHE_BYTES, CACHE_EVENTS, CACHE_EVICTIONS, UPSTREAM_REFUSED } from '../aareguru.metrics';
+import {
+  CACHE_BYTES,
+  CACHE_ENTRIES,
+  CACHE_EVENTS,
+  CACHE_EVICTIONS,
+  UPSTREAM_REFUSED,
+} from '../aareguru.metrics';
 import { MemoryCacheStore } from './memory-cache.store';
 import { MissBudget } from './miss-budget';
 import { RedisCacheStore } from './redis-cache.store';
@@ -64,6 +70,7 @@ describe('Single-flight across replicas (RedisFillLock with UpstreamCacheService
     const metrics = () => ({
       evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
       bytes: new Gauge({ ...CACHE_BYTES, registers: [] }),
+      entries: new Gauge({ ...CACHE_ENTRIES, registers: [] }),
     });
     const store = new RedisCacheStore(
       redis,

@@ -2,7 +2,13 @@ import { ManualClock } from '../../../test/support/manual-clock';
 import { Counter, Gauge } from 'prom-client';
 import { SlidingWindowThrottlerStorage } from '../../throttling/sliding-window.storage';
 import { MissBudgetExceededError } from '../aareguru.errors';
-import { CACHE_BYTES, CACHE_EVENTS, CACHE_EVICTIONS, UPSTREAM_REFUSED } from '../aareguru.metrics';
+import {
+  CACHE_BYTES,
+  CACHE_ENTRIES,
+  CACHE_EVENTS,
+  CACHE_EVICTIONS,
+  UPSTREAM_REFUSED,
+} from '../aareguru.metrics';
 import { runAsCaller } from '../upstream-caller';
 import { LocalFillLock } from './fill-lock';
 import { MemoryCacheStore } from './memory-cache.store';
@@ -39,6 +45,7 @@ describe('UpstreamCacheService', () => {
     const metrics = {
       evictions: new Counter({ ...CACHE_EVICTIONS, registers: [] }),
       bytes: new Gauge({ ...CACHE_BYTES, registers: [] }),
+      entries: new Gauge({ ...CACHE_ENTRIES, registers: [] }),
     };
     cache = new UpstreamCacheService(
       new MemoryCacheStore(config, clock, metrics),

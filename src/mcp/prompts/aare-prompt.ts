@@ -22,7 +22,8 @@ export async function checkedCity(aareguru: AareguruService, city: string): Prom
     return await aareguru.resolveCity(city);
   } catch (error) {
     if (error instanceof UnknownCityError) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      const refusal = new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      throw Object.assign(refusal, { cause: error });
     }
     return city.trim().toLowerCase();
   }

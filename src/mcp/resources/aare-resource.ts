@@ -31,7 +31,13 @@ export async function readOrFail<T>(uri: URL, read: () => Promise<T>): Promise<T
   try {
     return await read();
   } catch (error) {
-    if (error instanceof UnknownCityError) throw new ResourceNotFoundError(uri.href, error.message);
-    throw new ProtocolError(ProtocolErrorCode.InternalError, describeFailure(error).message);
+    // The domain error stays as the cause, for the metrics to tell whose failure it was.
+    if (error instanceof UnknownCityError) {
+      throw Object.assign(new ResourceNotFoundError(uri.href, error.message), { cause: error });
+    }
+    throw Object.assign(
+      new ProtocolError(ProtocolErrorCode.InternalError, describeFailure(error).message),
+      { cause: error },
+    );
   }
 }

@@ -1,0 +1,42 @@
+/**
+ * Every JSON-RPC method an MCP client may send this server, in any protocol era: the requests it
+ * answers (or, for another era's methods, refuses) and the notifications it receives. A metric
+ * labelled by method takes its value from here, so a client cannot grow the label set.
+ */
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'logging/setLevel',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+  'server/discover',
+  'subscriptions/listen',
+  'tasks/get',
+  'tasks/list',
+  'tasks/result',
+  'tasks/cancel',
+  'notifications/initialized',
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/roots/list_changed',
+  'notifications/elicitation/complete',
+]);
+
+/** The label for a received message: its method when known, `other` for any other method. */
+export function rpcMethodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'other';
+}
+
+/** The metrics' key label of a message: the key's label over HTTP, `stdio` for the local pipe. */
+export function keyLabelOf(extra: { authInfo?: { clientId?: string } } | undefined): string {
+  if (!extra) return 'stdio';
+  return extra.authInfo?.clientId || 'anonymous';
+}
