@@ -97,6 +97,7 @@ describe('call metrics', () => {
       expect(keyLabelOf({ authInfo: { clientId: '' } })).toBe('anonymous');
       expect(keyLabelOf({})).toBe('anonymous');
       expect(keyLabelOf(undefined)).toBe('stdio');
+      expect(keyLabelOf({ authInfo: { clientId: 'gateway:alice' } })).toBe('gateway');
     });
   });
 

@@ -1,3 +1,4 @@
+import { metricLabelOf } from '../auth/principal';
 /**
  * Every JSON-RPC method an MCP client may send this server, in any protocol era: the requests it
  * answers (or, for another era's methods, refuses) and the notifications it receives. A metric
@@ -35,8 +36,11 @@ export function rpcMethodLabel(method: string): string {
   return KNOWN_METHODS.has(method) ? method : 'other';
 }
 
-/** The metrics' key label of a message: the key's label over HTTP, `stdio` for the local pipe. */
+/**
+ * The metrics' key label of a message: the key's label over HTTP (every caller a gateway names
+ * counts as `gateway`, so the label set stays the configured keys), `stdio` for the local pipe.
+ */
 export function keyLabelOf(extra: { authInfo?: { clientId?: string } } | undefined): string {
   if (!extra) return 'stdio';
-  return extra.authInfo?.clientId || 'anonymous';
+  return metricLabelOf({ label: extra.authInfo?.clientId || 'anonymous' });
 }
