@@ -2,15 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
+import { connectClient } from './support/mcp-clients';
 import { eventually } from './support/eventually';
 import { freePort } from './support/redis';
 import { exited, MAIN_JS } from './support/spawn-server';
 
 /**
- * A process manager that runs `npm start` stops the server by signalling npm: the signal must
- * reach Node, so that the drain runs, the port closes and everything exits 0. The build already
- * exists here, so `--ignore-scripts` skips the `prestart` build and runs the real `start` script.
+ * A process manager that runs `npm start` stops the server by signalling npm, a terminal by
+ * signalling npm and the server alike: either way the drain must run, once, the port close and
+ * everything exit 0. The build already exists here, so `--ignore-scripts` skips the `prestart`
+ * build and runs the real `start` script.
  */
 
 const ROOT = join(__dirname, '..');
@@ -75,10 +78,16 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-describe('npm start under a process manager', () => {
+interface NpmStart {
+  npm: ChildProcess;
+  port: number;
+  serverPid: number;
+  output: () => string;
+}
+
+describe('npm start', () => {
   let fake: FakeAareguru;
-  let npm: ChildProcess | undefined;
-  let serverPids: number[] = [];
+  let started: NpmStart | undefined;
 
   beforeEach(async () => {
     fake = new FakeAareguru();
@@ -87,16 +96,23 @@ describe('npm start under a process manager', () => {
 
   afterEach(async () => {
     // Whatever the outcome, leave no server behind.
-    for (const pid of serverPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (started && alive(started.serverPid)) process.kill(started.serverPid, 'SIGKILL');
+    const npm = started?.npm;
     if (npm && npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+    started = undefined;
     await fake.stop();
   });
 
-  it('SIGTERM to npm reaches Node: the drain runs, the server is gone, npm exits 0', async () => {
+  /**
+   * Runs `npm start` until the server answers. `ownGroup` puts npm in a process group of its own,
+   * as a terminal does with a foreground job, so that the whole group can be signalled.
+   */
+  async function npmStart(ownGroup = false): Promise<NpmStart> {
     if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
     const port = await freePort();
-    npm = spawn('npm', ['start', '--ignore-scripts'], {
+    const npm = spawn('npm', ['start', '--ignore-scripts'], {
       cwd: ROOT,
+      detached: ownGroup,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -111,26 +127,62 @@ describe('npm start under a process manager', () => {
     let output = '';
     npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const ended = exited(npm);
-
     await eventually(async () => {
       const live = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => undefined);
       return live?.status === 200;
     }, 15000);
-    serverPids = serverPidsUnder(npm.pid!);
+    const serverPids = serverPidsUnder(npm.pid!);
     expect(serverPids).toHaveLength(1);
+    started = { npm, port, serverPid: serverPids[0], output: () => output };
+    return started;
+  }
 
-    npm.kill('SIGTERM');
-    const npmExit = await ended;
-    const serverGone = async () => !alive(serverPids[0]) && !(await portOpen(port));
+  /** How npm ended, and whether the server outlived it. */
+  async function outcome({ npm, port, serverPid }: NpmStart) {
+    const npmExit = await exited(npm);
+    const serverGone = async () => !alive(serverPid) && !(await portOpen(port));
     await eventually(serverGone, 5000).catch(() => undefined);
-    expect({
-      npmExit,
-      serverRunning: alive(serverPids[0]),
-      portOpen: await portOpen(port),
-    }).toEqual({ npmExit: { code: 0, signal: null }, serverRunning: false, portOpen: false });
+    return { npmExit, serverRunning: alive(serverPid), portOpen: await portOpen(port) };
+  }
+
+  const CLEAN_EXIT = { npmExit: { code: 0, signal: null }, serverRunning: false, portOpen: false };
+
+  it('SIGTERM to npm (a process manager) reaches Node: the drain runs, npm exits 0', async () => {
+    const run = await npmStart();
+    run.npm.kill('SIGTERM');
+    expect(await outcome(run)).toEqual(CLEAN_EXIT);
     // The graceful shutdown ran rather than the process being cut off.
-    expect(output).toContain('SIGTERM: draining');
-    expect(output).toContain('"msg":"stopped"');
+    expect(run.output()).toContain('SIGTERM: draining');
+    expect(run.output()).toContain('"msg":"stopped"');
+  }, 30000);
+
+  it('Ctrl-C reaches the server twice (the terminal, then npm): it drains once and exits 0', async () => {
+    const run = await npmStart(true);
+    const url = `http://127.0.0.1:${run.port}`;
+    const mcp = await connectClient('streamable-2025', { url });
+    // A call in flight for 1.5 s keeps the drain going while the second SIGINT arrives.
+    fake.inject({
+      fault: { kind: 'slow', delayMs: 1500 },
+      path: '/v2018/current',
+      city: 'thun',
+      times: 1,
+    });
+    const call = mcp.client.callTool({
+      name: 'get_current_temperature',
+      arguments: { city: 'thun' },
+    }) as Promise<CallToolResult>;
+    await eventually(() => fake.count('/v2018/current', 'thun') === 1);
+
+    // What a terminal does on Ctrl-C: SIGINT to the foreground group, npm and the server alike.
+    process.kill(-run.npm.pid!, 'SIGINT');
+    await eventually(async () => (await fetch(`${url}/health/ready`)).status === 503);
+    // npm passes its own copy on; here it surely lands while the drain is under way.
+    process.kill(run.serverPid, 'SIGINT');
+
+    expect((await call).isError).toBeFalsy();
+    expect(await outcome(run)).toEqual(CLEAN_EXIT);
+    expect(run.output().match(/SIGINT: draining/g)).toHaveLength(1);
+    expect(run.output()).toContain('"msg":"stopped"');
+    await mcp.close().catch(() => undefined);
   }, 30000);
 });
