@@ -87,7 +87,9 @@ interface NpmStart {
 
 describe('npm start', () => {
   let fake: FakeAareguru;
-  let started: NpmStart | undefined;
+  /** What the test started, recorded as soon as it exists, for the clean-up. */
+  let npm: ChildProcess | undefined;
+  let serverPid: number | undefined;
 
   beforeEach(async () => {
     fake = new FakeAareguru();
@@ -96,10 +98,11 @@ describe('npm start', () => {
 
   afterEach(async () => {
     // Whatever the outcome, leave no server behind.
-    if (started && alive(started.serverPid)) process.kill(started.serverPid, 'SIGKILL');
-    const npm = started?.npm;
+    const servers = npm?.pid ? serverPidsUnder(npm.pid) : [];
+    for (const pid of [...servers, serverPid ?? 0])
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     if (npm && npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
-    started = undefined;
+    npm = serverPid = undefined;
     await fake.stop();
   });
 
@@ -110,7 +113,7 @@ describe('npm start', () => {
   async function npmStart(ownGroup = false): Promise<NpmStart> {
     if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
     const port = await freePort();
-    const npm = spawn('npm', ['start', '--ignore-scripts'], {
+    npm = spawn('npm', ['start', '--ignore-scripts'], {
       cwd: ROOT,
       detached: ownGroup,
       env: {
@@ -132,17 +135,17 @@ describe('npm start', () => {
       return live?.status === 200;
     }, 15000);
     const serverPids = serverPidsUnder(npm.pid!);
+    serverPid = serverPids[0];
     expect(serverPids).toHaveLength(1);
-    started = { npm, port, serverPid: serverPids[0], output: () => output };
-    return started;
+    return { npm, port, serverPid, output: () => output };
   }
 
   /** How npm ended, and whether the server outlived it. */
-  async function outcome({ npm, port, serverPid }: NpmStart) {
-    const npmExit = await exited(npm);
-    const serverGone = async () => !alive(serverPid) && !(await portOpen(port));
+  async function outcome(run: NpmStart) {
+    const npmExit = await exited(run.npm);
+    const serverGone = async () => !alive(run.serverPid) && !(await portOpen(run.port));
     await eventually(serverGone, 5000).catch(() => undefined);
-    return { npmExit, serverRunning: alive(serverPid), portOpen: await portOpen(port) };
+    return { npmExit, serverRunning: alive(run.serverPid), portOpen: await portOpen(run.port) };
   }
 
   const CLEAN_EXIT = { npmExit: { code: 0, signal: null }, serverRunning: false, portOpen: false };
