@@ -1,7 +1,16 @@
 # syntax=docker/dockerfile:1
 
+# The Node.js release of both stages, and the one `bash .ci/run` runs the test suite on as well
+# as the machine's. Pinned by exact version: a rebuild gets the same Node, and `engines` in
+# package.json must admit its major (a test checks both). The tag is not pinned by digest because
+# this repository's checks run without access to a registry and could not verify one. To pin it,
+# look the digest up with `docker buildx imagetools inspect node:<NODE_VERSION>-bookworm-slim` and
+# build with `--build-arg NODE_DIGEST=@sha256:<digest>`.
+ARG NODE_VERSION=24.22.3
+ARG NODE_DIGEST=
+
 # ---- build: compile TypeScript with the dev dependencies ----
-FROM node:20-bookworm-slim AS build
+FROM node:${NODE_VERSION}-bookworm-slim${NODE_DIGEST} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -10,7 +19,20 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and the compiled output only ----
-FROM node:22-bookworm-slim AS runtime
+FROM node:${NODE_VERSION}-bookworm-slim${NODE_DIGEST} AS runtime
+ARG NODE_VERSION
+ARG NODE_DIGEST
+# The package version by default; a release build may pass the commit and the repository's URL.
+ARG VERSION=0.1.0
+ARG REVISION=
+ARG SOURCE=
+LABEL org.opencontainers.image.title="aareguru-mcp" \
+      org.opencontainers.image.description="MCP server for the Swiss Aare river: water temperature, flow, BAFU danger levels, weather and history from the Aareguru API" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.base.name="docker.io/library/node:${NODE_VERSION}-bookworm-slim${NODE_DIGEST}"
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000

@@ -53,8 +53,10 @@ async function serveHttp(configuration: AppConfiguration): Promise<void> {
     await logs.drained();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // Kept for the whole drain: a repeated signal (Ctrl-C reaches `npm start` and the server both,
+  // and npm passes its copy on) must not end the process before the drain is done.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 
   const { host, port } = configuration.server;
   await app.listen(port, host);

@@ -44,6 +44,14 @@ describe('loadConfiguration', () => {
     expect(config.logging.level).toBe('info');
   });
 
+  it('reads CONFIG_DIR, and takes an empty one as unset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
+    copyFileSync(join(DEFAULT_CONFIG_DIR, 'default.yaml'), join(dir, 'default.yaml'));
+    writeFileSync(join(dir, 'production.yaml'), 'PORT: 8200\n');
+    expect(loadConfiguration({ CONFIG_DIR: dir, NODE_ENV: 'production' }).server.port).toBe(8200);
+    expect(loadConfiguration({ CONFIG_DIR: '' }).server.port).toBe(8000);
+  });
+
   it('applies the file named after NODE_ENV over the defaults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aareguru-config-'));
     copyFileSync(join(DEFAULT_CONFIG_DIR, 'default.yaml'), join(dir, 'default.yaml'));

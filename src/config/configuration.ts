@@ -67,7 +67,8 @@ function describeErrors(errors: ValidationError[], raw: RawConfig): string[] {
  */
 export function loadConfiguration(
   env: NodeJS.ProcessEnv = process.env,
-  configDir: string = env.CONFIG_DIR ?? DEFAULT_CONFIG_DIR,
+  // Empty counts as unset, as for every other variable (an env file may carry `CONFIG_DIR=`).
+  configDir: string = env.CONFIG_DIR || DEFAULT_CONFIG_DIR,
 ): AppConfiguration {
   const problems: string[] = [];
   const known = new Set(configKeys());
