@@ -313,7 +313,20 @@ describe('loadConfiguration', () => {
     it('default to limits a developer does not hit for a keyless server on loopback', () => {
       expect(limits({})).toEqual([1000, 20000]);
       expect(limits({ HOST: '::1' })).toEqual([1000, 20000]);
-      expect(limits({ HOST: 'localhost', AUTH_DISABLED: 'true' })).toEqual([1000, 20000]);
+      expect(limits({ HOST: 'localhost', AUTH_DISABLED: 'false' })).toEqual([1000, 20000]);
+    });
+
+    it('default to production limits behind a gateway on loopback (AUTH_DISABLED=true)', () => {
+      // A sidecar gateway reaches the server on loopback and serves many callers through it.
+      expect(limits({ HOST: '127.0.0.1', AUTH_DISABLED: 'true' })).toEqual([100, 1000]);
+      expect(limits({ HOST: 'localhost', AUTH_DISABLED: 'true' })).toEqual([100, 1000]);
+      expect(
+        limits({
+          HOST: '127.0.0.1',
+          AUTH_DISABLED: 'true',
+          IDENTITY_HEADER: 'X-Consumer-Username',
+        }),
+      ).toEqual([100, 1000]);
     });
 
     it('take what is set, wherever the server runs', () => {

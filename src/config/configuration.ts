@@ -263,21 +263,21 @@ function toConfiguration(
 }
 
 /**
- * Request limits when RATE_LIMIT_PER_* are unset. A keyless server on a loopback address serves
- * one developer exploring it: one run of a client over every tool, resource and prompt is some 35
- * requests, and the upstream is protected on its own (cache, UPSTREAM_MISSES_PER_KEY_PER_MINUTE),
- * so its limits only stop runaway loops. Everywhere else the limits are per key or caller.
+ * Request limits when RATE_LIMIT_PER_* are unset. A keyless server on a loopback address, without
+ * AUTH_DISABLED, serves one developer exploring it: one run of a client over every tool, resource
+ * and prompt is some 35 requests, and the upstream is protected on its own (cache,
+ * UPSTREAM_MISSES_PER_KEY_PER_MINUTE), so its limits only stop runaway loops. Everywhere else the
+ * limits are per key or caller, a sidecar gateway on loopback (AUTH_DISABLED=true) included.
  */
 export const RATE_LIMIT_DEFAULTS = {
   standard: { perMinute: 100, perHour: 1000 },
-  keylessLoopback: { perMinute: 1000, perHour: 20000 },
+  developer: { perMinute: 1000, perHour: 20000 },
 } as const;
 
 function rateLimitsOf(vars: EnvironmentVariables, keyless: boolean) {
-  const defaults =
-    keyless && isLoopback(vars.HOST)
-      ? RATE_LIMIT_DEFAULTS.keylessLoopback
-      : RATE_LIMIT_DEFAULTS.standard;
+  // IDENTITY_HEADER is only allowed with AUTH_DISABLED=true, so it never gets these either.
+  const developer = keyless && !vars.AUTH_DISABLED && isLoopback(vars.HOST);
+  const defaults = developer ? RATE_LIMIT_DEFAULTS.developer : RATE_LIMIT_DEFAULTS.standard;
   return {
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? defaults.perMinute,
     rateLimitPerHour: vars.RATE_LIMIT_PER_HOUR ?? defaults.perHour,
