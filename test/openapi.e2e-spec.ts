@@ -258,3 +258,63 @@ describe('the OpenAPI document against live answers', () => {
     }
   });
 });
+
+describe('the MCP refusals behind a gateway (IDENTITY_HEADER)', () => {
+  let gateway: RunningApp;
+
+  beforeAll(async () => {
+    gateway = await startApp({
+      HOST: '0.0.0.0',
+      AUTH_DISABLED: 'true',
+      IDENTITY_HEADER: 'X-Consumer-Username',
+    });
+  });
+
+  afterAll(() => gateway.close());
+
+  /** The examples of one status of one MCP operation, by name. */
+  const examplesOf = (path: string, method: string, status: string) =>
+    doc.paths[path][method].responses[status].content!['application/json'].examples ?? {};
+
+  it('documents the 403 for a missing identity header and the 400 for an invalid one, as sent', async () => {
+    const missing = await request(gateway.url)
+      .post('/mcp')
+      .set('Accept', 'application/json, text/event-stream')
+      .send({ jsonrpc: '2.0', id: 1, method: 'ping' })
+      .expect(403);
+    const invalid = await request(gateway.url)
+      .post('/mcp')
+      .set('Accept', 'application/json, text/event-stream')
+      .set('X-Consumer-Username', 'alice, bob')
+      .send({ jsonrpc: '2.0', id: 1, method: 'ping' })
+      .expect(400);
+    for (const [path, method] of [
+      ['/mcp', 'post'],
+      ['/mcp', 'get'],
+      ['/mcp', 'delete'],
+      ['/sse', 'get'],
+      ['/messages', 'post'],
+    ]) {
+      expect({
+        path,
+        method,
+        example: examplesOf(path, method, '403').identityMissing?.value,
+      }).toEqual({ path, method, example: missing.body });
+      expect(doc.paths[path][method].responses['403'].description).toMatch(/IDENTITY_HEADER/);
+    }
+    for (const [path, method] of [
+      ['/mcp', 'post'],
+      ['/mcp', 'get'],
+      ['/mcp', 'delete'],
+      ['/sse', 'get'],
+      ['/messages', 'post'],
+    ]) {
+      expect({ path, method, example: examplesOf(path, method, '400').identity?.value }).toEqual({
+        path,
+        method,
+        example: invalid.body,
+      });
+      expect(doc.paths[path][method].responses['400'].description).toMatch(/IDENTITY_HEADER/);
+    }
+  });
+});

@@ -6,6 +6,7 @@ import {
 import request from 'supertest';
 import { RunningApp, startApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
+import { scrapeMetrics } from './support/metrics';
 import { connectClient, type ClientKind, type ConnectedClient } from './support/mcp-clients';
 import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 
@@ -165,8 +166,39 @@ describe('callers named by a gateway (IDENTITY_HEADER)', () => {
     await as('alice').expect(400);
     await as('alice').expect(429);
     await as('bob').expect(400);
-    // Anonymous callers (no header) share the client address's window, apart from both.
-    await request(running.url).get('/mcp').set('Accept', 'text/event-stream').expect(400);
+  });
+
+  it('refuses a request without the header, or with an empty one, on every MCP route', async () => {
+    running = await startApp(gateway);
+    const url = running.url;
+    const before = await scrapeMetrics(url);
+    const missing = {
+      jsonrpc: '2.0',
+      error: {
+        code: -32000,
+        message:
+          'Forbidden: the X-Consumer-Username header naming the caller is missing: requests must come through the gateway',
+      },
+      id: null,
+    };
+    const refusals = [
+      request(url).post('/mcp').set('Accept', ACCEPT_BOTH).send(INITIALIZE),
+      request(url)
+        .post('/mcp')
+        .set('Accept', ACCEPT_BOTH)
+        .set('X-Consumer-Username', '')
+        .send(INITIALIZE),
+      request(url).get('/mcp').set('Accept', 'text/event-stream').set('X-Consumer-Username', '  '),
+      request(url).get('/sse').set('Accept', 'text/event-stream'),
+      request(url).post('/messages?sessionId=nope').send({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    ];
+    for (const refusal of refusals) {
+      const answer = await refusal;
+      expect({ status: answer.status, body: answer.body }).toEqual({ status: 403, body: missing });
+      expect(answer.headers['www-authenticate']).toBeUndefined();
+    }
+    const after = await scrapeMetrics(url);
+    expect(after.since(before, 'http_rejected_requests_total', { reason: 'auth' })).toBe(5);
   });
 
   it("does not let one identity use another's session, and lists sessions by identity", async () => {
@@ -186,7 +218,7 @@ describe('callers named by a gateway (IDENTITY_HEADER)', () => {
       .set('Accept', ACCEPT_BOTH)
       .set('Mcp-Session-Id', sessionId)
       .send({ jsonrpc: '2.0', id: 8, method: 'tools/list' });
-    expect(anonymous.status).toBe(404);
+    expect(anonymous.status).toBe(403);
     expect((await alice.client.listTools()).tools.length).toBeGreaterThan(0);
     expect((await bob.client.listTools()).tools.length).toBeGreaterThan(0);
 
@@ -213,7 +245,7 @@ describe('callers named by a gateway (IDENTITY_HEADER)', () => {
       error: {
         code: -32000,
         message:
-          'Bad Request: the x-consumer-username header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)',
+          'Bad Request: the X-Consumer-Username header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)',
       },
       id: null,
     });

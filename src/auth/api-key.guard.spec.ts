@@ -55,7 +55,8 @@ function authService(
     adminKeys: parseApiKeys(options.adminKeys ?? `ops:${ADMIN}`),
     keyless: keys.length === 0,
     metricsRequireKey: options.metricsRequireKey ?? false,
-    identityHeader: options.identityHeader ?? null,
+    identityHeader: options.identityHeader?.toLowerCase() ?? null,
+    identityHeaderName: options.identityHeader ?? null,
   });
 }
 
@@ -109,8 +110,8 @@ describe('ApiKeyGuard', () => {
 });
 
 describe('ApiKeyGuard behind a gateway that names the caller (IDENTITY_HEADER)', () => {
-  const guard = () =>
-    new ApiKeyGuard(authService({ keys: '', identityHeader: 'x-consumer-username' }), rejected());
+  const guard = (counter = rejected()) =>
+    new ApiKeyGuard(authService({ keys: '', identityHeader: 'X-Consumer-Username' }), counter);
 
   it('takes the caller from the header, trimmed, as gateway:<identity>', () => {
     const { context, req } = contextFor({ 'x-consumer-username': '  alice@example.com ' });
@@ -121,27 +122,37 @@ describe('ApiKeyGuard behind a gateway that names the caller (IDENTITY_HEADER)',
     );
   });
 
-  it('treats a request without the header (or with an empty one) as anonymous', () => {
-    for (const headers of [{}, { 'x-consumer-username': '   ' }] as Record<string, string>[]) {
-      const { context, req } = contextFor(headers);
-      expect(guard().canActivate(context)).toBe(true);
-      expect(req.principal?.label).toBe('anonymous');
-    }
-  });
+  it.each<Record<string, string>>([
+    {},
+    { 'x-consumer-username': '' },
+    { 'x-consumer-username': '   ' },
+  ])(
+    'refuses a request without the header (%p) with 403: it did not come through the gateway',
+    async (headers) => {
+      const counter = rejected();
+      const { context, req, sent } = contextFor(headers);
+      expect(() => guard().canActivate(contextFor(headers).context)).toThrow(ForbiddenException);
+      expect(() => guard(counter).canActivate(context)).toThrow(
+        new ForbiddenException(
+          'Forbidden: the X-Consumer-Username header naming the caller is missing: requests must come through the gateway',
+        ),
+      );
+      expect(req.principal).toBeUndefined();
+      expect(sent.has('www-authenticate')).toBe(false);
+      expect((await counter.get()).values).toEqual([
+        expect.objectContaining({ labels: { reason: 'auth' }, value: 1 }),
+      ]);
+    },
+  );
 
   it.each(['a'.repeat(65), 'alice bob', 'alice,bob', 'ali\u00e7e', 'a/b', 'x;y'])(
     'refuses the identity %p with 400 rather than guess who it is',
     async (identity) => {
       const counter = rejected();
       const { context } = contextFor({ 'x-consumer-username': identity });
-      expect(() =>
-        new ApiKeyGuard(
-          authService({ keys: '', identityHeader: 'x-consumer-username' }),
-          counter,
-        ).canActivate(context),
-      ).toThrow(
+      expect(() => guard(counter).canActivate(context)).toThrow(
         new BadRequestException(
-          'Bad Request: the x-consumer-username header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)',
+          'Bad Request: the X-Consumer-Username header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)',
         ),
       );
       expect((await counter.get()).values[0]).toMatchObject({
@@ -195,7 +206,14 @@ describe('MetricsKeyGuard', () => {
   it('is open unless told otherwise', () => {
     const auth = authService();
     const guard = new MetricsKeyGuard(
-      { keys: [], adminKeys: [], keyless: true, metricsRequireKey: false, identityHeader: null },
+      {
+        keys: [],
+        adminKeys: [],
+        keyless: true,
+        metricsRequireKey: false,
+        identityHeader: null,
+        identityHeaderName: null,
+      },
       auth,
       rejected(),
     );
@@ -209,6 +227,7 @@ describe('MetricsKeyGuard', () => {
       keyless: false,
       metricsRequireKey: true,
       identityHeader: null,
+      identityHeaderName: null,
     };
     const guard = new MetricsKeyGuard(config, authService(), rejected());
     expect(() => guard.canActivate(contextFor({}).context)).toThrow(UnauthorizedException);
@@ -223,6 +242,7 @@ describe('MetricsKeyGuard', () => {
       keyless: false,
       metricsRequireKey: true,
       identityHeader: null,
+      identityHeaderName: null,
     };
     const guard = new MetricsKeyGuard(config, authService(), rejected());
     expect(refused(guard).get('www-authenticate')).toBe(CHALLENGE);

@@ -47,6 +47,7 @@ export class ApiKeyGuard implements CanActivate {
     const outcome = this.auth.authenticateUser(req);
     if (!outcome.ok) {
       this.rejected.inc({ reason: 'auth' });
+      if (outcome.reason === 'no-identity') throw new ForbiddenException(this.noIdentity);
       if (outcome.reason === 'identity') throw new BadRequestException(this.badIdentity);
       throw unauthorized(context);
     }
@@ -60,9 +61,21 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * No gateway identity: the request did not come through the gateway (which sets the header on
+   * every request). 403, not 401: no credential the caller could add would help.
+   */
+  private get noIdentity(): string {
+    return `Forbidden: the ${this.identityHeader} header naming the caller is missing: requests must come through the gateway`;
+  }
+
   /** A malformed gateway identity is refused, never merged into another caller's budget. */
   private get badIdentity(): string {
-    return `Bad Request: the ${this.auth.identityHeader ?? 'identity'} header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)`;
+    return `Bad Request: the ${this.identityHeader} header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)`;
+  }
+
+  private get identityHeader(): string {
+    return this.auth.identityHeaderName ?? 'identity';
   }
 }
 

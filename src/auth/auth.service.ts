@@ -5,16 +5,21 @@ import type { AuthConfig } from '../config/configuration.types';
 import { matchApiKey } from './api-keys';
 import { ANONYMOUS, gatewayIdentityOf, Principal, presentedKey } from './principal';
 
+/**
+ * `missing`/`invalid`: no or an unknown key. `no-identity`: the gateway's identity header is
+ * missing or empty; `identity`: its value is not a valid identity.
+ */
 export type AuthOutcome =
-  { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid' | 'identity' };
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'missing' | 'invalid' | 'no-identity' | 'identity' };
 
 @Injectable()
 export class AuthService {
   constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {}
 
-  /** The gateway's identity header as configured (lower case), or null. */
-  get identityHeader(): string | null {
-    return this.config.identityHeader;
+  /** The gateway's identity header as written in IDENTITY_HEADER, for messages; or null. */
+  get identityHeaderName(): string | null {
+    return this.config.identityHeaderName;
   }
 
   get adminEnabled(): boolean {
@@ -23,16 +28,17 @@ export class AuthService {
 
   /**
    * The caller of an MCP route: a user or admin key; anyone when the server runs keyless, named
-   * by the gateway's identity header when one is configured (anonymous without it; refused when
-   * its value is not a valid identity).
+   * by the gateway's identity header when one is configured. With one configured, a request
+   * without it (or with it empty) did not come through the gateway, which names every caller, and
+   * is refused rather than served as an unnamed anonymous caller. The header is believed as sent:
+   * the server must be reachable only through the gateway.
    */
   authenticateUser(req: IncomingMessage): AuthOutcome {
     if (!this.config.keyless) return this.authenticate(presentedKey(req));
     if (this.config.identityHeader === null) return { ok: true, principal: ANONYMOUS };
     const identity = gatewayIdentityOf(req, this.config.identityHeader);
     if (identity.ok) return identity;
-    if (identity.reason === 'missing') return { ok: true, principal: ANONYMOUS };
-    return { ok: false, reason: 'identity' };
+    return { ok: false, reason: identity.reason === 'missing' ? 'no-identity' : 'identity' };
   }
 
   /**

@@ -344,12 +344,14 @@ describe('loadConfiguration', () => {
   describe('IDENTITY_HEADER', () => {
     const gateway = { HOST: '0.0.0.0', AUTH_DISABLED: 'true' };
 
-    it('is read, lower-cased, behind a gateway that authenticates', () => {
-      expect(
-        loadConfiguration({ ...gateway, IDENTITY_HEADER: 'X-Consumer-Username' }).auth
-          .identityHeader,
-      ).toBe('x-consumer-username');
-      expect(loadConfiguration(gateway).auth.identityHeader).toBeNull();
+    it('is read, lower-cased and as written, behind a gateway that authenticates', () => {
+      const { auth } = loadConfiguration({ ...gateway, IDENTITY_HEADER: 'X-Consumer-Username' });
+      expect(auth.identityHeader).toBe('x-consumer-username');
+      expect(auth.identityHeaderName).toBe('X-Consumer-Username');
+      expect(loadConfiguration(gateway).auth).toMatchObject({
+        identityHeader: null,
+        identityHeaderName: null,
+      });
     });
 
     it('is refused unless the server leaves authentication to the gateway', () => {

@@ -228,6 +228,7 @@ function toConfiguration(
       keyless: keys.user.length === 0,
       metricsRequireKey: vars.METRICS_REQUIRE_KEY,
       identityHeader: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER.toLowerCase(),
+      identityHeaderName: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER,
     },
     http: {
       trustProxy: trustProxyOf(vars.TRUST_PROXY),

@@ -81,6 +81,8 @@ export interface AuthConfig {
    * (IDENTITY_HEADER, only with AUTH_DISABLED=true), or null.
    */
   identityHeader: string | null;
+  /** IDENTITY_HEADER as written, for the messages that name it; null when unset. */
+  identityHeaderName: string | null;
 }
 
 export interface HttpConfig {

@@ -59,6 +59,13 @@ const ERROR_EXAMPLES: Record<number, Record<string, { summary: string; value: un
       summary: 'Not JSON',
       value: rpcError(-32700, 'Parse error: the body is not valid JSON'),
     },
+    identity: {
+      summary: 'An invalid caller identity (IDENTITY_HEADER=X-Consumer-Username)',
+      value: rpcError(
+        -32000,
+        'Bad Request: the X-Consumer-Username header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)',
+      ),
+    },
   },
   401: {
     unauthorized: {
@@ -70,6 +77,13 @@ const ERROR_EXAMPLES: Record<number, Record<string, { summary: string; value: un
     host: {
       summary: 'Host not allowed',
       value: rpcError(-32000, 'Forbidden: Invalid Host: evil.example.com'),
+    },
+    identityMissing: {
+      summary: 'Not through the gateway (IDENTITY_HEADER=X-Consumer-Username)',
+      value: rpcError(
+        -32000,
+        'Forbidden: the X-Consumer-Username header naming the caller is missing: requests must come through the gateway',
+      ),
     },
   },
   404: { session: { summary: 'Unknown session', value: rpcError(-32001, 'Session not found') } },
@@ -119,10 +133,13 @@ const JSON_RPC_MESSAGE: SchemaObject = {
 const ERRORS: [number, string][] = [
   [
     400,
-    'Not a valid MCP request: no or unknown session header, invalid JSON (-32700), not JSON-RPC, an empty batch, JSON nested deeper than MAX_JSON_DEPTH or an initialize larger than MAX_INITIALIZE_BYTES (-32600).',
+    'Not a valid MCP request: no or unknown session header, invalid JSON (-32700), not JSON-RPC, an empty batch, JSON nested deeper than MAX_JSON_DEPTH or an initialize larger than MAX_INITIALIZE_BYTES (-32600); with IDENTITY_HEADER, a value of that header that is not a valid caller identity.',
   ],
   [401, 'No or an unknown API key. `WWW-Authenticate` names the schemes.'],
-  [403, 'Host or Origin not allowed (DNS-rebinding protection).'],
+  [
+    403,
+    'Host or Origin not allowed (DNS-rebinding protection); with IDENTITY_HEADER, that header is missing or empty: the request did not come through the gateway.',
+  ],
   [404, "Unknown or ended session (-32001); another key's session is answered the same way."],
   [405, 'Method not allowed on this route; `Allow` lists the ones that are.'],
   [413, 'Body larger than MAX_BODY_BYTES; the connection is closed.'],
@@ -177,7 +194,18 @@ const VERSION_HEADER = ApiHeader({
   description: 'The negotiated protocol version, e.g. 2025-11-25 or 2026-07-28.',
 });
 
-function common(summary: string, description: string, errors: number[]) {
+/** A refusal a route answers differently from the table above: its own text and examples. */
+interface ErrorOverride {
+  description: string;
+  examples: Record<string, { summary: string; value: unknown }>;
+}
+
+function common(
+  summary: string,
+  description: string,
+  errors: number[],
+  overrides: Record<number, ErrorOverride> = {},
+) {
   return applyDecorators(
     ApiSecurity('api-key'),
     ApiSecurity('bearer'),
@@ -189,12 +217,12 @@ function common(summary: string, description: string, errors: number[]) {
     ...ERRORS.filter(([status]) => errors.includes(status)).map(([status, text]) =>
       ApiResponse({
         status,
-        description: text,
+        description: overrides[status]?.description ?? text,
         headers: ERROR_HEADERS[status],
         content: {
           'application/json': {
             schema: { $ref: getSchemaPath(JsonRpcErrorResponseDto) },
-            examples: ERROR_EXAMPLES[status],
+            examples: overrides[status]?.examples ?? ERROR_EXAMPLES[status],
           },
         },
       }),
@@ -269,7 +297,14 @@ export const ApiSseGet = () =>
     common(
       'Open a legacy HTTP+SSE session (2024-11-05)',
       'Opens a session and its event stream. The first event, `endpoint`, names the URL to POST messages to (`/messages?sessionId=…`, under the public base path). Long-lived: do not buffer, do not time out while data flows.',
-      [401, 403, 429, 503],
+      [400, 401, 403, 429, 503],
+      {
+        400: {
+          description:
+            'With IDENTITY_HEADER, a value of that header that is not a valid caller identity.',
+          examples: { identity: ERROR_EXAMPLES[400].identity },
+        },
+      },
     ),
     ApiResponse({
       status: 200,
