@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 /**
  * Rate-limit headers in the form of draft-ietf-httpapi-ratelimit-headers-10: `RateLimit-Policy`
  * names each limit with its quota and window, `RateLimit` says what is left of it and in how many
- * seconds it resets, both as Structured Field lists (RFC 9651) of one item per limit, e.g.
+ * seconds its current fixed window ends, both as Structured Field lists (RFC 9651) of one item per
+ * limit, e.g.
  * `RateLimit-Policy: "minute";q=100;w=60` and `RateLimit: "minute";r=0;t=17`. No
  * `X-RateLimit-*` or per-limit `Retry-After-<name>` headers: clients know neither.
  */
@@ -18,7 +19,10 @@ export interface RateLimitPolicy {
 export interface RateLimitState {
   name: string;
   remaining: number;
-  /** Seconds until the quota is available again. */
+  /**
+   * Seconds until the current fixed window ends (on a refusal, until the block ends). Not when the
+   * whole quota is back: the sliding window still counts part of the ending window after it.
+   */
   resetSeconds: number;
 }
 

@@ -99,6 +99,21 @@ describe('RedisSlidingWindowStorage', () => {
     await expect(hit()).resolves.toMatchObject({ totalHits: 1, isBlocked: false });
   });
 
+  it('says when the fixed window ends, which is not when the whole quota is back', async () => {
+    const hit = () => both('minute|key:a', MINUTE, 3, MINUTE);
+    await hit();
+    now += 20_000;
+    await hit();
+    await expect(hit()).resolves.toMatchObject({ totalHits: 3, timeToExpire: 40 });
+    now += 40_001;
+    await expect(hit()).resolves.toMatchObject({
+      totalHits: 3,
+      isBlocked: false,
+      timeToExpire: 60,
+    });
+    await expect(hit()).resolves.toMatchObject({ isBlocked: true, timeToBlockExpire: 60 });
+  });
+
   it("weighs the previous window's hits by their overlap, and forgets refused hits", async () => {
     const hit = (limit: number) => both('miss:key:a', MINUTE, limit, 0);
     for (let i = 0; i < 10; i += 1) await hit(100);

@@ -35,6 +35,23 @@ describe('SlidingWindowThrottlerStorage', () => {
     await expect(hit(100)).resolves.toMatchObject({ totalHits: 1 });
   });
 
+  it('says when the fixed window ends, which is not when the whole quota is back', async () => {
+    // What `t=` of the RateLimit header carries (timeToExpire): windows start at the first hit.
+    await hit();
+    now += 20_000;
+    await hit();
+    await expect(hit()).resolves.toMatchObject({ totalHits: 3, timeToExpire: 40 });
+    // Just after t the three hits still count almost fully in the sliding window: one more request
+    // fits, the next is refused although a new window began.
+    now += 40_001;
+    await expect(hit()).resolves.toMatchObject({
+      totalHits: 3,
+      isBlocked: false,
+      timeToExpire: 60,
+    });
+    await expect(hit()).resolves.toMatchObject({ isBlocked: true, timeToBlockExpire: 60 });
+  });
+
   it('lets a blocked caller in again once the block and the window have passed', async () => {
     for (let i = 0; i < 4; i += 1) await hit();
     now += 2 * MINUTE + 1;
