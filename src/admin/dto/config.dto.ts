@@ -90,11 +90,13 @@ export class HttpConfigDto {
   @ApiProperty({ description: 'MAX_JSON_DEPTH' }) maxJsonDepth!: number;
   @ApiProperty({ description: 'MAX_INITIALIZE_BYTES' }) maxInitializeBytes!: number;
   @ApiProperty({
-    description: 'RATE_LIMIT_PER_MINUTE, or its default (100; 1000 keyless on a loopback HOST without AUTH_DISABLED)',
+    description:
+      'RATE_LIMIT_PER_MINUTE, or its default (100; 1000 keyless on a loopback HOST without AUTH_DISABLED)',
   })
   rateLimitPerMinute!: number;
   @ApiProperty({
-    description: 'RATE_LIMIT_PER_HOUR, or its default (1000; 20000 keyless on a loopback HOST without AUTH_DISABLED)',
+    description:
+      'RATE_LIMIT_PER_HOUR, or its default (1000; 20000 keyless on a loopback HOST without AUTH_DISABLED)',
   })
   rateLimitPerHour!: number;
   @ApiProperty({ description: 'SESSION_OPEN_PER_MINUTE' }) sessionOpenPerMinute!: number;
