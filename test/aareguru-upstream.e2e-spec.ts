@@ -1,33 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { UnknownCityError, UpstreamError } from '../src/aareguru/aareguru.errors';
 import { HistoryRangeError } from '../src/domain/history-dates';
+import { fakeDateOnly } from './support/manual-clock';
 import { startUpstreamHarness, UpstreamHarness } from './support/upstream-harness';
 
 const VALID_IDS = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
 
 /** Long enough that the probe's own (real) timer never fires during a test. */
 const HALF_OPEN_MS = 60_000;
-
-/**
- * The breaker reads `Date.now()` to decide when it admits a trial: only Date is faked (frozen,
- * moved with jest.setSystemTime), so timers, sockets and retries run for real.
- */
-function freezeDate(): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -301,7 +281,7 @@ describe('Aareguru upstream against the fake, over real HTTP', () => {
 
   describe('circuit breaker', () => {
     beforeEach(async () => {
-      freezeDate();
+      fakeDateOnly();
       h = await startUpstreamHarness({
         AAREGURU_RETRIES: '0',
         AAREGURU_BREAKER_FAILURES: '3',
@@ -343,7 +323,7 @@ describe('Aareguru upstream against the fake, over real HTTP', () => {
     let debug: jest.SpyInstance;
 
     beforeEach(async () => {
-      freezeDate();
+      fakeDateOnly();
       h = await startUpstreamHarness({
         AAREGURU_RETRIES: '2',
         AAREGURU_RETRY_BASE_DELAY_MS: '5',
