@@ -4,7 +4,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsEndpointModule, MetricsModule } from './metrics/metrics.module';
 import { ThrottlingModule } from './throttling/throttling.module';
-import type { Clock } from './common/clock';
+import type { Clock, Timers } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { HttpEdgeModule } from './common/http-edge.module';
 import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
@@ -18,6 +18,8 @@ export interface AppModuleOptions extends AppConfigOptions {
   /** false builds the stdio variant: the MCP surface without HTTP routes. */
   http?: boolean;
   clock?: Clock;
+  /** What runs delayed work (the circuit's trial); the event loop's timers by default. */
+  timers?: Timers;
   /** The module providing the MCP surface (tools, resources, prompts); the Aare one by default. */
   surface?: Type;
 }
@@ -25,12 +27,12 @@ export interface AppModuleOptions extends AppConfigOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
-    const { http = true, clock, surface, ...config } = options;
+    const { http = true, clock, timers, surface, ...config } = options;
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        CommonModule.forRoot(clock),
+        CommonModule.forRoot(clock, timers),
         LoggingModule,
         RedisModule,
         AareguruModule,

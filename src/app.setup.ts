@@ -19,7 +19,7 @@ import { HttpMetrics } from './metrics/http-metrics';
 /** Builds the HTTP application exactly as it is deployed; main.ts and the e2e tests share it. */
 export async function createHttpApp(
   configuration: AppConfiguration,
-  options: Pick<AppModuleOptions, 'clock' | 'surface'> = {},
+  options: Pick<AppModuleOptions, 'clock' | 'timers' | 'surface'> = {},
 ): Promise<NestExpressApplication> {
   const { http } = configuration;
   const app = await NestFactory.create<NestExpressApplication>(

@@ -1,8 +1,13 @@
+import { Logger } from '@nestjs/common';
 import { UnknownCityError, UpstreamError } from '../src/aareguru/aareguru.errors';
 import { HistoryRangeError } from '../src/domain/history-dates';
+import { fakeDateOnly } from './support/manual-clock';
 import { startUpstreamHarness, UpstreamHarness } from './support/upstream-harness';
 
 const VALID_IDS = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
+
+/** Long enough that the probe's own (real) timer never fires during a test. */
+const HALF_OPEN_MS = 60_000;
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -276,14 +281,17 @@ describe('Aareguru upstream against the fake, over real HTTP', () => {
 
   describe('circuit breaker', () => {
     beforeEach(async () => {
+      fakeDateOnly();
       h = await startUpstreamHarness({
         AAREGURU_RETRIES: '0',
         AAREGURU_BREAKER_FAILURES: '3',
-        AAREGURU_BREAKER_HALF_OPEN_MS: '200',
+        // The probe's own trial is a minute away: here a client call must be the trial.
+        AAREGURU_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
       });
     });
+    afterEach(() => jest.useRealTimers());
 
-    it('opens after consecutive failures, sends nothing while open, and recovers', async () => {
+    it('opens after consecutive failures, sends nothing while open, and admits a client call as the trial', async () => {
       h.fake.inject({ fault: { kind: 'status', status: 500 }, path: '/v2018/widget' });
       for (let i = 0; i < 3; i += 1) {
         await expect(h.service.widget()).rejects.toMatchObject({ kind: 'http' });
@@ -295,11 +303,87 @@ describe('Aareguru upstream against the fake, over real HTTP', () => {
       expect(health.aareguru).toMatchObject({ status: 'down', circuit: 'open' });
 
       h.fake.clearFaults();
-      // The breaker lets one trial call through once the configured 200 ms have passed.
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // A moment before the interval has passed, the breaker still refuses without sending.
+      jest.setSystemTime(Date.now() + HALF_OPEN_MS - 10);
+      await expect(h.service.widget()).rejects.toMatchObject({ kind: 'circuit_open' });
+      expect(h.fake.count('/v2018/widget')).toBe(3);
+
+      // Once it has passed, the breaker lets the next call through as its trial, which closes it.
+      jest.setSystemTime(Date.now() + 10);
       await expect(h.service.widget()).resolves.toMatchObject({ stale: false });
       expect(h.client.status().circuit).toBe('closed');
       expect(h.fake.count('/v2018/widget')).toBe(4);
+      // The probe sent nothing: the client's call was the trial.
+      expect(h.fake.count('/v2018/cities')).toBe(0);
+    });
+  });
+
+  describe("the circuit's own trial", () => {
+    let warn: jest.SpyInstance;
+    let debug: jest.SpyInstance;
+
+    beforeEach(async () => {
+      fakeDateOnly();
+      h = await startUpstreamHarness({
+        AAREGURU_RETRIES: '2',
+        AAREGURU_RETRY_BASE_DELAY_MS: '5',
+        AAREGURU_TIMEOUT_MS: '200',
+        AAREGURU_BREAKER_FAILURES: '3',
+        AAREGURU_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
+      });
+      // Three attempts (one call and its two retries) fail: the circuit opens.
+      h.fake.inject({ fault: { kind: 'status', status: 500 } });
+      await expect(h.service.widget()).rejects.toMatchObject({ kind: 'http', status: 500 });
+      expect(h.client.status().circuit).toBe('open');
+      warn = jest.spyOn(Logger.prototype, 'warn');
+      debug = jest.spyOn(Logger.prototype, 'debug');
+    });
+    afterEach(() => {
+      jest.restoreAllMocks();
+      jest.useRealTimers();
+    });
+
+    const warnings = () => warn.mock.calls.map((args: unknown[]) => args.at(-1));
+    const debugLines = () => debug.mock.calls.map((args: unknown[]) => args.at(-1));
+
+    it('is sent once, without retries, and a failure keeps its real cause, logged at debug', async () => {
+      jest.setSystemTime(Date.now() + HALF_OPEN_MS);
+      await expect(h.client.trial()).rejects.toMatchObject({ kind: 'http', status: 500 });
+      expect(h.fake.count('/v2018/cities')).toBe(1);
+      const status = h.client.status();
+      expect(status).toMatchObject({ circuit: 'open', lastFailure: 'cities: HTTP 500' });
+      expect(status.recentFailures[0]).toMatchObject({ endpoint: 'cities', kind: 'http' });
+      expect(warnings()).toEqual([]);
+      expect(debugLines()).toContain('upstream failed: HTTP 500');
+    });
+
+    it('records a trial that times out as a timeout', async () => {
+      h.fake.clearFaults();
+      h.fake.inject({ fault: { kind: 'hang' }, path: '/v2018/cities' });
+      jest.setSystemTime(Date.now() + HALF_OPEN_MS);
+      await expect(h.client.trial()).rejects.toMatchObject({ kind: 'timeout' });
+      expect(h.fake.count('/v2018/cities')).toBe(1);
+      expect(h.client.status()).toMatchObject({
+        circuit: 'open',
+        lastFailure: 'cities: no answer within 200 ms',
+      });
+      expect(warnings()).toEqual([]);
+    });
+
+    it('closes the circuit when upstream answers again', async () => {
+      h.fake.clearFaults();
+      jest.setSystemTime(Date.now() + HALF_OPEN_MS);
+      await expect(h.client.trial()).resolves.toHaveLength(VALID_IDS.length);
+      expect(h.client.status().circuit).toBe('closed');
+    });
+
+    it('is no upstream failure when the breaker does not admit it yet (a timer a hair early)', async () => {
+      const before = h.client.status();
+      jest.setSystemTime(Date.now() + HALF_OPEN_MS - 1);
+      await expect(h.client.trial()).rejects.toMatchObject({ kind: 'circuit_open' });
+      expect(h.fake.count('/v2018/cities')).toBe(0);
+      expect(h.client.status()).toEqual(before);
+      expect(warnings()).toEqual([]);
     });
   });
 

@@ -2,34 +2,62 @@ import type { CallToolResult } from '@modelcontextprotocol/client';
 import request from 'supertest';
 import { eventually } from './support/eventually';
 import { RunningApp, startApp } from './support/http-app';
+import { fakeDateOnly, ManualClock } from './support/manual-clock';
 import { ConnectedClient, connectClient } from './support/mcp-clients';
 import { scrapeMetrics } from './support/metrics';
 
-const HALF_OPEN_MS = 300;
+const HALF_OPEN_MS = 30_000;
 
+/**
+ * The probe's timer runs on a manual clock and the breaker reads a faked `Date`: time moves only
+ * when the test moves both, so every trial happens exactly when the test says, and an absence
+ * (no trial scheduled) is read off the clock instead of waited for.
+ */
 describe('The circuit on a quiet server', () => {
   let running: RunningApp;
+  let clock: ManualClock;
   let mcp: ConnectedClient | undefined;
 
   beforeEach(async () => {
-    running = await startApp({
-      AAREGURU_RETRIES: '0',
-      AAREGURU_BREAKER_FAILURES: '2',
-      AAREGURU_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
-    });
+    fakeDateOnly({ moving: true });
+    clock = new ManualClock(Date.now());
+    running = await startApp(
+      {
+        AAREGURU_RETRIES: '0',
+        AAREGURU_BREAKER_FAILURES: '2',
+        AAREGURU_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
+      },
+      undefined,
+      clock,
+      undefined,
+      clock,
+    );
   });
   afterEach(async () => {
     await mcp?.close().catch(() => undefined);
+    mcp = undefined;
     await running.close();
+    jest.useRealTimers();
   });
+
+  /** The half-open interval passes for the probe's timer and for the breaker alike. */
+  function halfOpenIntervalPasses(): void {
+    jest.setSystemTime(Date.now() + HALF_OPEN_MS);
+    clock.advance(HALF_OPEN_MS);
+  }
 
   async function circuitGauge(): Promise<number> {
     return (await scrapeMetrics(running.url)).value('aareguru_circuit_state');
   }
 
-  it('sends no trial while nobody has called upstream', async () => {
-    // Something that must not happen has no event to wait for: three intervals of quiet.
-    await new Promise((resolve) => setTimeout(resolve, 3 * HALF_OPEN_MS));
+  async function upstreamDetails() {
+    const health = await request(running.url).get('/health');
+    return { http: health.status, ...(health.body.details.aareguru as Record<string, unknown>) };
+  }
+
+  it('schedules no trial while nobody has called upstream', async () => {
+    expect(clock.pending).toBe(0);
+    for (let i = 0; i < 3; i += 1) halfOpenIntervalPasses();
     expect(running.fake.requests).toEqual([]);
     expect(await circuitGauge()).toBe(0);
   });
@@ -49,20 +77,38 @@ describe('The circuit on a quiet server', () => {
       expect(result.isError).toBe(true);
     }
     expect(await circuitGauge()).toBe(2);
-    await request(running.url).get('/health').expect(503);
+    expect(clock.pending).toBe(1);
+    const opened = await upstreamDetails();
+    expect(opened).toMatchObject({ http: 503, circuit: 'open' });
 
-    // Still down at the first trial: the circuit opens again and the next trial follows.
-    const failedTrialAt = running.fake.requests.length;
-    await eventually(() => running.fake.requests.length > failedTrialAt, 3 * HALF_OPEN_MS);
+    // The probe's timer a moment before the breaker admits a trial: nothing is sent, nothing is
+    // recorded as failed, and the probe tries again shortly.
+    const before = running.fake.requests.length;
+    clock.advance(HALF_OPEN_MS);
+    await eventually(() => clock.pending === 1);
+    expect(running.fake.requests).toHaveLength(before);
+    expect(await upstreamDetails()).toEqual(opened);
+
+    // Still down at the first trial: one request, the circuit opens again, /health stays 503 and
+    // reports the trial's own failure.
+    halfOpenIntervalPasses();
+    await eventually(() => running.fake.requests.length > before && clock.pending === 1);
+    expect(running.fake.requests.slice(before)).toEqual([
+      expect.objectContaining({ path: '/v2018/cities' }),
+    ]);
     expect(await circuitGauge()).toBe(2);
+    expect(await upstreamDetails()).toMatchObject({
+      http: 503,
+      circuit: 'open',
+      lastFailure: 'cities: HTTP 500',
+    });
 
+    // Upstream is back: the next trial closes the circuit, no client call needed.
     await faults.delete('/__fake/faults').expect(200);
     const recoveredFrom = running.fake.requests.length;
-    const cleared = Date.now();
-    await eventually(async () => (await request(running.url).get('/health')).status === 200, 2000);
+    halfOpenIntervalPasses();
+    await eventually(async () => (await upstreamDetails()).http === 200);
     expect(await circuitGauge()).toBe(0);
-    // Within one interval (plus the trial's own round trip), not at the next client call.
-    expect(Date.now() - cleared).toBeLessThan(HALF_OPEN_MS + 500);
 
     // The trial was one polite request for the city list, which it left fresh in the cache.
     const trials = running.fake.requests.slice(recoveredFrom);
@@ -71,11 +117,7 @@ describe('The circuit on a quiet server', () => {
       path: '/v2018/cities',
       query: { app: expect.any(String), version: expect.any(String) },
     });
-    const upstream = await request(running.url).get('/health').expect(200);
-    expect(upstream.body.details.aareguru).toMatchObject({
-      circuit: 'closed',
-      cache: { entries: 1 },
-    });
+    expect(await upstreamDetails()).toMatchObject({ circuit: 'closed', cache: { entries: 1 } });
     const listed = (await mcp.client.callTool({
       name: 'list_cities',
       arguments: {},
@@ -83,8 +125,9 @@ describe('The circuit on a quiet server', () => {
     expect(listed.isError).toBeFalsy();
     expect(running.fake.requests.slice(recoveredFrom)).toHaveLength(1);
 
-    // Closed: no more trials (again only a bounded wait can show an absence).
-    await new Promise((resolve) => setTimeout(resolve, 2 * HALF_OPEN_MS));
+    // Closed: nothing is scheduled, however much time passes.
+    expect(clock.pending).toBe(0);
+    for (let i = 0; i < 3; i += 1) halfOpenIntervalPasses();
     expect(running.fake.requests.slice(recoveredFrom)).toHaveLength(1);
   });
 });

@@ -107,7 +107,10 @@ describe('What the production build logs', () => {
       AAREGURU_BREAKER_FAILURES: '2',
       // Long enough that the failing probes below all see the circuit open.
       AAREGURU_BREAKER_HALF_OPEN_MS: '3000',
-      SHUTDOWN_GRACE_SECONDS: '10',
+      // The call held open below ends when the test lets it, not at a timeout or the grace.
+      AAREGURU_TIMEOUT_MS: '60000',
+      AAREGURU_DEADLINE_MS: '60000',
+      SHUTDOWN_GRACE_SECONDS: '60',
     });
     mcp = await connectClient('streamable-2025', { url: server.url });
     fake.inject({ fault: { kind: 'status', status: 500 }, path: '/v2018/cities' });
@@ -125,13 +128,8 @@ describe('What the production build logs', () => {
     await eventually(async () => (await request(server!.url).get('/health')).status === 200, 8000);
     for (let i = 0; i < 3; i += 1) await request(server.url).get('/health').expect(200);
 
-    // Draining with a call in flight: readiness fails, probe after probe.
-    fake.inject({
-      fault: { kind: 'slow', delayMs: 1500 },
-      path: '/v2018/current',
-      city: 'thun',
-      times: 1,
-    });
+    // Draining with a call in flight (upstream holds it open): readiness fails, probe after probe.
+    fake.inject({ fault: { kind: 'hang' }, path: '/v2018/current', city: 'thun', times: 1 });
     const call = mcp.client.callTool({
       name: 'get_current_temperature',
       arguments: { city: 'thun' },
@@ -141,6 +139,8 @@ describe('What the production build logs', () => {
     server.process.kill('SIGTERM');
     await eventually(() => server!.stdout().includes('SIGTERM: draining'));
     for (let i = 0; i < 3; i += 1) await request(server.url).get('/health/ready').expect(503);
+    // Only now does the call end: upstream goes away, the call fails, the drain completes.
+    await fake.stop();
     await call;
     expect((await ended).code).toBe(0);
 

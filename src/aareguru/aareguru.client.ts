@@ -98,6 +98,8 @@ export class AareguruClient implements OnModuleDestroy {
   private readonly agent: http.Agent;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly policy: IPolicy;
+  /** The deadline without retries: what the circuit's trial runs in. */
+  private readonly once: IPolicy;
   /** The breaker and the per-attempt timeout: what an attempt holding a slot runs in. */
   private readonly onTheWire: IPolicy;
   private readonly slots: UpstreamSlots;
@@ -140,7 +142,8 @@ export class AareguruClient implements OnModuleDestroy {
     let previous = this.breaker.state;
     this.breaker.onStateChange((state) => {
       circuitState.set(CIRCUIT_GAUGE[state]);
-      // One warning per outage: a failed trial (the request's own warning says why) re-opens it.
+      // One warning per outage: a failed trial re-opens it quietly (the upstream status keeps
+      // the trial's cause, and a client call that was the trial logs its own failure).
       if (state === CircuitState.Open && previous === CircuitState.Closed) {
         this.logger.warn('Aareguru circuit opened');
       } else if (state === CircuitState.Open) {
@@ -170,14 +173,24 @@ export class AareguruClient implements OnModuleDestroy {
         }),
       }),
     );
+    this.once = timeout(config.deadlineMs, TimeoutStrategy.Aggressive);
     // Entered once the attempt holds a slot (see attempt()): waiting is not the attempt.
     this.onTheWire = wrap(this.breaker, timeout(config.timeoutMs, TimeoutStrategy.Aggressive));
   }
 
   async cities(): Promise<City[]> {
-    const cities = this.parse('cities', citiesSchema, await this.getJson('cities', {}));
-    if (cities.length === 0) throw new UpstreamError('shape', 'cities', 'the city list is empty');
-    return cities;
+    return this.parseCities(await this.getJson('cities', {}));
+  }
+
+  /**
+   * The circuit's half-open trial: the city list, sent once through the breaker, never retried
+   * (a retry after the trial failed would only meet the re-opened circuit). Its failure is
+   * recorded with its real cause but logged at debug: the circuit opening said so already. A
+   * breaker that does not admit it yet (the trial came a moment early) is no upstream failure:
+   * it rejects with `circuit_open` and records nothing.
+   */
+  async trial(): Promise<City[]> {
+    return this.parseCities(await this.getJson('cities', {}, 'trial'));
   }
 
   async today(city: string): Promise<Today> {
@@ -221,6 +234,12 @@ export class AareguruClient implements OnModuleDestroy {
     this.agent.destroy();
   }
 
+  private parseCities(body: unknown): City[] {
+    const cities = this.parse('cities', citiesSchema, body);
+    if (cities.length === 0) throw new UpstreamError('shape', 'cities', 'the city list is empty');
+    return cities;
+  }
+
   private parse<T extends z.ZodType>(endpoint: AareguruEndpoint, schema: T, body: unknown) {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -237,11 +256,21 @@ export class AareguruClient implements OnModuleDestroy {
     return url;
   }
 
-  private async getJson(endpoint: AareguruEndpoint, params: Record<string, string>) {
+  private async getJson(
+    endpoint: AareguruEndpoint,
+    params: Record<string, string>,
+    purpose: 'call' | 'trial' = 'call',
+  ) {
     const url = this.url(endpoint, params);
+    const policy = purpose === 'trial' ? this.once : this.policy;
+    // A failed trial is expected during an outage, which the circuit opening announced.
+    const logFailure = (fields: object, message: string) =>
+      purpose === 'trial'
+        ? this.logger.debug({ ...fields, trial: true }, message)
+        : this.logger.warn(fields, message);
     const started = performance.now(); // durations need real time, not the injectable clock
     try {
-      const body = await this.policy.execute(({ signal }) => this.attempt(url, endpoint, signal));
+      const body = await policy.execute(({ signal }) => this.attempt(url, endpoint, signal));
       this.upstreamDuration.observe({ endpoint }, (performance.now() - started) / 1000);
       this.state.lastSuccessAt = this.clock.now();
       this.logger.debug(
@@ -255,7 +284,12 @@ export class AareguruClient implements OnModuleDestroy {
       if (failure.kind === 'busy') {
         // Nothing was sent: not an upstream failure, so not in the upstream status either.
         this.refused.inc({ reason: 'busy' });
-        this.logger.warn({ endpoint, params, ms: Math.round(elapsedMs) }, failure.message);
+        logFailure({ endpoint, params, ms: Math.round(elapsedMs) }, failure.message);
+        throw failure;
+      }
+      if (purpose === 'trial' && failure.kind === 'circuit_open') {
+        // Not admitted yet: nothing was sent, and the probe tries again shortly.
+        this.logger.debug({ endpoint, trial: true }, 'circuit trial not admitted yet');
         throw failure;
       }
       this.upstreamDuration.observe({ endpoint }, elapsedMs / 1000);
@@ -269,7 +303,7 @@ export class AareguruClient implements OnModuleDestroy {
         message: failure.message,
       });
       this.state.recentFailures.length = Math.min(this.state.recentFailures.length, 20);
-      this.logger.warn(
+      logFailure(
         {
           endpoint,
           params,

@@ -4,7 +4,9 @@ import { AareguruClient } from './aareguru.client';
 import { UpstreamCacheService } from './cache/upstream-cache.service';
 
 /**
- * Upstream state for people and monitoring: down while the circuit is open. Used for health
+ * Upstream state for people and monitoring: down unless the circuit is closed. Half-open is a
+ * trial under way after the circuit opened, not a recovery yet: counting it as up would flip
+ * `/health` to 200 for the length of each failed trial during an outage. Used for health
  * details only, never for liveness or readiness — an Aareguru outage must not take every replica
  * out of the load balancer, since cached and stale answers still work.
  */
@@ -34,9 +36,7 @@ export class AareguruHealthIndicator {
         staleServes: stats.staleServes,
       },
     };
-    return status.circuit === 'open' || status.circuit === 'isolated'
-      ? indicator.down(details)
-      : indicator.up(details);
+    return status.circuit === 'closed' ? indicator.up(details) : indicator.down(details);
   }
 }
 

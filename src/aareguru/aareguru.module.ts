@@ -117,7 +117,8 @@ const FILL_POLL_MS = 100;
       inject: [CACHE_CONFIG, MISS_COUNTERS],
     },
     {
-      // The half-open trial without a client call: the city list, which every call needs first.
+      // The half-open trial without a client call: the city list, which every call needs first,
+      // sent once (no retries) so a failed trial leaves its real cause in the upstream status.
       provide: CircuitProbe,
       useFactory: (
         client: AareguruClient,
@@ -127,7 +128,7 @@ const FILL_POLL_MS = 100;
       ) =>
         new CircuitProbe(
           client.circuit,
-          () => cache.renew(UpstreamCacheService.key('cities'), () => client.cities()),
+          () => cache.renew(UpstreamCacheService.key('cities'), () => client.trial()),
           config.breakerHalfOpenMs,
           timers,
         ),

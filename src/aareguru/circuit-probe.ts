@@ -56,10 +56,11 @@ export class CircuitProbe implements OnModuleDestroy {
     try {
       await this.trial();
     } catch {
-      // The client has logged the failure; the circuit opening again schedules the next trial.
+      // The client has recorded why; the circuit opening again schedules the next trial.
     }
     // Still open and nothing scheduled: the breaker did not admit the trial (the timer fired a
-    // moment before the breaker's own clock allowed it, or no connection was free). Soon again.
+    // moment before the breaker's own clock allowed it, or no connection was free). Nothing was
+    // sent, so nothing failed upstream: soon again.
     if (!this.stopped && this.circuit.state() === 'open' && !this.cancelPending) {
       this.scheduleIn(Math.max(10, Math.round(this.halfOpenMs / 10)));
     }

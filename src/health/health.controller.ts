@@ -12,7 +12,7 @@ import { PACKAGE_VERSION } from '../common/package-info';
 import { RedisHealthIndicator } from '../redis/redis.health';
 import { SessionsHealthIndicator } from '../sessions/sessions.health';
 import { ApiHealthDetails, ApiLiveness, ApiReadiness } from './health.openapi';
-import { describeFailure, Probe, ProbeStateLog } from './probe-state-log';
+import { probeFailureText, Probe, ProbeStateLog } from './probe-state-log';
 
 /** Health indicators answer from memory; this bound keeps a stuck one from stalling a probe. */
 const INDICATOR_TIMEOUT_MS = 1000;
@@ -75,7 +75,7 @@ export class HealthController {
   @ApiHealthDetails()
   @ApiOperation({
     summary:
-      'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport, Redis (connected, latency, replica id). 503 while the upstream circuit is open or Redis does not answer.',
+      'Details for people and monitoring: version, uptime, upstream state (circuit, last success and error, cache), open sessions per transport, Redis (connected, latency, replica id). 503 while the upstream circuit is not closed (open, or half-open during a trial) or Redis does not answer.',
   })
   details() {
     return this.logged('health', [
@@ -101,7 +101,7 @@ export class HealthController {
       this.stateLog.passed(probe);
       return result;
     } catch (error) {
-      this.stateLog.failed(probe, describeFailure(error));
+      this.stateLog.failed(probe, probeFailureText(error));
       throw error;
     }
   }

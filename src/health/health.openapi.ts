@@ -139,7 +139,8 @@ export const ApiHealthDetails = () =>
       }),
     }),
     ApiServiceUnavailableResponse({
-      description: 'The upstream circuit is open, or Redis does not answer.',
+      description:
+        'The upstream circuit is not closed (open, or half-open during a trial), or Redis does not answer.',
       ...json({
         upstreamDown: {
           summary: 'Aareguru failing: circuit open',

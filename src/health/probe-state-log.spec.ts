@@ -1,19 +1,19 @@
 import { ServiceUnavailableException } from '@nestjs/common';
-import { describeFailure, ProbeStateLog } from './probe-state-log';
+import { probeFailureText, ProbeStateLog } from './probe-state-log';
 
 function terminusFailure(error: Record<string, Record<string, unknown>>) {
   return new ServiceUnavailableException({ status: 'error', info: {}, error, details: error });
 }
 
-describe('describeFailure', () => {
+describe('probeFailureText', () => {
   it('names what failed in a few words', () => {
     expect(
-      describeFailure(
+      probeFailureText(
         terminusFailure({ aareguru: { status: 'down', circuit: 'open', lastFailure: 'x' } }),
       ),
     ).toBe('upstream circuit open');
     expect(
-      describeFailure(
+      probeFailureText(
         terminusFailure({
           aareguru: { status: 'down', circuit: 'open' },
           redis: { status: 'down', connected: false, error: 'ECONNREFUSED' },
@@ -21,11 +21,28 @@ describe('describeFailure', () => {
       ),
     ).toBe('upstream circuit open, redis down');
     expect(
-      describeFailure(terminusFailure({ server: { status: 'down', phase: 'draining' } })),
+      probeFailureText(terminusFailure({ server: { status: 'down', phase: 'draining' } })),
     ).toBe('draining');
-    expect(describeFailure(new ServiceUnavailableException('redis check timed out'))).toBe(
+    expect(probeFailureText(new ServiceUnavailableException('redis check timed out'))).toBe(
       'redis check timed out',
     );
+  });
+});
+
+describe('ProbeStateLog during an outage whose trials fail', () => {
+  it('stays at one warning while the circuit goes open, half-open (a trial), open again', () => {
+    const lines: string[] = [];
+    const log = new ProbeStateLog({
+      log: (message: string) => void lines.push(message),
+      warn: (message: string) => void lines.push(message),
+    });
+    for (const circuit of ['open', 'half-open', 'open', 'half-open', 'open']) {
+      log.failed(
+        'health',
+        probeFailureText(terminusFailure({ aareguru: { status: 'down', circuit } })),
+      );
+    }
+    expect(lines).toEqual(['health: upstream circuit open']);
   });
 });
 

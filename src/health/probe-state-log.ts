@@ -3,7 +3,7 @@ import { HttpException, Logger } from '@nestjs/common';
 export type Probe = 'health' | 'readiness';
 
 /** What a failing check's details say, in a few words: `upstream circuit open`, `redis down`. */
-export function describeFailure(error: unknown): string {
+export function probeFailureText(error: unknown): string {
   const body = error instanceof HttpException ? error.getResponse() : undefined;
   const failed = (body as { error?: unknown } | undefined)?.error;
   // Terminus names each failed check under `error`; a check that threw carries only a message.
@@ -13,7 +13,8 @@ export function describeFailure(error: unknown): string {
   return Object.entries(failed)
     .map(([key, details]) => {
       if (key === 'aareguru' && typeof details.circuit === 'string') {
-        return `upstream circuit ${details.circuit}`;
+        // A half-open circuit is an open one whose trial is under way: the same outage, one line.
+        return `upstream circuit ${details.circuit === 'half-open' ? 'open' : details.circuit}`;
       }
       if (key === 'server' && typeof details.phase === 'string') return details.phase;
       if (typeof details.message === 'string') return `${key}: ${details.message}`;

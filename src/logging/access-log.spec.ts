@@ -77,7 +77,7 @@ const HANDLERS: [string, Handler, Record<string, string>][] = [
     {},
   ],
   ['a refusal', (_req, res) => void ((res.statusCode = 404), res.end()), { 'x-api-key': 'secret' }],
-  ['a failure', (_req, res) => void ((res.statusCode = 503), res.end()), {}],
+  ['a failure', (_req, res) => void ((res.statusCode = 500), res.end()), {}],
 ];
 
 describe('accessLog', () => {
@@ -88,6 +88,26 @@ describe('accessLog', () => {
     expect(lines).toHaveLength(1);
     expect(referenceLines).toHaveLength(1);
     expect(comparable(lines[0])).toEqual(comparable(referenceLines[0]));
+  });
+
+  it('logs a 503 the server sends on purpose at warn, without an error or a stack trace', async () => {
+    const { log, lines } = loggers();
+    // Draining, full, the session store unreachable: an answer, not a failure of the server's own.
+    await serve(log, (_req, res) => void ((res.statusCode = 503), res.end()), '/mcp');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, msg: 'request completed', res: { statusCode: 503 } }),
+    ]);
+    expect(lines[0].err).toBeUndefined();
+    expect(JSON.stringify(lines[0])).not.toContain('stack');
+  });
+
+  it('logs any other 5xx as an error, with a stack trace', async () => {
+    const { log, lines } = loggers();
+    await serve(log, (_req, res) => void ((res.statusCode = 500), res.end()), '/mcp');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 50, msg: 'request errored', res: { statusCode: 500 } }),
+    ]);
+    expect(lines[0].err).toMatchObject({ stack: expect.any(String) });
   });
 
   it('names the key, the session, the request and the status once, never the key itself', async () => {

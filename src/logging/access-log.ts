@@ -17,6 +17,15 @@ export type LineFields = (
 type LoggedResponse = ServerResponse & { log?: Logger; err?: Error };
 
 /**
+ * The server answers 503 only on purpose: draining, at its session limit, the session store
+ * unreachable, a health check failing. That is an answer (a warning), not a failure of its own,
+ * so its line carries no error and no stack trace; any other 5xx does.
+ */
+export function isRefusalOnPurpose(statusCode: number): boolean {
+  return statusCode === 503;
+}
+
+/**
  * pino-http's request logging — the same options, request binding, levels and messages — with
  * one child logger per request (pino-http makes a child of a child when the request has context,
  * which costs several times a plain child). The request's context (key label, session, the MCP
@@ -50,7 +59,7 @@ export function accessLog(logger: Logger, options: Options, fieldsOf: LineFields
         const level = levelOf(req, res, failure);
         if (level === 'silent') return;
         const fields = { ...fieldsOf(req, res), res, responseTime: Date.now() - started };
-        if (failure || res.statusCode >= 500) {
+        if (failure || (res.statusCode >= 500 && !isRefusalOnPurpose(res.statusCode))) {
           const err = failure ?? new Error(`failed with status code ${res.statusCode}`);
           log[level]({ ...fields, err }, 'request errored');
         } else {

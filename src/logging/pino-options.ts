@@ -6,6 +6,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
 import { exchangeLogFields, exchangeOf } from '../common/mcp-exchange';
 import { queryParam, redactUrl } from '../common/request-path';
 import type { LoggingConfig } from '../config/configuration.types';
+import { isRefusalOnPurpose } from './access-log';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -85,7 +86,11 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
     genReqId: requestIdFor,
     autoLogging: { ignore: isProbe },
     customLogLevel: (_req, res, error) =>
-      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      error || (res.statusCode >= 500 && !isRefusalOnPurpose(res.statusCode))
+        ? 'error'
+        : res.statusCode >= 400
+          ? 'warn'
+          : 'info',
     serializers: {
       // The status is what matters; the response headers would double every line's size.
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createHttpApp } from '../../src/app.setup';
-import type { Clock } from '../../src/common/clock';
+import type { Clock, Timers } from '../../src/common/clock';
 import { loadConfiguration } from '../../src/config/configuration';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
 
@@ -15,19 +15,20 @@ export interface RunningApp {
 
 /**
  * The HTTP app as deployed (same factory as main.ts), on a random loopback port, against a fresh
- * fake upstream (or the one given).
+ * fake upstream (or the one given). `clock` and `timers` replace the system's.
  */
 export async function startApp(
   env: NodeJS.ProcessEnv = {},
   fake: FakeAareguru = new FakeAareguru(),
   clock?: Clock,
   surface?: Type,
+  timers?: Timers,
 ): Promise<RunningApp> {
   const ownsFake = !fakeIsRunning(fake);
   const baseUrl = ownsFake ? await fake.start() : fake.baseUrl;
   const app = await createHttpApp(
     loadConfiguration({ AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env }),
-    { clock, surface },
+    { clock, timers, surface },
   );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -38,3 +38,27 @@ export class ManualClock implements Clock, Timers {
     return this.scheduled.length;
   }
 }
+
+/**
+ * Fakes `Date` alone (timers, sockets and retries run for real), for code that reads
+ * `Date.now()` itself, such as the circuit breaker deciding when it admits a trial: move it with
+ * `jest.setSystemTime`, undo it with `jest.useRealTimers`. Frozen unless `moving`, then it also
+ * follows real time (so deadlines computed from it, e.g. in `eventually`, still pass).
+ */
+export function fakeDateOnly({ moving = false }: { moving?: boolean } = {}): void {
+  jest.useFakeTimers({
+    advanceTimers: moving,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+}

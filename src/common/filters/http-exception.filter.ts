@@ -9,6 +9,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
+import { isRefusalOnPurpose } from '../../logging/access-log';
 import { HTTP_REJECTED_REQUESTS } from '../../metrics/app.metrics';
 import { exchangeOf } from '../mcp-exchange';
 import { redactUrl } from '../request-path';
@@ -50,9 +51,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
   ): void {
     const status = statusOf(exception);
     if (status === 413) this.rejected.inc({ reason: 'body' });
-    // A 503 the server chose to send (a health check failing, draining, full) is an answer, not
-    // a failure of its own: the access line records it, without a stack trace.
-    if (status >= 500 && !(exception instanceof HttpException && status === 503)) {
+    // A 503 the server chose to send (a health check failing, draining, full, the session store
+    // unreachable) is an answer, not a failure of its own: nothing here, and its access line (if
+    // the route is logged at all: probes are not) is a warning without a stack trace.
+    if (status >= 500 && !(exception instanceof HttpException && isRefusalOnPurpose(status))) {
       this.logger.error(
         { err: exception, url: redactUrl(req.originalUrl ?? req.url) },
         'request failed',
