@@ -6,9 +6,11 @@ import {
 } from '@modelcontextprotocol/server';
 import http from 'node:http';
 import { z } from 'zod';
+import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { connectClient, type ConnectedClient } from './support/mcp-clients';
 import { eventually } from './support/eventually';
 import { startApp, type RunningApp } from './support/http-app';
+import { ManualClock } from './support/manual-clock';
 import { ACCEPT_BOTH } from './support/mcp-messages';
 import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 
@@ -167,6 +169,42 @@ describe('metrics (e2e)', () => {
     );
     expect([...keys]).toEqual(['team-a']);
     expect(after.text).not.toMatch(/^mcp_requests_total\{method="(?!other)[^"]*[A-Z ]/m);
+  });
+
+  it('does not count a handshake again when a hibernated session is woken', async () => {
+    const clock = new ManualClock(Date.now());
+    const sleepy = await startApp(
+      { API_KEYS: KEY, SESSION_HIBERNATE_SECONDS: '30' },
+      undefined,
+      clock,
+    );
+    try {
+      const lifecycle = sleepy.app.get(SessionLifecycleService);
+      const before = await scrapeMetrics(sleepy.url);
+      const connected = await connectClient('streamable-2025', {
+        url: sleepy.url,
+        apiKey: API_KEY,
+      });
+      clients.push(connected);
+      await connected.client.setLoggingLevel('error');
+      for (let round = 0; round < 2; round++) {
+        clock.advance(31_000);
+        expect(await lifecycle.hibernateIdle()).toBe(1);
+        await connected.client.listTools();
+      }
+      const after = await scrapeMetrics(sleepy.url);
+      expect(after.since(before, 'mcp_sessions_woken_total')).toBe(2);
+      const grew = (method: string, key = 'team-a') =>
+        after.since(before, 'mcp_requests_total', { method, key });
+      expect(grew('initialize')).toBe(1);
+      expect(grew('notifications/initialized')).toBe(1);
+      expect(grew('logging/setLevel')).toBe(1);
+      expect(grew('tools/list')).toBe(2);
+      expect(after.since(before, 'mcp_requests_total', { key: 'stdio' })).toBe(0);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+      await sleepy.close();
+    }
   });
 
   it('counts an unknown method as "other"', async () => {
