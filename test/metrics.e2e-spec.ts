@@ -242,8 +242,15 @@ describe('metrics (e2e)', () => {
       );
     });
     const after = await scrape();
-    expect(after.value('http_streams_open', getStream)).toBe(0);
-    expect(after.value('http_streams_open', sseStream)).toBe(0);
+    // Present and 0, not gone: a chart shows the streams closing.
+    for (const route of ['/mcp', '/sse']) {
+      expect(after.text).toMatch(
+        new RegExp(
+          `^http_streams_open\\{route="${route}",method="GET",app="aareguru-mcp"\\} 0$`,
+          'm',
+        ),
+      );
+    }
     expect(after.since(before, 'http_request_duration_seconds_count', getStream)).toBe(0);
     expect(after.since(before, 'http_request_duration_seconds_count', sseStream)).toBe(0);
     // The requests around them still are: the POSTs to /mcp and /messages, the DELETE.
