@@ -545,6 +545,7 @@ describe('dashboards and alerts (deploy/grafana, deploy/prometheus)', () => {
         'nodejs_eventloop_lag_p99_seconds',
         'process_resident_memory_bytes',
         'redis_connected',
+        'redis_enabled',
         'http_throttled_requests_total',
       ]) {
         expect(names).toContain(needed);

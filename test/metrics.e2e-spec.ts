@@ -12,6 +12,7 @@ import { eventually } from './support/eventually';
 import { startApp, type RunningApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
 import { ACCEPT_BOTH } from './support/mcp-messages';
+import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis';
 import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 
 /**
@@ -62,17 +63,20 @@ function listen(url: string): Promise<{ status: number; disconnect(): void }> {
   });
 }
 
+/** Every app of this file records into the one registry: they state the same bounds. */
+const ENV = {
+  API_KEYS: KEY,
+  AAREGURU_RETRIES: '0',
+  CACHE_MAX_BYTES: '5000000',
+  CACHE_MAX_ENTRIES: '321',
+};
+
 describe('metrics (e2e)', () => {
   let running: RunningApp;
   const clients: ConnectedClient[] = [];
 
   beforeAll(async () => {
-    running = await startApp({
-      API_KEYS: KEY,
-      AAREGURU_RETRIES: '0',
-      CACHE_MAX_BYTES: '5000000',
-      CACHE_MAX_ENTRIES: '321',
-    });
+    running = await startApp(ENV);
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
@@ -173,11 +177,7 @@ describe('metrics (e2e)', () => {
 
   it('does not count a handshake again when a hibernated session is woken', async () => {
     const clock = new ManualClock(Date.now());
-    const sleepy = await startApp(
-      { API_KEYS: KEY, SESSION_HIBERNATE_SECONDS: '30' },
-      undefined,
-      clock,
-    );
+    const sleepy = await startApp({ ...ENV, SESSION_HIBERNATE_SECONDS: '30' }, undefined, clock);
     try {
       const lifecycle = sleepy.app.get(SessionLifecycleService);
       const before = await scrapeMetrics(sleepy.url);
@@ -294,5 +294,24 @@ describe('metrics (e2e)', () => {
     expect(metrics.value('aareguru_cache_bytes')).toBeGreaterThan(0);
     expect(metrics.value('aareguru_cache_events_total', { result: 'miss' })).toBeGreaterThan(0);
     expect(metrics.value('mcp_session_limit', { limit: 'sessions' })).toBe(10_000);
+  });
+
+  // Last: the app with Redis records into the registry the other tests read.
+  it('says whether Redis is configured, so that redis_connected 0 alone means nothing', async () => {
+    const alone = await scrape();
+    expect(alone.value('redis_enabled')).toBe(0);
+    expect(alone.value('redis_connected')).toBe(0);
+
+    await requireRedis();
+    const prefix = uniquePrefix('metrics');
+    const shared = await startApp({ ...ENV, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    try {
+      const metrics = await scrapeMetrics(shared.url);
+      expect(metrics.value('redis_enabled')).toBe(1);
+      expect(metrics.value('redis_connected')).toBe(1);
+    } finally {
+      await shared.close();
+      await deletePrefix(prefix);
+    }
   });
 });
