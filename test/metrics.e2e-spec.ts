@@ -6,10 +6,13 @@ import {
 } from '@modelcontextprotocol/server';
 import http from 'node:http';
 import { z } from 'zod';
+import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { connectClient, type ConnectedClient } from './support/mcp-clients';
 import { eventually } from './support/eventually';
 import { startApp, type RunningApp } from './support/http-app';
+import { ManualClock } from './support/manual-clock';
 import { ACCEPT_BOTH } from './support/mcp-messages';
+import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis';
 import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 
 /**
@@ -60,17 +63,20 @@ function listen(url: string): Promise<{ status: number; disconnect(): void }> {
   });
 }
 
+/** Every app of this file records into the one registry: they state the same bounds. */
+const ENV = {
+  API_KEYS: KEY,
+  AAREGURU_RETRIES: '0',
+  CACHE_MAX_BYTES: '5000000',
+  CACHE_MAX_ENTRIES: '321',
+};
+
 describe('metrics (e2e)', () => {
   let running: RunningApp;
   const clients: ConnectedClient[] = [];
 
   beforeAll(async () => {
-    running = await startApp({
-      API_KEYS: KEY,
-      AAREGURU_RETRIES: '0',
-      CACHE_MAX_BYTES: '5000000',
-      CACHE_MAX_ENTRIES: '321',
-    });
+    running = await startApp(ENV);
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
@@ -169,6 +175,38 @@ describe('metrics (e2e)', () => {
     expect(after.text).not.toMatch(/^mcp_requests_total\{method="(?!other)[^"]*[A-Z ]/m);
   });
 
+  it('does not count a handshake again when a hibernated session is woken', async () => {
+    const clock = new ManualClock(Date.now());
+    const sleepy = await startApp({ ...ENV, SESSION_HIBERNATE_SECONDS: '30' }, undefined, clock);
+    try {
+      const lifecycle = sleepy.app.get(SessionLifecycleService);
+      const before = await scrapeMetrics(sleepy.url);
+      const connected = await connectClient('streamable-2025', {
+        url: sleepy.url,
+        apiKey: API_KEY,
+      });
+      clients.push(connected);
+      await connected.client.setLoggingLevel('error');
+      for (let round = 0; round < 2; round++) {
+        clock.advance(31_000);
+        expect(await lifecycle.hibernateIdle()).toBe(1);
+        await connected.client.listTools();
+      }
+      const after = await scrapeMetrics(sleepy.url);
+      expect(after.since(before, 'mcp_sessions_woken_total')).toBe(2);
+      const grew = (method: string, key = 'team-a') =>
+        after.since(before, 'mcp_requests_total', { method, key });
+      expect(grew('initialize')).toBe(1);
+      expect(grew('notifications/initialized')).toBe(1);
+      expect(grew('logging/setLevel')).toBe(1);
+      expect(grew('tools/list')).toBe(2);
+      expect(after.since(before, 'mcp_requests_total', { key: 'stdio' })).toBe(0);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+      await sleepy.close();
+    }
+  });
+
   it('counts an unknown method as "other"', async () => {
     const client = await connect('streamable-2025');
     const before = await scrape();
@@ -204,8 +242,15 @@ describe('metrics (e2e)', () => {
       );
     });
     const after = await scrape();
-    expect(after.value('http_streams_open', getStream)).toBe(0);
-    expect(after.value('http_streams_open', sseStream)).toBe(0);
+    // Present and 0, not gone: a chart shows the streams closing.
+    for (const route of ['/mcp', '/sse']) {
+      expect(after.text).toMatch(
+        new RegExp(
+          `^http_streams_open\\{route="${route}",method="GET",app="aareguru-mcp"\\} 0$`,
+          'm',
+        ),
+      );
+    }
     expect(after.since(before, 'http_request_duration_seconds_count', getStream)).toBe(0);
     expect(after.since(before, 'http_request_duration_seconds_count', sseStream)).toBe(0);
     // The requests around them still are: the POSTs to /mcp and /messages, the DELETE.
@@ -249,5 +294,24 @@ describe('metrics (e2e)', () => {
     expect(metrics.value('aareguru_cache_bytes')).toBeGreaterThan(0);
     expect(metrics.value('aareguru_cache_events_total', { result: 'miss' })).toBeGreaterThan(0);
     expect(metrics.value('mcp_session_limit', { limit: 'sessions' })).toBe(10_000);
+  });
+
+  // Last: the app with Redis records into the registry the other tests read.
+  it('says whether Redis is configured, so that redis_connected 0 alone means nothing', async () => {
+    const alone = await scrape();
+    expect(alone.value('redis_enabled')).toBe(0);
+    expect(alone.value('redis_connected')).toBe(0);
+
+    await requireRedis();
+    const prefix = uniquePrefix('metrics');
+    const shared = await startApp({ ...ENV, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    try {
+      const metrics = await scrapeMetrics(shared.url);
+      expect(metrics.value('redis_enabled')).toBe(1);
+      expect(metrics.value('redis_connected')).toBe(1);
+    } finally {
+      await shared.close();
+      await deletePrefix(prefix);
+    }
   });
 });

@@ -21,6 +21,17 @@ export type ReceivedMessageObserver = (
   extra: { authInfo?: AuthInfo } | undefined,
 ) => void;
 
+const replays = new WeakSet<JSONRPCMessage>();
+
+/**
+ * Marks a message delivered again to a rebuilt server (a session's kept handshake): the server
+ * reads it as before, but it is not shown to the observer, since the client sent it only once.
+ */
+export function asReplay<T extends JSONRPCMessage>(message: T): T {
+  replays.add(message);
+  return message;
+}
+
 /**
  * An McpServer that answers a request whose params do not fit the spec with Invalid params
  * (-32602) and one readable line, where the SDK answers Internal error (-32603) with a dump of
@@ -28,7 +39,7 @@ export type ReceivedMessageObserver = (
  * in front of every request, whatever the protocol era; valid requests pass untouched. Error
  * messages going out are cut to MAX_ERROR_MESSAGE_LENGTH, so a 1 MB tool, prompt or city name
  * is not sent back whole. Every message received is shown to the observer, if one is given: the
- * one place all transports pass.
+ * one place all transports pass; replays (see `asReplay`) are not.
  */
 export class CheckedMcpServer extends McpServer {
   constructor(
@@ -46,7 +57,9 @@ export class CheckedMcpServer extends McpServer {
     // The protocol layer has just installed its handler; the check goes in front of it.
     const dispatch = transport.onmessage;
     transport.onmessage = (message, extra) => {
-      if ('method' in message) this.observeReceived?.(message.method, extra);
+      if ('method' in message && !replays.has(message)) {
+        this.observeReceived?.(message.method, extra);
+      }
       if (isJSONRPCRequest(message)) {
         const modern = isModernRequest(message, extra?.classification);
         const problem = invalidParamsMessage(message, modern);

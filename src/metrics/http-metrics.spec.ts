@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Gauge, Histogram } from 'prom-client';
 import { beginExchange, classifyBody, type McpRoute } from '../common/mcp-exchange';
-import { isLongLivedStream } from './http-metrics';
+import { HttpMetrics, isLongLivedStream, STREAM_KINDS } from './http-metrics';
 
 function exchange(
   method: string,
@@ -43,5 +44,28 @@ describe('isLongLivedStream', () => {
     expect(isLongLivedStream(...exchange('POST', '/mcp', 200, call))).toBe(false);
     expect(isLongLivedStream(...exchange('POST', '/messages', 200))).toBe(false);
     expect(isLongLivedStream(...exchange('GET', undefined, 200))).toBe(false);
+  });
+});
+
+describe('HttpMetrics', () => {
+  it('shows every kind of stream at 0 while none is open, instead of no series at all', async () => {
+    const histogram = () =>
+      new Histogram({
+        name: 'h_spec',
+        help: 'spec',
+        labelNames: ['route', 'method', 'status'],
+        registers: [],
+      });
+    const open = new Gauge({
+      name: 'open_spec',
+      help: 'spec',
+      labelNames: ['route', 'method'],
+      registers: [],
+    });
+    new HttpMetrics(histogram(), histogram(), open);
+    const { values } = await open.get();
+    expect(values.map(({ labels, value }) => ({ ...labels, value }))).toEqual(
+      STREAM_KINDS.map((kind) => ({ ...kind, value: 0 })),
+    );
   });
 });

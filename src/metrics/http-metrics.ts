@@ -8,6 +8,13 @@ import { HTTP_REQUEST_DURATION, HTTP_STREAM_DURATION, HTTP_STREAMS_OPEN } from '
 
 const LISTEN_METHOD = 'subscriptions/listen';
 
+/** Every kind of long-lived stream: each has its series from the start, 0 while none is open. */
+export const STREAM_KINDS: readonly { route: string; method: string }[] = [
+  { route: '/mcp', method: 'GET' },
+  { route: '/sse', method: 'GET' },
+  { route: '/mcp', method: 'POST' },
+];
+
 /**
  * Whether a response is a long-lived event stream: a session's GET stream on /mcp, a legacy
  * stream on /sse, or a 2026 `subscriptions/listen` stream. They last minutes to hours, so they
@@ -67,6 +74,8 @@ export class HttpMetrics {
 
   private static countOpenStreams(gauge: Gauge<'route' | 'method'>): void {
     gauge.reset();
+    // A series that reads 0 rather than vanishing once its last stream closes.
+    for (const kind of STREAM_KINDS) gauge.set(kind, 0);
     for (const { req, res } of HttpMetrics.open) {
       if (res.headersSent && isLongLivedStream(req, res)) {
         gauge.inc({ route: routeOf(req), method: req.method });

@@ -1,5 +1,6 @@
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { CheckedMcpServer } from '../mcp/checked-mcp-server';
 import { SessionServer } from './session-server';
 
 interface Message {
@@ -55,13 +56,16 @@ describe('SessionServer', () => {
   let failBuilds: boolean;
   let session: SessionServer;
   let client: RawClient;
+  /** The methods the servers' observer was shown (what the metrics count). */
+  let observed: string[];
   const hooks = { onWake: jest.fn(), onWakeFailed: jest.fn() };
 
   function createServer(): McpServer {
     if (failBuilds) throw new Error('cannot build');
-    const server = new McpServer(
+    const server = new CheckedMcpServer(
       { name: 'test', version: '1.0.0' },
       { capabilities: { logging: {} } },
+      (method) => observed.push(method),
     );
     server.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, ({ text }) => ({
       content: [{ type: 'text', text }],
@@ -91,6 +95,7 @@ describe('SessionServer', () => {
 
   beforeEach(async () => {
     servers = [];
+    observed = [];
     gate = deferred();
     failBuilds = false;
     jest.clearAllMocks();
@@ -121,6 +126,23 @@ describe('SessionServer', () => {
     expect(rebuilt.getClientCapabilities()).toEqual({ roots: {} });
     // Nothing of the replay reached the client: one initialize answer, one call answer.
     expect(client.received.filter((m) => m.method === undefined)).toHaveLength(2);
+  });
+
+  it('shows the observer what the client sent once, not the handshake replayed on each rebuild', async () => {
+    await handshake();
+    await client.request('logging/setLevel', { level: 'error' });
+    for (let round = 0; round < 2; round++) {
+      expect(await session.hibernate()).toBe(true);
+      await client.request('tools/call', { name: 'echo', arguments: { text: 'hi' } });
+    }
+    expect(servers).toHaveLength(3);
+    expect(observed).toEqual([
+      'initialize',
+      'notifications/initialized',
+      'logging/setLevel',
+      'tools/call',
+      'tools/call',
+    ]);
   });
 
   it('keeps the logging level the client chose across a rebuild', async () => {
@@ -318,6 +340,13 @@ describe('SessionServer', () => {
       expect(other.logMessages()).toEqual(['error line', 'error line']);
       // The answer to the level's replay never reached the client.
       expect(other.received.filter((m) => m.id === 99)).toHaveLength(0);
+      // Nor was the handshake, counted where the client sent it, shown again here.
+      expect(observed).toEqual([
+        'initialize',
+        'notifications/initialized',
+        'tools/call',
+        'tools/call',
+      ]);
       await copy.close();
     });
   });

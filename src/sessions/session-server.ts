@@ -6,6 +6,7 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { JsonRpcCode } from '../common/json-rpc';
+import { asReplay } from '../mcp/checked-mcp-server';
 import { deliverable, HANDSHAKE_METHODS, replayCopy } from './handshake';
 
 type RequestId = string | number;
@@ -297,16 +298,19 @@ class ServerLink implements Transport {
     return this.wire.send(message, options);
   }
 
-  /** Delivers a recorded handshake message; resolves once a request among them is answered. */
+  /**
+   * Delivers a recorded handshake message, marked as a replay (the client sent it once, and it
+   * was counted then); resolves once a request among them is answered.
+   */
   replay(message: JSONRPCMessage): Promise<void> {
     const id = (message as { id?: RequestId }).id;
     if (id === undefined) {
-      this.onmessage?.(message);
+      this.onmessage?.(asReplay(message));
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       this.replies.set(id, resolve);
-      this.onmessage?.(message);
+      this.onmessage?.(asReplay(message));
     });
   }
 
