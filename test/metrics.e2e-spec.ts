@@ -1,17 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
-} from '@modelcontextprotocol/server';
-import http from 'node:http';
 import { z } from 'zod';
 import { SessionLifecycleService } from '../src/sessions/session-lifecycle.service';
 import { connectClient, type ConnectedClient } from './support/mcp-clients';
 import { eventually } from './support/eventually';
 import { startApp, type RunningApp } from './support/http-app';
 import { ManualClock } from './support/manual-clock';
-import { ACCEPT_BOTH } from './support/mcp-messages';
+import { openListenStream } from './support/listen-stream';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis';
 import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 
@@ -24,44 +18,6 @@ import { type MetricsScrape, scrapeMetrics } from './support/metrics';
 const KEY = 'team-a:0123456789abcdef0123456789abcdef0123';
 const API_KEY = KEY.slice(KEY.indexOf(':') + 1);
 const TOOL = 'get_current_temperature';
-const MODERN = '2026-07-28';
-
-/** A 2026-07-28 `subscriptions/listen` POST held open; resolves once its answer has started. */
-function listen(url: string): Promise<{ status: number; disconnect(): void }> {
-  const body = JSON.stringify({
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'subscriptions/listen',
-    params: {
-      notifications: { toolsListChanged: true },
-      _meta: {
-        [PROTOCOL_VERSION_META_KEY]: MODERN,
-        [CLIENT_INFO_META_KEY]: { name: 'listener', version: '1.0.0' },
-        [CLIENT_CAPABILITIES_META_KEY]: {},
-      },
-    },
-  });
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL('/mcp', url), {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: ACCEPT_BOTH,
-        'X-API-Key': API_KEY,
-        'Mcp-Protocol-Version': MODERN,
-        'Mcp-Method': 'subscriptions/listen',
-      },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      res.once('data', () =>
-        resolve({ status: res.statusCode ?? 0, disconnect: () => req.destroy() }),
-      );
-      res.on('error', () => undefined);
-    });
-    req.end(body);
-  });
-}
 
 /** Every app of this file records into the one registry: they state the same bounds. */
 const ENV = {
@@ -267,7 +223,7 @@ describe('metrics (e2e)', () => {
 
   it('times a 2026 listen stream as a stream, not as a request', async () => {
     const before = await scrape();
-    const listening = await listen(running.url);
+    const listening = await openListenStream(running.url, API_KEY);
     expect(listening.status).toBe(200);
     const stream = { route: '/mcp', method: 'POST' };
     expect((await scrape()).value('http_streams_open', stream)).toBe(1);
