@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Counter, Gauge } from 'prom-client';
 import type { RedisConfig } from '../config/configuration.types';
 import {
@@ -121,6 +122,46 @@ describe('RedisConnection', () => {
       const client = redisClient();
       expect(await keysUnder(client, prefix)).toEqual([]);
       client.disconnect();
+      await deletePrefix(prefix);
+    }
+  });
+
+  it('has its subscriber connection up when init resolves, so a subscription made then is live at once', async () => {
+    // The subscriber's connection (the second one) reaches Redis 300 ms after the command's: init
+    // must wait for it, or a channel subscribed during module init misses what is published next.
+    const target = new URL(REDIS_URL);
+    let accepted = 0;
+    const sockets: net.Socket[] = [];
+    const timers: NodeJS.Timeout[] = [];
+    const proxy = net.createServer((socket) => {
+      const delay = accepted++ === 0 ? 0 : 300;
+      sockets.push(socket);
+      socket.pause();
+      const timer = setTimeout(() => {
+        const upstream = net.connect(Number(target.port || 6379), target.hostname);
+        sockets.push(upstream);
+        socket.pipe(upstream).pipe(socket);
+        socket.resume();
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+      }, delay);
+      timers.push(timer);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as net.AddressInfo;
+    const prefix = uniquePrefix('connection');
+    const { redis } = connection({ url: `redis://127.0.0.1:${port}`, keyPrefix: prefix });
+    try {
+      await redis.onModuleInit();
+      const received: string[] = [];
+      await redis.subscribe('relay', (message) => received.push(message));
+      expect(await redis.publish('relay', 'first')).toBe(1);
+      await eventually(() => received.length === 1, 2000);
+    } finally {
+      await redis.onApplicationShutdown();
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of sockets) socket.destroy();
+      proxy.close();
       await deletePrefix(prefix);
     }
   });

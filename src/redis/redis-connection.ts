@@ -221,18 +221,16 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Waits (boundedly) for both connections, so that the channels features subscribe to during
+   * module init are live before the server takes requests: a stream announced before its relay
+   * channel is subscribed would miss the messages other replicas relay to it.
+   */
   private async firstConnection(): Promise<void> {
-    const client = this.command;
-    if (client.status === 'ready') return;
-    const ready = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), CONNECT_WAIT_MS);
-      timer.unref();
-      client.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    if (!(await ready)) {
+    const [command, subscriber] = await Promise.all(
+      [this.command, this.subscriberClient!].map((client) => readyWithin(client, CONNECT_WAIT_MS)),
+    );
+    if (!command || !subscriber) {
       this.connectedGauge.set(0);
       this.logger.warn(
         { replicaId: this.replicaId },
@@ -261,4 +259,17 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       client.disconnect();
     }
   }
+}
+
+/** Whether `client` is ready now or becomes ready within `ms`. */
+function readyWithin(client: Redis, ms: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }

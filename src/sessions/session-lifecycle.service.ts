@@ -173,11 +173,11 @@ export class SessionLifecycleService
     private readonly fallback: FallbackReporter = { fellBack: () => undefined },
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     this.sweeper = setInterval(() => void this.sweep(), sweepPeriodMs(this.config));
     this.sweeper.unref();
     if (this.shared) {
-      this.directory
+      await this.directory
         .onEvent((event) => this.onFleetEvent(event))
         .catch((error: unknown) => this.fallback.fellBack('session', error));
     }

@@ -35,9 +35,10 @@ export class SseService implements OnModuleInit {
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
   ) {}
 
-  onModuleInit(): void {
+  /** With Redis, the relay channel is subscribed before the server takes its first stream. */
+  async onModuleInit(): Promise<void> {
     if (!this.lifecycle.shared) return;
-    this.lifecycle.fleet
+    await this.lifecycle.fleet
       .onRelayed((relayed) => this.deliverRelayed(relayed))
       .catch((error: unknown) => this.lifecycle.storeFailed(error));
   }
