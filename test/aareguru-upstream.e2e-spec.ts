@@ -1,8 +1,16 @@
 import { Logger } from '@nestjs/common';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import { UPSTREAM_REFUSED } from '../src/aareguru/aareguru.metrics';
 import { UnknownCityError, UpstreamError } from '../src/aareguru/aareguru.errors';
 import { HistoryRangeError } from '../src/domain/history-dates';
 import { fakeDateOnly } from './support/manual-clock';
 import { startUpstreamHarness, UpstreamHarness } from './support/upstream-harness';
+
+/** A counter's value for one reason (0 before the first increment). */
+async function counted(counter: Counter<'reason'>, reason: string): Promise<number> {
+  return (await counter.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
 
 const VALID_IDS = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
 
@@ -297,8 +305,13 @@ describe('Aareguru upstream against the fake, over real HTTP', () => {
         await expect(h.service.widget()).rejects.toMatchObject({ kind: 'http' });
       }
       expect(h.client.status().circuit).toBe('open');
+      const refused = h.module.get<Counter<'reason'>>(getToken(UPSTREAM_REFUSED.name));
+      const refusedBefore = await counted(refused, 'circuit_open');
       await expect(h.service.widget()).rejects.toMatchObject({ kind: 'circuit_open' });
       expect(h.fake.count('/v2018/widget')).toBe(3);
+      // A refusal sends nothing: counted as such, and the status keeps the failure that opened it.
+      expect(await counted(refused, 'circuit_open')).toBe(refusedBefore + 1);
+      expect(h.client.status()).toMatchObject({ failures: 3, lastFailure: 'widget: HTTP 500' });
       const health = await h.health.check();
       expect(health.aareguru).toMatchObject({ status: 'down', circuit: 'open' });
 

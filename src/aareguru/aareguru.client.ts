@@ -287,9 +287,11 @@ export class AareguruClient implements OnModuleDestroy {
         logFailure({ endpoint, params, ms: Math.round(elapsedMs) }, failure.message);
         throw failure;
       }
-      if (purpose === 'trial' && failure.kind === 'circuit_open') {
-        // Not admitted yet: nothing was sent, and the probe tries again shortly.
-        this.logger.debug({ endpoint, trial: true }, 'circuit trial not admitted yet');
+      if (failure.kind === 'circuit_open') {
+        // Refused by the open circuit: nothing was sent, so the upstream status keeps the failure
+        // that opened it (or the last trial's), and the outage was announced when it opened.
+        if (purpose === 'call') this.refused.inc({ reason: 'circuit_open' });
+        this.logger.debug({ endpoint, trial: purpose === 'trial' }, 'refused by the open circuit');
         throw failure;
       }
       this.upstreamDuration.observe({ endpoint }, elapsedMs / 1000);

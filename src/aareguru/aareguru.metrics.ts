@@ -63,7 +63,7 @@ export const UPSTREAM_QUEUE_WAITING = {
 
 export const UPSTREAM_REFUSED = {
   name: 'aareguru_upstream_refused_total',
-  help: 'Upstream requests refused before being sent: busy (no connection free in time, or the queue full) or key_budget (the key used up its uncached requests for the minute).',
+  help: 'Upstream requests refused before being sent: busy (no connection free in time, or the queue full), key_budget (the key used up its uncached requests for the minute) or circuit_open (the circuit breaker is open).',
   labelNames: ['reason'] as const,
 } satisfies CounterConfiguration<'reason'>;
 
