@@ -4,6 +4,9 @@ import type { CallRecord } from './call-record';
 /** The MCP routes, by their canonical path whatever variant reached them (`/mcp/`, `/mcp?…`). */
 export type McpRoute = '/mcp' | '/sse' | '/messages';
 
+/** The 2026-07-28 request that holds its response open as an event stream. */
+export const LISTEN_METHOD = 'subscriptions/listen';
+
 /**
  * What an MCP request is, decided once and read by everything that needs it: the session-open
  * limit, the exception filter (JSON-RPC error bodies), the access log and metrics. The route is

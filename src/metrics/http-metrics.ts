@@ -3,10 +3,8 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Gauge, Histogram } from 'prom-client';
-import { exchangeOf } from '../common/mcp-exchange';
+import { exchangeOf, LISTEN_METHOD } from '../common/mcp-exchange';
 import { HTTP_REQUEST_DURATION, HTTP_STREAM_DURATION, HTTP_STREAMS_OPEN } from './app.metrics';
-
-const LISTEN_METHOD = 'subscriptions/listen';
 
 /** Every kind of long-lived stream: each has its series from the start, 0 while none is open. */
 export const STREAM_KINDS: readonly { route: string; method: string }[] = [

@@ -26,15 +26,13 @@ import { MCP_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
 import type { McpConfig, SessionConfig } from '../config/configuration.types';
 import { withCallRecord } from '../common/call-record';
 import { isLegacy } from './legacy-request';
-import { exchangeOf } from '../common/mcp-exchange';
+import { exchangeOf, LISTEN_METHOD } from '../common/mcp-exchange';
 import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 import { RunningRequests } from './running-requests';
 import type { SessionServer } from '../sessions/session-server';
 
 export const SESSION_HEADER = 'mcp-session-id';
-
-const LISTEN_METHOD = 'subscriptions/listen';
 
 /** Who is listening, as far as a 2026-07-28 request says: its protocol version and client info. */
 function clientOf(req: IncomingMessage, body: unknown) {
