@@ -25,6 +25,11 @@ export function isRefusalOnPurpose(statusCode: number): boolean {
   return statusCode === 503;
 }
 
+/** Whether a response is the server failing: an error, or a 5xx it did not send on purpose. */
+export function isServerFailure(statusCode: number, error?: unknown): boolean {
+  return Boolean(error) || (statusCode >= 500 && !isRefusalOnPurpose(statusCode));
+}
+
 /**
  * pino-http's request logging — the same options, request binding, levels and messages — with
  * one child logger per request (pino-http makes a child of a child when the request has context,
@@ -59,7 +64,7 @@ export function accessLog(logger: Logger, options: Options, fieldsOf: LineFields
         const level = levelOf(req, res, failure);
         if (level === 'silent') return;
         const fields = { ...fieldsOf(req, res), res, responseTime: Date.now() - started };
-        if (failure || (res.statusCode >= 500 && !isRefusalOnPurpose(res.statusCode))) {
+        if (isServerFailure(res.statusCode, failure)) {
           const err = failure ?? new Error(`failed with status code ${res.statusCode}`);
           log[level]({ ...fields, err }, 'request errored');
         } else {

@@ -6,7 +6,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
 import { exchangeLogFields, exchangeOf } from '../common/mcp-exchange';
 import { queryParam, redactUrl } from '../common/request-path';
 import type { LoggingConfig } from '../config/configuration.types';
-import { isRefusalOnPurpose } from './access-log';
+import { isServerFailure } from './access-log';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -49,7 +49,7 @@ const PROBE_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metri
  * Probes and scrapes arrive every few seconds; logging each one would drown everything else.
  * A change in a probe's answer is logged once instead (see ProbeStateLog).
  */
-export function isProbe(req: IncomingMessage): boolean {
+function isProbe(req: IncomingMessage): boolean {
   return PROBE_PATHS.has(req.url?.split('?')[0] ?? '');
 }
 
@@ -86,11 +86,7 @@ export function buildPinoHttpOptions(config: LoggingConfig): Options {
     genReqId: requestIdFor,
     autoLogging: { ignore: isProbe },
     customLogLevel: (_req, res, error) =>
-      error || (res.statusCode >= 500 && !isRefusalOnPurpose(res.statusCode))
-        ? 'error'
-        : res.statusCode >= 400
-          ? 'warn'
-          : 'info',
+      isServerFailure(res.statusCode, error) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {
       // The status is what matters; the response headers would double every line's size.
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
