@@ -21,6 +21,7 @@ import {
   rateLimitMessage,
   type RateLimitPolicy,
   setRefusalHeaders,
+  stateOf,
 } from './rate-limit-refusal';
 import { THROTTLED_REQUESTS } from './throttling.metrics';
 
@@ -70,11 +71,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
     addRateLimitHeaders(
       res as unknown as ServerResponse,
       hits.map(policyOf),
-      records.map((record, i) => ({
-        name: hits[i].throttlerName,
-        remaining: record.isBlocked ? 0 : hits[i].limit - record.totalHits,
-        resetSeconds: record.isBlocked ? record.timeToBlockExpire : record.timeToExpire,
-      })),
+      records.map((record, i) => stateOf(hits[i].throttlerName, hits[i].limit, record)),
     );
     const refused = records.findIndex((record) => record.isBlocked);
     if (refused >= 0) {

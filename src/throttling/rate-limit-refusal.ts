@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { ThrottlerStorageRecord } from './ordered-throttler-storage';
 
 /**
  * Rate-limit headers in the form of draft-ietf-httpapi-ratelimit-headers-10: `RateLimit-Policy`
@@ -24,6 +25,17 @@ export interface RateLimitState {
    * whole quota is back: the sliding window still counts part of the ending window after it.
    */
   resetSeconds: number;
+}
+
+/** A limit's state after a request was counted: nothing left while blocked, and until when. */
+export function stateOf(
+  name: string,
+  limit: number,
+  record: ThrottlerStorageRecord,
+): RateLimitState {
+  return record.isBlocked
+    ? { name, remaining: 0, resetSeconds: record.timeToBlockExpire }
+    : { name, remaining: limit - record.totalHits, resetSeconds: record.timeToExpire };
 }
 
 export const RATE_LIMIT_POLICY_HEADER = 'RateLimit-Policy';

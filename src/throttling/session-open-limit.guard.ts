@@ -16,6 +16,7 @@ import {
   rateLimitMessage,
   type RateLimitPolicy,
   setRefusalHeaders,
+  stateOf,
 } from './rate-limit-refusal';
 import { THROTTLED_REQUESTS } from './throttling.metrics';
 
@@ -60,17 +61,7 @@ export class SessionOpenLimitGuard implements CanActivate {
         this.throttled.inc({ limit: SESSION_OPEN_LIMIT });
         throw new ThrottlerException(rateLimitMessage(policy, record.timeToBlockExpire));
       }
-      addRateLimitHeaders(
-        res,
-        [policy],
-        [
-          {
-            name: SESSION_OPEN_LIMIT,
-            remaining: limit - record.totalHits,
-            resetSeconds: record.timeToExpire,
-          },
-        ],
-      );
+      addRateLimitHeaders(res, [policy], [stateOf(SESSION_OPEN_LIMIT, limit, record)]);
     }
     return true;
   }
