@@ -12,6 +12,7 @@ export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 export const HTTP_CONFIG = Symbol('HTTP_CONFIG');
 export const SESSION_CONFIG = Symbol('SESSION_CONFIG');
 export const REDIS_CONFIG = Symbol('REDIS_CONFIG');
+export const LIVE_CONFIG = Symbol('LIVE_CONFIG');
 /** The whole validated tree (the admin API shows it, redacted). */
 export const APP_CONFIGURATION = Symbol('APP_CONFIGURATION');
 
@@ -24,6 +25,7 @@ const NAMESPACES = [
   [HTTP_CONFIG, 'http'],
   [SESSION_CONFIG, 'sessions'],
   [REDIS_CONFIG, 'redis'],
+  [LIVE_CONFIG, 'live'],
 ] as const;
 
 export interface AppConfigOptions {

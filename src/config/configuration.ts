@@ -260,6 +260,14 @@ function toConfiguration(
       replicaId: vars.REPLICA_ID || `${hostname()}-${process.pid}`,
       commandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS,
     },
+    live: {
+      maxSubscriptionsPerSession: vars.MAX_SUBSCRIPTIONS_PER_SESSION,
+      maxSubscriptionsPerKey: vars.MAX_SUBSCRIPTIONS_PER_KEY,
+      pollLeaseMs: vars.POLL_LEASE_SECONDS * 1000,
+      eventLogMaxEvents: vars.EVENT_LOG_MAX_EVENTS,
+      eventLogMaxBytes: vars.EVENT_LOG_MAX_BYTES,
+      streamRetryMs: vars.STREAM_RETRY_MS,
+    },
   };
 }
 

@@ -131,6 +131,22 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
+/** Resource subscriptions and resumable streams. */
+export interface LiveConfig {
+  /** Resources one session (or one 2026-07-28 listen stream) may subscribe to. */
+  maxSubscriptionsPerSession: number;
+  /** Subscriptions one key may hold over all its sessions (across replicas with Redis). */
+  maxSubscriptionsPerKey: number;
+  /** With replicas: how long the polling replica's lease lasts; another takes over after it. */
+  pollLeaseMs: number;
+  /** Events kept per session for a client that resumes a stream with Last-Event-ID. */
+  eventLogMaxEvents: number;
+  /** ... and their JSON size; the oldest are dropped beyond either bound. */
+  eventLogMaxBytes: number;
+  /** The `retry:` hint sent on Streamable HTTP streams: how long a client waits to reconnect. */
+  streamRetryMs: number;
+}
+
 export interface AppConfiguration {
   env: string;
   server: ServerConfig;
@@ -142,4 +158,5 @@ export interface AppConfiguration {
   http: HttpConfig;
   sessions: SessionConfig;
   redis: RedisConfig;
+  live: LiveConfig;
 }

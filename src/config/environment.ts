@@ -326,6 +326,40 @@ export class EnvironmentVariables {
   @Max(60000)
   @IsInt()
   REDIS_COMMAND_TIMEOUT_MS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(10000)
+  @IsInt()
+  MAX_SUBSCRIPTIONS_PER_SESSION!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @IsInt()
+  MAX_SUBSCRIPTIONS_PER_KEY!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(3600)
+  @IsInt()
+  POLL_LEASE_SECONDS!: number;
+
+  @Type(() => Number)
+  @Min(1)
+  @Max(100000)
+  @IsInt()
+  EVENT_LOG_MAX_EVENTS!: number;
+
+  @Type(() => Number)
+  @Min(1024)
+  @IsInt()
+  EVENT_LOG_MAX_BYTES!: number;
+
+  @Type(() => Number)
+  @Min(0)
+  @Max(600000)
+  @IsInt()
+  STREAM_RETRY_MS!: number;
 }
 
 /** Empty means unset; anything else is read as a number (and fails validation if it is not one). */

@@ -149,4 +149,12 @@ export const CONFIG_EXAMPLE: EffectiveConfigDto = {
     replicaId: 'aareguru-mcp-7d9f8c6b5-x2k4q',
     commandTimeoutMs: 500,
   },
+  live: {
+    maxSubscriptionsPerSession: 32,
+    maxSubscriptionsPerKey: 1000,
+    pollLeaseMs: 15000,
+    eventLogMaxEvents: 100,
+    eventLogMaxBytes: 262144,
+    streamRetryMs: 1000,
+  },
 };

@@ -119,6 +119,16 @@ export class SessionConfigDto {
   @ApiProperty({ description: 'SHUTDOWN_GRACE_SECONDS' }) shutdownGraceSeconds!: number;
 }
 
+export class LiveConfigDto {
+  @ApiProperty({ description: 'MAX_SUBSCRIPTIONS_PER_SESSION' })
+  maxSubscriptionsPerSession!: number;
+  @ApiProperty({ description: 'MAX_SUBSCRIPTIONS_PER_KEY' }) maxSubscriptionsPerKey!: number;
+  @ApiProperty({ description: 'POLL_LEASE_SECONDS in ms' }) pollLeaseMs!: number;
+  @ApiProperty({ description: 'EVENT_LOG_MAX_EVENTS' }) eventLogMaxEvents!: number;
+  @ApiProperty({ description: 'EVENT_LOG_MAX_BYTES' }) eventLogMaxBytes!: number;
+  @ApiProperty({ description: 'STREAM_RETRY_MS' }) streamRetryMs!: number;
+}
+
 export class RedisConfigDto {
   @ApiProperty({
     nullable: true,
@@ -142,4 +152,5 @@ export class EffectiveConfigDto {
   @ApiProperty({ type: HttpConfigDto }) http!: HttpConfigDto;
   @ApiProperty({ type: SessionConfigDto }) sessions!: SessionConfigDto;
   @ApiProperty({ type: RedisConfigDto }) redis!: RedisConfigDto;
+  @ApiProperty({ type: LiveConfigDto }) live!: LiveConfigDto;
 }
