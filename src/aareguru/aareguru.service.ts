@@ -65,6 +65,22 @@ export class AareguruService {
     );
   }
 
+  /**
+   * Asks upstream for a city's current data whatever the cache holds, and keeps the answer: work
+   * on the server's own account (a subscribed resource changed), charged to no caller.
+   */
+  async refreshCurrent(city: string): Promise<Current> {
+    const key = UpstreamCacheService.key('current', { city });
+    // Dropped first: other replicas' near copies go too, and they read the new answer.
+    await this.cache.forget(key);
+    return this.cache.renew(key, () => this.client.current(city));
+  }
+
+  /** Drops a city's cached `/today`, so the next read asks upstream. */
+  forgetToday(city: string): Promise<void> {
+    return this.cache.forget(UpstreamCacheService.key('today', { city }));
+  }
+
   /** Every city at once: one upstream call serves any comparison. */
   widget(): Promise<Cached<Widget>> {
     return this.cache.getOrFetch(UpstreamCacheService.key('widget'), () => this.client.widget());

@@ -28,6 +28,8 @@ import type { AareTool, ToolResult } from './tools/aare-tool';
 import { keyLabelOf, rpcMethodLabel } from './rpc-method-label';
 import { SERVER_INSTRUCTIONS } from './server-instructions';
 import { shareJsonSchema } from './shared-json-schema';
+import { registerSubscriptionHandlers } from '../subscriptions/subscription-handlers';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 
 /**
  * Builds one McpServer per session (or per request for stateless traffic) from the tool,
@@ -52,6 +54,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     private readonly resourceReads: Counter<CallLabels<'resource'>>,
     @InjectMetric(PROMPT_GETS.name) private readonly promptGets: Counter<CallLabels<'prompt'>>,
     @InjectMetric(MCP_REQUESTS.name) private readonly requests: Counter<'method' | 'key'>,
+    private readonly subscriptions: SubscriptionsService,
   ) {
     this.registrations = tools.map((tool) => ({
       tool,
@@ -99,6 +102,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     }
     for (const resource of this.resources) resource.register(server, this);
     for (const prompt of this.prompts) prompt.register(server, this);
+    registerSubscriptionHandlers(server, this.subscriptions);
     return server;
   };
 

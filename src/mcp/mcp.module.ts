@@ -19,6 +19,7 @@ import { GetFlowDangerLevelTool } from './tools/get-flow-danger-level.tool';
 import { GetForecastTool } from './tools/get-forecast.tool';
 import { GetHistoricalDataTool } from './tools/get-historical-data.tool';
 import { ListCitiesTool } from './tools/list-cities.tool';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 
 const TOOLS = [
   GetCurrentTemperatureTool,
@@ -38,7 +39,7 @@ function collect(token: symbol, classes: readonly (new (...args: never[]) => unk
 
 /** The MCP surface: tools, resources and prompts, and the factory that puts them on a server. */
 @Module({
-  imports: [AareguruModule, AareModule],
+  imports: [AareguruModule, AareModule, SubscriptionsModule],
   providers: [
     ...TOOLS,
     ...RESOURCES,

@@ -147,6 +147,8 @@ export class SessionLifecycleService
   /** Fleet records being removed (awaited at shutdown, and by DELETE before it answers). */
   private readonly removals = new Map<string, Promise<void>>();
   private lastReapAt = -Infinity;
+  /** Told when a session (or listen stream) ends for good, not when a copy of it is let go. */
+  private readonly endedListeners = new Set<(info: SessionInfo) => void>();
 
   constructor(
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
@@ -724,6 +726,16 @@ export class SessionLifecycleService
     return now - lastActiveAt >= this.config.idleTimeoutSeconds * 1000;
   }
 
+  /**
+   * Calls `listener` with each session that ends for good here: closed by its client, an admin,
+   * expiry or shutdown. Not for a replica's copy let go while the session lives on in the fleet
+   * (released, ended elsewhere, or a 2025 session outliving this replica's shutdown).
+   */
+  onEnded(listener: (info: SessionInfo) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
   /** How many sessions ended for each reason since start. */
   closedCounts(): Record<string, number> {
     return Object.fromEntries(this.closedByReason);
@@ -753,9 +765,13 @@ export class SessionLifecycleService
     }
     this.sessionsOpen.dec({ transport, era: eraOf(protocolVersion) });
     this.logger.log({ sessionId: id, transport, reason }, 'session closed');
-    if (!this.shared || transport === 'listen' || reason === 'released' || endedElsewhere) return;
-    // A 2025 session outlives the replica that stops: another one serves it from the record.
-    if (transport === 'streamable-http' && reason === 'shutdown') return;
+    const livesOn =
+      reason === 'released' ||
+      endedElsewhere ||
+      // A 2025 session outlives the replica that stops: another one serves it from the record.
+      (this.shared && transport === 'streamable-http' && reason === 'shutdown');
+    if (!livesOn) for (const listener of this.endedListeners) listener(session.info);
+    if (!this.shared || transport === 'listen' || livesOn) return;
     this.track(id, this.endRecord(this.recordOf(session.info, []), reason));
   }
 

@@ -5,6 +5,8 @@ import {
   isInitializeRequest,
   McpHttpHandler,
   PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  type ServerEventBus,
   type AuthInfo,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/server';
@@ -12,7 +14,7 @@ import { NodeMcpRequestHandler, toNodeHandler } from '@modelcontextprotocol/node
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { MCP_SERVER_FACTORY, McpServerSource } from '../mcp/mcp.tokens';
-import { JsonRpcCode, sendAdmissionError, sendJsonRpcError } from '../common/json-rpc';
+import { JsonRpcCode, sendAdmissionError, sendJson, sendJsonRpcError } from '../common/json-rpc';
 import { boundedClientString, replayCopy } from '../sessions/handshake';
 import { ManagedSession, SHUTDOWN_NOTICE } from '../sessions/managed-session';
 import {
@@ -31,6 +33,8 @@ import { negotiatedProtocolVersion } from './negotiated-protocol-version';
 import { NodeStreamableSessionTransport } from './node-streamable-session.transport';
 import { RunningRequests } from './running-requests';
 import type { SessionServer } from '../sessions/session-server';
+import { LISTEN_BUS } from '../subscriptions/subscriptions.service';
+import { LiveResources } from './live-resources';
 
 export const SESSION_HEADER = 'mcp-session-id';
 
@@ -44,6 +48,18 @@ function clientOf(req: IncomingMessage, body: unknown) {
     clientName: typeof info?.name === 'string' ? info.name : null,
     clientVersion: typeof info?.version === 'string' ? info.version : null,
   };
+}
+
+/**
+ * The resources a `subscriptions/listen` request asks to hear about, when it names them as the
+ * protocol says (any other shape is the SDK's to refuse).
+ */
+function listenedResources(body: unknown): string[] {
+  const notifications = (
+    body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }
+  ).params?.notifications;
+  const uris = notifications?.resourceSubscriptions;
+  return Array.isArray(uris) && uris.every((uri) => typeof uri === 'string') ? uris : [];
 }
 
 /** The SDK's refusals quote what the client sent (a method, a version): a log line keeps a start. */
@@ -75,12 +91,15 @@ export class StreamableHttpService implements OnModuleDestroy {
     private readonly lifecycle: SessionLifecycleService,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
     @Inject(SESSION_CONFIG) sessions: SessionConfig,
+    private readonly live: LiveResources,
+    @Inject(LISTEN_BUS) bus: ServerEventBus,
   ) {
     const onerror = (error: Error) =>
       this.logger.warn(`modern request failed: ${error.message.slice(0, MAX_LOGGED_ERROR_LENGTH)}`);
     this.modern = createMcpHandler(() => this.factory.create(), {
       legacy: 'reject',
       onerror,
+      bus,
       // Our own per-key and total budgets refuse first; this is only the SDK's backstop.
       maxSubscriptions: sessions.maxListenStreams,
     });
@@ -125,6 +144,21 @@ export class StreamableHttpService implements OnModuleDestroy {
         if (refusal) {
           sendAdmissionError(res, refusal);
           return;
+        }
+        const uris = listenedResources(body);
+        if (uris.length > 0) {
+          try {
+            await this.live.listen(res, keyLabel, uris);
+          } catch (error) {
+            if (!(error instanceof ProtocolError)) throw error;
+            // Answered in-band, as the SDK answers a listen it refuses.
+            sendJson(res, 200, {
+              jsonrpc: '2.0',
+              id: (body as { id?: unknown }).id ?? null,
+              error: { code: error.code, message: error.message },
+            });
+            return;
+          }
         }
         this.lifecycle.openListen(res, { keyLabel, ...clientOf(req, body) });
       }

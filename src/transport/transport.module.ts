@@ -17,6 +17,8 @@ import { MessagesController } from './messages.controller';
 import { SseController } from './sse.controller';
 import { SseService } from './sse.service';
 import { StreamableHttpService } from './streamable-http.service';
+import { LiveResources } from './live-resources';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 
 const PAGE_HEADERS = capturedHeaders(strictSecurityHeaders).map(([name]) => name);
 
@@ -41,9 +43,9 @@ export class TransportModule implements NestModule {
   static forRoot(surface: Type = McpModule): DynamicModule {
     return {
       module: TransportModule,
-      imports: [surface, SessionsModule],
+      imports: [surface, SessionsModule, SubscriptionsModule],
       controllers: [McpController, SseController, MessagesController],
-      providers: [StreamableHttpService, SseService, HostOriginGuard],
+      providers: [StreamableHttpService, SseService, HostOriginGuard, LiveResources],
     };
   }
 

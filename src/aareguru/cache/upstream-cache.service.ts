@@ -114,9 +114,15 @@ export class UpstreamCacheService {
    * server's own account (the circuit's trial), so it is charged to no caller and does not wait
    * for another replica's fetch. Rejects when the fetch fails; the cached value stays.
    */
-  async renew<T>(key: string, fetch: () => Promise<T>): Promise<void> {
+  async renew<T>(key: string, fetch: () => Promise<T>): Promise<T> {
     const value = await fetch();
     await this.store.set(key, { value, storedAt: this.clock.now() }, this.ttlMs + this.staleMaxMs);
+    return value;
+  }
+
+  /** Drops one entry (for every replica): the next read asks upstream. */
+  forget(key: string): Promise<void> {
+    return this.store.delete(key);
   }
 
   /** Charges the caller's miss budget, then fetches (or follows another replica's fetch). */

@@ -1,0 +1,266 @@
+import type { JSONRPCMessage, ServerEvent } from '@modelcontextprotocol/server';
+import { Counter, Gauge } from 'prom-client';
+import { ManualClock } from '../../test/support/manual-clock';
+import type { AareguruService } from '../aareguru/aareguru.service';
+import type { CacheConfig, LiveConfig } from '../config/configuration.types';
+import type { SessionEventLog } from '../events/session-event-log';
+import type { RedisConnection } from '../redis/redis-connection';
+import { MemorySubscriptionStore } from './memory-subscription.store';
+import type { PollLease } from './poll-lease';
+import { ResourcePoller } from './resource-poller';
+import type { SubscriptionsService } from './subscriptions.service';
+
+const TTL_MS = 60_000;
+const LIMITS = { perSubscriber: 10, perKey: 100 };
+const THUN = 'aareguru://current/thun';
+
+/** An upstream whose widget the test changes; counts what the poller asks of it. */
+class FakeUpstream {
+  values: Record<string, Record<string, unknown>> = {
+    thun: { timestamp: 1000, temperature: 17.2, flow: 95 },
+    bern: { timestamp: 1000, temperature: 18.1, flow: 120 },
+  };
+  cityList = [{ city: 'thun' }, { city: 'bern' }];
+  widgetReads = 0;
+  citiesReads = 0;
+  refreshed: string[] = [];
+  forgotten: string[] = [];
+  failRefresh = false;
+
+  measure(city: string, change: Record<string, unknown>): void {
+    this.values = { ...this.values, [city]: { ...this.values[city], ...change } };
+  }
+
+  readonly service = {
+    widget: () => {
+      this.widgetReads += 1;
+      return Promise.resolve({ value: { values: this.values, cities: [] } });
+    },
+    cities: () => {
+      this.citiesReads += 1;
+      return Promise.resolve({ value: this.cityList });
+    },
+    refreshCurrent: (city: string) => {
+      if (this.failRefresh) return Promise.reject(new Error('upstream down'));
+      this.refreshed.push(city);
+      return Promise.resolve({});
+    },
+    forgetToday: (city: string) => {
+      this.forgotten.push(city);
+      return Promise.resolve();
+    },
+  } as unknown as AareguruService;
+}
+
+function setUp(options: { lease?: PollLease } = {}) {
+  const clock = new ManualClock();
+  const store = new MemorySubscriptionStore();
+  const upstream = new FakeUpstream();
+  const appended: { session: string; message: JSONRPCMessage }[] = [];
+  const log = {
+    append: (session: string, _stream: string, message: JSONRPCMessage) => {
+      appended.push({ session, message });
+      return Promise.resolve(String(appended.length));
+    },
+  } as unknown as SessionEventLog;
+  const published: ServerEvent[] = [];
+  let added: (() => void) | undefined;
+  const subscriptions = {
+    onAdded: (listener: () => void) => {
+      added = listener;
+      return () => undefined;
+    },
+    publishToListeners: (event: ServerEvent) => {
+      published.push(event);
+      return Promise.resolve();
+    },
+  } as unknown as SubscriptionsService;
+  const redis = { enabled: false, fellBack: () => undefined } as unknown as RedisConnection;
+  const lease = options.lease ?? {
+    hold: () => Promise.resolve(true),
+    release: () => Promise.resolve(),
+  };
+  const poller = new ResourcePoller(
+    store,
+    lease,
+    log,
+    subscriptions,
+    upstream.service,
+    redis,
+    { ttlSeconds: TTL_MS / 1000 } as CacheConfig,
+    { pollLeaseMs: 15_000 } as LiveConfig,
+    clock,
+    new Counter({ name: 'u', help: 'u', labelNames: ['resource'], registers: [] }),
+    new Counter({ name: 'n', help: 'n', labelNames: ['outcome'], registers: [] }),
+    new Counter({ name: 'p', help: 'p', labelNames: ['outcome'], registers: [] }),
+    new Gauge({ name: 'g', help: 'g', registers: [] }),
+    new Gauge({ name: 's', help: 's', registers: [] }),
+  );
+  /** Subscribes as the service would: recorded, then the poller told. */
+  const subscribe = async (subscriber: string, uri: string) => {
+    await store.add(subscriber, 'team-a', [uri], LIMITS);
+    added?.();
+  };
+  /** Lets the clock pass and every poll it started finish. */
+  const pass = async (ms: number) => {
+    clock.advance(ms);
+    await poller.idle();
+  };
+  const sent = () => appended.map(({ session, message }) => ({ session, message }));
+  return { clock, store, upstream, appended, published, poller, subscribe, pass, sent };
+}
+
+const updated = (uri: string) => ({
+  jsonrpc: '2.0',
+  method: 'notifications/resources/updated',
+  params: { uri },
+});
+
+describe('ResourcePoller', () => {
+  it('asks upstream nothing while nobody is subscribed', async () => {
+    const { poller, upstream, pass } = setUp();
+    await poller.onModuleInit();
+    await pass(TTL_MS * 5);
+    expect(upstream.widgetReads).toBe(0);
+    expect(upstream.citiesReads).toBe(0);
+    await poller.onModuleDestroy();
+  });
+
+  it('takes a baseline on subscribing, then tells the subscriber once per change', async () => {
+    const { poller, upstream, subscribe, pass, sent } = setUp();
+    await poller.onModuleInit();
+    await subscribe('s1', THUN);
+    await poller.idle();
+    expect(upstream.widgetReads).toBe(1);
+    expect(sent()).toEqual([]);
+
+    await pass(TTL_MS);
+    expect(sent()).toEqual([]);
+
+    upstream.measure('thun', { timestamp: 1600, temperature: 17.4 });
+    await pass(TTL_MS);
+    expect(upstream.refreshed).toEqual(['thun']);
+    expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
+
+    // Unchanged: nothing more; Bern changing is not Thun's news.
+    upstream.measure('bern', { timestamp: 1600 });
+    await pass(TTL_MS);
+    expect(sent()).toHaveLength(1);
+    expect(upstream.refreshed).toEqual(['thun']);
+    await poller.onModuleDestroy();
+  });
+
+  it('reads the widget once per poll however many subscribe, and tells each of them', async () => {
+    const { poller, upstream, subscribe, pass, sent } = setUp();
+    await poller.onModuleInit();
+    for (let i = 0; i < 50; i += 1) await subscribe(`s${i}`, THUN);
+    await subscribe('w', 'aareguru://widget');
+    await subscribe('t', 'aareguru://today/thun');
+    await poller.idle();
+    const readsAfterBaseline = upstream.widgetReads;
+    upstream.measure('thun', { flow: 99 });
+    await pass(TTL_MS);
+    expect(upstream.widgetReads).toBe(readsAfterBaseline + 1);
+    expect(upstream.refreshed).toEqual(['thun']);
+    expect(upstream.forgotten).toEqual(['thun']);
+    const messages = sent();
+    expect(messages).toHaveLength(52);
+    expect(messages.filter((m) => m.session === 'w')).toEqual([
+      { session: 'w', message: updated('aareguru://widget') },
+    ]);
+    expect(messages.filter((m) => m.session === 't')).toEqual([
+      { session: 't', message: updated('aareguru://today/thun') },
+    ]);
+    await poller.onModuleDestroy();
+  });
+
+  it('tells listen streams through the bus, not a session log', async () => {
+    const { poller, upstream, subscribe, pass, sent, published } = setUp();
+    await poller.onModuleInit();
+    await subscribe('listen:replica#1:abc', THUN);
+    await poller.idle();
+    upstream.measure('thun', { timestamp: 2200 });
+    await pass(TTL_MS);
+    expect(sent()).toEqual([]);
+    expect(published).toEqual([{ kind: 'resource_updated', uri: THUN }]);
+    await poller.onModuleDestroy();
+  });
+
+  it('polls /cities only for its subscribers, and tells of a changed city list', async () => {
+    const { poller, upstream, subscribe, pass, sent, published } = setUp();
+    await poller.onModuleInit();
+    await subscribe('s1', THUN);
+    await poller.idle();
+    expect(upstream.citiesReads).toBe(0);
+    await subscribe('s2', 'aareguru://cities');
+    await poller.idle();
+    expect(upstream.citiesReads).toBe(1);
+    upstream.cityList = [...upstream.cityList, { city: 'brugg' }];
+    upstream.values = { ...upstream.values, brugg: { timestamp: 1000 } };
+    await pass(TTL_MS);
+    expect(sent()).toEqual(
+      expect.arrayContaining([
+        { session: 's2', message: updated('aareguru://cities') },
+        {
+          session: 's1',
+          message: { jsonrpc: '2.0', method: 'notifications/resources/list_changed' },
+        },
+        {
+          session: 's2',
+          message: { jsonrpc: '2.0', method: 'notifications/resources/list_changed' },
+        },
+      ]),
+    );
+    expect(sent()).toHaveLength(3);
+    expect(published).toEqual([{ kind: 'resources_list_changed' }]);
+    await poller.onModuleDestroy();
+  });
+
+  it('tries again at the next poll when the changed resource could not be fetched', async () => {
+    const { poller, upstream, subscribe, pass, sent } = setUp();
+    await poller.onModuleInit();
+    await subscribe('s1', THUN);
+    await poller.idle();
+    upstream.measure('thun', { temperature: 3 });
+    upstream.failRefresh = true;
+    await pass(TTL_MS);
+    expect(sent()).toEqual([]);
+    upstream.failRefresh = false;
+    await pass(TTL_MS);
+    expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
+    await poller.onModuleDestroy();
+  });
+
+  it('removes the subscriptions of sessions that are gone', async () => {
+    const { poller, store, subscribe, pass } = setUp();
+    await poller.onModuleInit();
+    await subscribe('alive', THUN);
+    await subscribe('gone', THUN);
+    poller.useLiveness((ids) => Promise.resolve(ids.map((id) => id === 'alive')));
+    await pass(TTL_MS);
+    expect(await store.subscribers()).toEqual(['alive']);
+    await poller.onModuleDestroy();
+  });
+
+  it('polls only while it holds the lease, and at once when it takes it', async () => {
+    let holds = false;
+    const lease = { hold: () => Promise.resolve(holds), release: jest.fn(() => Promise.resolve()) };
+    const { poller, upstream, subscribe, pass, clock } = setUp({ lease });
+    await poller.onModuleInit();
+    await subscribe('s1', THUN);
+    await pass(TTL_MS * 3);
+    expect(poller.polling).toBe(false);
+    expect(upstream.widgetReads).toBe(0);
+
+    holds = true;
+    // The lease is tried three times per lease period: taken within 5 s, polled then.
+    clock.advance(5_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    await poller.idle();
+    expect(poller.polling).toBe(true);
+    expect(upstream.widgetReads).toBeGreaterThanOrEqual(1);
+
+    await poller.onModuleDestroy();
+    expect(lease.release).toHaveBeenCalled();
+  });
+});

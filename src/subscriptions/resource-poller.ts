@@ -1,0 +1,303 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
+import { AsyncResource } from 'node:async_hooks';
+import { AareguruService } from '../aareguru/aareguru.service';
+import { TIMERS, Timers } from '../common/clock';
+import { CACHE_CONFIG, LIVE_CONFIG } from '../config/app-config.module';
+import type { CacheConfig, LiveConfig } from '../config/configuration.types';
+import { SESSION_EVENT_LOG, SessionEventLog, STANDALONE_STREAM } from '../events/session-event-log';
+import { RedisConnection } from '../redis/redis-connection';
+import {
+  changedParts,
+  fingerprint,
+  type Fingerprints,
+  widgetFingerprints,
+} from './change-detection';
+import { POLL_LEASE, PollLease } from './poll-lease';
+import { parseSubscribable, type Subscribable } from './subscribable-uri';
+import { SUBSCRIPTION_STORE, SubscriptionStore } from './subscription-store';
+import { isListenSubscriber, SubscriptionsService } from './subscriptions.service';
+import {
+  RESOURCE_UPDATES,
+  SUBSCRIPTION_POLLER,
+  SUBSCRIPTION_POLLS,
+  SUBSCRIPTIONS,
+  UPDATE_NOTIFICATIONS,
+} from './subscriptions.metrics';
+
+/** A new subscription anywhere asks the polling replica for its baseline now. */
+export const POLL_KICK_CHANNEL = 'poll-kick';
+
+/** Which of these subscribers still exist (their session is open somewhere). */
+export type SubscriberLiveness = (subscribers: string[]) => Promise<boolean[]>;
+
+const updated = (uri: string): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  method: 'notifications/resources/updated',
+  params: { uri },
+});
+
+const LIST_CHANGED: JSONRPCMessage = {
+  jsonrpc: '2.0',
+  method: 'notifications/resources/list_changed',
+};
+
+/**
+ * Finds out when subscribed resources change, and tells their subscribers. One process of the
+ * deployment polls (the lease), and only while anyone is subscribed: every CACHE_TTL_SECONDS it
+ * reads `/widget` through the shared cache — one document for every city, and the same entry
+ * tools read, so polling adds no upstream request a tool would not have made — and `/cities` when
+ * someone subscribed to it. A city whose widget entry changed has its `/current` fetched again
+ * (when subscribed) and its `/today` dropped from the cache, so that a subscriber reading after
+ * the notification gets the new data. The fingerprints of each poll are kept in the store, so a
+ * replica taking the lease over compares with what the last poller saw.
+ */
+@Injectable()
+export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ResourcePoller.name);
+  private readonly pollMs: number;
+  private held = false;
+  private stopped = false;
+  private running?: Promise<void>;
+  private again = false;
+  private cancelLease?: () => void;
+  private cancelPoll?: () => void;
+  private stopAddedListener?: () => void;
+  private liveness: SubscriberLiveness = (subscribers) =>
+    Promise.resolve(subscribers.map(() => true));
+  /** Bound at start-up: a poll is nobody's call, whichever request asked for it. */
+  private readonly pollNow: () => void;
+  private readonly renewLease: () => void;
+
+  constructor(
+    @Inject(SUBSCRIPTION_STORE) private readonly store: SubscriptionStore,
+    @Inject(POLL_LEASE) private readonly lease: PollLease,
+    @Inject(SESSION_EVENT_LOG) private readonly log: SessionEventLog,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly aareguru: AareguruService,
+    private readonly redis: RedisConnection,
+    @Inject(CACHE_CONFIG) cache: CacheConfig,
+    @Inject(LIVE_CONFIG) private readonly config: LiveConfig,
+    @Inject(TIMERS) private readonly timers: Timers,
+    @InjectMetric(RESOURCE_UPDATES.name) private readonly updates: Counter<'resource'>,
+    @InjectMetric(UPDATE_NOTIFICATIONS.name) private readonly notifications: Counter<'outcome'>,
+    @InjectMetric(SUBSCRIPTION_POLLS.name) private readonly polls: Counter<'outcome'>,
+    @InjectMetric(SUBSCRIPTION_POLLER.name) private readonly pollerGauge: Gauge<string>,
+    @InjectMetric(SUBSCRIPTIONS.name) private readonly subscriptionsGauge: Gauge<string>,
+  ) {
+    this.pollMs = cache.ttlSeconds * 1000;
+    this.pollNow = AsyncResource.bind(() => this.poll());
+    this.renewLease = AsyncResource.bind(() => void this.keepLease());
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.pollerGauge.set(0);
+    if (this.redis.enabled) {
+      await this.redis.subscribe(POLL_KICK_CHANNEL, () => {
+        if (this.held) this.pollNow();
+      });
+    }
+    this.stopAddedListener = this.subscriptions.onAdded(() => this.kick());
+    // Known before the first request: a subscription made at once gets its baseline at once.
+    await this.keepLease();
+    this.schedulePoll();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.cancelLease?.();
+    this.cancelPoll?.();
+    this.stopAddedListener?.();
+    await this.running;
+    if (this.held) {
+      this.held = false;
+      this.pollerGauge.set(0);
+      // The next replica takes over at once instead of after the lease runs out.
+      await this.lease.release().catch(() => undefined);
+    }
+  }
+
+  /** How the poller tells a live subscriber from one whose session is gone. */
+  useLiveness(liveness: SubscriberLiveness): void {
+    this.liveness = liveness;
+  }
+
+  /** Whether this process is the one polling. */
+  get polling(): boolean {
+    return this.held;
+  }
+
+  /** Resolves once no poll is running (nor asked for meanwhile). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** A subscription was added here: the poller (wherever it runs) takes its baseline now. */
+  private kick(): void {
+    if (!this.redis.enabled) {
+      this.pollNow();
+      return;
+    }
+    this.redis
+      .publish(POLL_KICK_CHANNEL, '1')
+      .catch((error: unknown) => this.redis.fellBack('subscriptions', error));
+  }
+
+  private async keepLease(): Promise<void> {
+    if (this.stopped) return;
+    let held: boolean;
+    try {
+      held = await this.lease.hold();
+    } catch (error) {
+      // Without Redis nobody can be sure to hold it: stop, another replica may be polling.
+      this.redis.fellBack('subscriptions', error);
+      held = false;
+    }
+    if (held !== this.held && !this.stopped) {
+      this.held = held;
+      this.pollerGauge.set(held ? 1 : 0);
+      if (this.redis.enabled) {
+        this.logger.log(
+          held ? 'this replica now polls upstream for subscriptions' : 'no longer polling',
+        );
+      }
+      if (held) this.pollNow();
+    }
+    if (this.stopped) return;
+    // Renewed three times per lease: a missed renewal or two does not lose it.
+    this.cancelLease = this.timers.schedule(
+      this.renewLease,
+      Math.max(100, Math.floor(this.config.pollLeaseMs / 3)),
+    );
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.cancelPoll = this.timers.schedule(() => {
+      if (this.held) this.pollNow();
+      this.schedulePoll();
+    }, this.pollMs);
+  }
+
+  /** One poll at a time; asked for while one runs, another follows it. */
+  private poll(): void {
+    if (this.stopped || !this.held) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pollSubscriptions()
+      .then(
+        () => this.polls.inc({ outcome: 'ok' }),
+        (error: unknown) => {
+          this.polls.inc({ outcome: 'failed' });
+          this.logger.warn({ err: error }, 'polling for subscriptions failed');
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.poll();
+        }
+      });
+  }
+
+  private async pollSubscriptions(): Promise<void> {
+    await this.removeGone();
+    const targets = (await this.store.uris())
+      .map(parseSubscribable)
+      .filter((t): t is Subscribable => t !== undefined);
+    this.subscriptionsGauge.set(await this.store.count());
+    // Nobody listens: upstream is not asked.
+    if (targets.length === 0) return;
+
+    const next: Fingerprints = {};
+    if (targets.some((t) => t.kind !== 'cities')) {
+      Object.assign(next, widgetFingerprints((await this.aareguru.widget()).value.values));
+    }
+    if (targets.some((t) => t.kind === 'cities')) {
+      next.cities = fingerprint((await this.aareguru.cities()).value);
+    }
+    const changed = new Set(changedParts(await this.store.fingerprints(), next));
+    const changedUris: Subscribable[] = [];
+    for (const target of targets) {
+      if (target.kind === 'widget' || target.kind === 'cities') {
+        if (changed.has(target.kind)) changedUris.push(target);
+        continue;
+      }
+      if (!changed.has(`widget:${target.city}`)) continue;
+      try {
+        // The notified client reads next: the cache must hold the new data by then.
+        if (target.kind === 'current') await this.aareguru.refreshCurrent(target.city);
+        else await this.aareguru.forgetToday(target.city);
+        changedUris.push(target);
+      } catch (error) {
+        // Seen as changed again at the next poll.
+        delete next[`widget:${target.city}`];
+        this.logger.warn({ err: error, uri: target.uri }, 'could not refresh a changed resource');
+      }
+    }
+    await this.store.saveFingerprints(next);
+    for (const target of changedUris) {
+      this.updates.inc({ resource: target.kind });
+      await this.notify(target.uri, updated(target.uri), {
+        kind: 'resource_updated',
+        uri: target.uri,
+      });
+    }
+    if (changed.has('city-ids')) {
+      this.updates.inc({ resource: 'list' });
+      await this.notifyListChanged(targets);
+    }
+  }
+
+  /** Every subscriber of the URI: sessions through their event log, listen streams through the bus. */
+  private async notify(
+    uri: string,
+    message: JSONRPCMessage,
+    event: Parameters<SubscriptionsService['publishToListeners']>[0],
+  ): Promise<void> {
+    const subscribers = await this.store.subscribersOf(uri);
+    const sessions = subscribers.filter((s) => !isListenSubscriber(s));
+    await this.queue(sessions, message);
+    if (sessions.length < subscribers.length) await this.subscriptions.publishToListeners(event);
+  }
+
+  /** The city list changed: every subscribed session and listen stream that asked is told once. */
+  private async notifyListChanged(targets: Subscribable[]): Promise<void> {
+    const everyone = new Set<string>();
+    for (const { uri } of targets) {
+      for (const subscriber of await this.store.subscribersOf(uri)) everyone.add(subscriber);
+    }
+    await this.queue(
+      [...everyone].filter((s) => !isListenSubscriber(s)),
+      LIST_CHANGED,
+    );
+    await this.subscriptions.publishToListeners({ kind: 'resources_list_changed' });
+  }
+
+  private async queue(sessions: string[], message: JSONRPCMessage): Promise<void> {
+    const results = await Promise.allSettled(
+      sessions.map((session) => this.log.append(session, STANDALONE_STREAM, message)),
+    );
+    for (const result of results) {
+      this.notifications.inc({ outcome: result.status === 'fulfilled' ? 'queued' : 'failed' });
+    }
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) this.logger.warn({ err: failed.reason }, 'could not queue resource notifications');
+  }
+
+  /** Subscriptions of sessions that ended without saying so (expired elsewhere, a dead replica). */
+  private async removeGone(): Promise<void> {
+    const subscribers = await this.store.subscribers();
+    if (subscribers.length === 0) return;
+    const alive = await this.liveness(subscribers);
+    const gone = subscribers.filter((_, i) => !alive[i]);
+    for (const subscriber of gone) await this.store.removeAll(subscriber);
+    if (gone.length > 0)
+      this.logger.log({ count: gone.length }, 'removed subscriptions of ended sessions');
+  }
+}

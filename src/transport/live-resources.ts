@@ -1,0 +1,89 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import { SESSION_REGISTRY, SessionRegistry } from '../sessions/session-registry.interface';
+import { RedisConnection } from '../redis/redis-connection';
+import { ResourcePoller } from '../subscriptions/resource-poller';
+import { STDIO_SUBSCRIBER } from '../subscriptions/subscription-handlers';
+import {
+  isListenSubscriber,
+  listenInstanceOf,
+  SubscriptionsService,
+} from '../subscriptions/subscriptions.service';
+
+/**
+ * Ties subscriptions to the sessions and streams they belong to: a session's subscriptions end
+ * with it, a listen stream's with its response, and the poller learns which subscribers still
+ * exist (a session may expire in the fleet without any replica closing it).
+ */
+@Injectable()
+export class LiveResources implements OnModuleInit, OnModuleDestroy {
+  /** Listen streams of this process that subscribed to resources. */
+  private readonly listeners = new Set<string>();
+  private stopEnded?: () => void;
+
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly poller: ResourcePoller,
+    private readonly lifecycle: SessionLifecycleService,
+    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
+    private readonly redis: RedisConnection,
+  ) {}
+
+  onModuleInit(): void {
+    this.stopEnded = this.lifecycle.onEnded((info) => {
+      if (info.transport !== 'listen') void this.subscriptions.ended(info.id);
+    });
+    this.poller.useLiveness((subscribers) => this.alive(subscribers));
+  }
+
+  onModuleDestroy(): void {
+    this.stopEnded?.();
+  }
+
+  /**
+   * Records what a listen stream about to be served on `res` asks to hear about; they end when
+   * the response closes. Throws the protocol error to answer instead (nothing recorded).
+   */
+  async listen(res: ServerResponse, keyLabel: string, uris: string[]): Promise<void> {
+    const subscriber = this.subscriptions.newListenSubscriber();
+    await this.subscriptions.listen(subscriber, keyLabel, uris);
+    this.listeners.add(subscriber);
+    const end = () => {
+      this.listeners.delete(subscriber);
+      void this.subscriptions.ended(subscriber);
+    };
+    if (res.destroyed || res.writableFinished) end();
+    else res.once('close', end);
+  }
+
+  private async alive(subscribers: string[]): Promise<boolean[]> {
+    const sessions = subscribers.filter((s) => !isListenSubscriber(s) && s !== STDIO_SUBSCRIBER);
+    const sessionAlive = new Map<string, boolean>();
+    if (this.lifecycle.shared) {
+      const exists = await this.lifecycle.fleet.exists(sessions);
+      sessions.forEach((s, i) => sessionAlive.set(s, exists[i]));
+    } else {
+      for (const s of sessions) sessionAlive.set(s, this.registry.get(s) !== undefined);
+    }
+    const instances = new Map<string, boolean>();
+    const result: boolean[] = [];
+    for (const subscriber of subscribers) {
+      if (subscriber === STDIO_SUBSCRIBER) result.push(true);
+      else if (!isListenSubscriber(subscriber)) result.push(sessionAlive.get(subscriber) ?? false);
+      else {
+        const instance = listenInstanceOf(subscriber);
+        if (instance === this.redis.instanceId) {
+          result.push(this.listeners.has(subscriber));
+          continue;
+        }
+        // Another replica's stream: it removes its own; only a dead replica's are gone here.
+        if (!instances.has(instance)) {
+          instances.set(instance, this.redis.enabled && (await this.redis.isAlive(instance)));
+        }
+        result.push(instances.get(instance)!);
+      }
+    }
+    return result;
+  }
+}
