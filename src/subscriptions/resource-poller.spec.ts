@@ -11,11 +11,15 @@ import { ResourcePoller } from './resource-poller';
 import type { SubscriptionsService } from './subscriptions.service';
 
 const TTL_MS = 60_000;
+/** A poll comes when what the last one read expires from the cache: a TTL and a hair after it. */
+const PERIOD = TTL_MS + 100;
 const LIMITS = { perSubscriber: 10, perKey: 100 };
 const THUN = 'aareguru://current/thun';
 
 /** An upstream whose widget the test changes; counts what the poller asks of it. */
 class FakeUpstream {
+  constructor(private readonly clock: ManualClock) {}
+
   values: Record<string, Record<string, unknown>> = {
     thun: { timestamp: 1000, temperature: 17.2, flow: 95 },
     bern: { timestamp: 1000, temperature: 18.1, flow: 120 },
@@ -34,11 +38,15 @@ class FakeUpstream {
   readonly service = {
     widget: () => {
       this.widgetReads += 1;
-      return Promise.resolve({ value: { values: this.values, cities: [] } });
+      return Promise.resolve({
+        value: { values: this.values, cities: [] },
+        fetchedAt: this.clock.now(),
+        stale: false,
+      });
     },
     cities: () => {
       this.citiesReads += 1;
-      return Promise.resolve({ value: this.cityList });
+      return Promise.resolve({ value: this.cityList, fetchedAt: this.clock.now(), stale: false });
     },
     refreshCurrent: (city: string) => {
       if (this.failRefresh) return Promise.reject(new Error('upstream down'));
@@ -55,7 +63,7 @@ class FakeUpstream {
 function setUp(options: { lease?: PollLease } = {}) {
   const clock = new ManualClock();
   const store = new MemorySubscriptionStore();
-  const upstream = new FakeUpstream();
+  const upstream = new FakeUpstream(clock);
   const appended: { session: string; message: JSONRPCMessage }[] = [];
   const log = {
     append: (session: string, _stream: string, message: JSONRPCMessage) => {
@@ -90,6 +98,7 @@ function setUp(options: { lease?: PollLease } = {}) {
     { ttlSeconds: TTL_MS / 1000 } as CacheConfig,
     { pollLeaseMs: 15_000 } as LiveConfig,
     clock,
+    clock,
     new Counter({ name: 'u', help: 'u', labelNames: ['resource'], registers: [] }),
     new Counter({ name: 'n', help: 'n', labelNames: ['outcome'], registers: [] }),
     new Counter({ name: 'p', help: 'p', labelNames: ['outcome'], registers: [] }),
@@ -120,7 +129,7 @@ describe('ResourcePoller', () => {
   it('asks upstream nothing while nobody is subscribed', async () => {
     const { poller, upstream, pass } = setUp();
     await poller.onModuleInit();
-    await pass(TTL_MS * 5);
+    await pass(PERIOD * 5);
     expect(upstream.widgetReads).toBe(0);
     expect(upstream.citiesReads).toBe(0);
     await poller.onModuleDestroy();
@@ -134,17 +143,17 @@ describe('ResourcePoller', () => {
     expect(upstream.widgetReads).toBe(1);
     expect(sent()).toEqual([]);
 
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(sent()).toEqual([]);
 
     upstream.measure('thun', { timestamp: 1600, temperature: 17.4 });
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(upstream.refreshed).toEqual(['thun']);
     expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
 
     // Unchanged: nothing more; Bern changing is not Thun's news.
     upstream.measure('bern', { timestamp: 1600 });
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(sent()).toHaveLength(1);
     expect(upstream.refreshed).toEqual(['thun']);
     await poller.onModuleDestroy();
@@ -159,7 +168,7 @@ describe('ResourcePoller', () => {
     await poller.idle();
     const readsAfterBaseline = upstream.widgetReads;
     upstream.measure('thun', { flow: 99 });
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(upstream.widgetReads).toBe(readsAfterBaseline + 1);
     expect(upstream.refreshed).toEqual(['thun']);
     expect(upstream.forgotten).toEqual(['thun']);
@@ -174,13 +183,27 @@ describe('ResourcePoller', () => {
     await poller.onModuleDestroy();
   });
 
+  it('reads once per TTL, when what it read last has expired', async () => {
+    const { poller, upstream, subscribe, pass } = setUp();
+    await poller.onModuleInit();
+    await subscribe('s1', THUN);
+    await poller.idle();
+    const baseline = upstream.widgetReads;
+    // In steps of a second: 2.5 TTLs, then 12.5.
+    for (let i = 0; i < 150; i += 1) await pass(1000);
+    expect(upstream.widgetReads - baseline).toBe(2);
+    for (let i = 0; i < 600; i += 1) await pass(1000);
+    expect(upstream.widgetReads - baseline).toBe(12);
+    await poller.onModuleDestroy();
+  });
+
   it('tells listen streams through the bus, not a session log', async () => {
     const { poller, upstream, subscribe, pass, sent, published } = setUp();
     await poller.onModuleInit();
     await subscribe('listen:replica#1:abc', THUN);
     await poller.idle();
     upstream.measure('thun', { timestamp: 2200 });
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(sent()).toEqual([]);
     expect(published).toEqual([{ kind: 'resource_updated', uri: THUN }]);
     await poller.onModuleDestroy();
@@ -197,7 +220,7 @@ describe('ResourcePoller', () => {
     expect(upstream.citiesReads).toBe(1);
     upstream.cityList = [...upstream.cityList, { city: 'brugg' }];
     upstream.values = { ...upstream.values, brugg: { timestamp: 1000 } };
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(sent()).toEqual(
       expect.arrayContaining([
         { session: 's2', message: updated('aareguru://cities') },
@@ -223,10 +246,10 @@ describe('ResourcePoller', () => {
     await poller.idle();
     upstream.measure('thun', { temperature: 3 });
     upstream.failRefresh = true;
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(sent()).toEqual([]);
     upstream.failRefresh = false;
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
     await poller.onModuleDestroy();
   });
@@ -237,7 +260,7 @@ describe('ResourcePoller', () => {
     await subscribe('alive', THUN);
     await subscribe('gone', THUN);
     poller.useLiveness((ids) => Promise.resolve(ids.map((id) => id === 'alive')));
-    await pass(TTL_MS);
+    await pass(PERIOD);
     expect(await store.subscribers()).toEqual(['alive']);
     await poller.onModuleDestroy();
   });
@@ -248,7 +271,7 @@ describe('ResourcePoller', () => {
     const { poller, upstream, subscribe, pass, clock } = setUp({ lease });
     await poller.onModuleInit();
     await subscribe('s1', THUN);
-    await pass(TTL_MS * 3);
+    await pass(PERIOD * 3);
     expect(poller.polling).toBe(false);
     expect(upstream.widgetReads).toBe(0);
 

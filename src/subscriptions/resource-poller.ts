@@ -4,7 +4,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { AsyncResource } from 'node:async_hooks';
 import { AareguruService } from '../aareguru/aareguru.service';
-import { TIMERS, Timers } from '../common/clock';
+import { CLOCK, Clock, TIMERS, Timers } from '../common/clock';
 import { CACHE_CONFIG, LIVE_CONFIG } from '../config/app-config.module';
 import type { CacheConfig, LiveConfig } from '../config/configuration.types';
 import { SESSION_EVENT_LOG, SessionEventLog, STANDALONE_STREAM } from '../events/session-event-log';
@@ -29,6 +29,9 @@ import {
 
 /** A new subscription anywhere asks the polling replica for its baseline now. */
 export const POLL_KICK_CHANNEL = 'poll-kick';
+
+/** After the data read expires from the cache: the next poll finds it expired, not a hair early. */
+const EXPIRY_MARGIN_MS = 20;
 
 /** Which of these subscribers still exist (their session is open somewhere). */
 export type SubscriberLiveness = (subscribers: string[]) => Promise<boolean[]>;
@@ -62,6 +65,8 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
   private running?: Promise<void>;
   private again = false;
+  /** When the freshest data the last poll read leaves the cache (epoch ms), if it read any. */
+  private dueAt?: number;
   private cancelLease?: () => void;
   private cancelPoll?: () => void;
   private stopAddedListener?: () => void;
@@ -81,6 +86,7 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     @Inject(CACHE_CONFIG) cache: CacheConfig,
     @Inject(LIVE_CONFIG) private readonly config: LiveConfig,
     @Inject(TIMERS) private readonly timers: Timers,
+    @Inject(CLOCK) private readonly clock: Clock,
     @InjectMetric(RESOURCE_UPDATES.name) private readonly updates: Counter<'resource'>,
     @InjectMetric(UPDATE_NOTIFICATIONS.name) private readonly notifications: Counter<'outcome'>,
     @InjectMetric(SUBSCRIPTION_POLLS.name) private readonly polls: Counter<'outcome'>,
@@ -173,12 +179,29 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * The next poll: when what the last poll read expires from the cache (so every poll finds the
+   * cache expired and asks upstream, once per TTL), else one TTL from now.
+   */
   private schedulePoll(): void {
     if (this.stopped) return;
+    this.cancelPoll?.();
+    const delayMs =
+      this.dueAt === undefined
+        ? this.pollMs
+        : Math.max(Math.min(this.pollMs, 1000), this.dueAt + EXPIRY_MARGIN_MS - this.clock.now());
     this.cancelPoll = this.timers.schedule(() => {
-      if (this.held) this.pollNow();
-      this.schedulePoll();
-    }, this.pollMs);
+      this.cancelPoll = undefined;
+      if (this.held && !this.running) this.pollNow();
+      else this.schedulePoll();
+    }, delayMs);
+  }
+
+  /** Notes when data read by this poll expires; stale data (upstream failing) is not waited on. */
+  private readAt(answer: { fetchedAt: number; stale: boolean }): void {
+    if (answer.stale) return;
+    const expiresAt = answer.fetchedAt + this.pollMs;
+    this.dueAt = this.dueAt === undefined ? expiresAt : Math.min(this.dueAt, expiresAt);
   }
 
   /** One poll at a time; asked for while one runs, another follows it. */
@@ -188,6 +211,7 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
       this.again = true;
       return;
     }
+    this.dueAt = undefined;
     this.running = this.pollSubscriptions()
       .then(
         () => this.polls.inc({ outcome: 'ok' }),
@@ -201,6 +225,8 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
         if (this.again) {
           this.again = false;
           this.poll();
+        } else {
+          this.schedulePoll();
         }
       });
   }
@@ -216,10 +242,14 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
 
     const next: Fingerprints = {};
     if (targets.some((t) => t.kind !== 'cities')) {
-      Object.assign(next, widgetFingerprints((await this.aareguru.widget()).value.values));
+      const widget = await this.aareguru.widget();
+      this.readAt(widget);
+      Object.assign(next, widgetFingerprints(widget.value.values));
     }
     if (targets.some((t) => t.kind === 'cities')) {
-      next.cities = fingerprint((await this.aareguru.cities()).value);
+      const cities = await this.aareguru.cities();
+      this.readAt(cities);
+      next.cities = fingerprint(cities.value);
     }
     const changed = new Set(changedParts(await this.store.fingerprints(), next));
     const changedUris: Subscribable[] = [];
