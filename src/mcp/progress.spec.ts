@@ -1,7 +1,7 @@
 import { progressTokenOf, requestProgress, type ProgressNotification } from './progress';
 
 describe('requestProgress', () => {
-  const channel = (notify = jest.fn(() => Promise.resolve())) => ({
+  const channel = (notify = jest.fn((_sent: ProgressNotification) => Promise.resolve())) => ({
     notify,
     onFailure: jest.fn(),
   });
@@ -23,7 +23,7 @@ describe('requestProgress', () => {
     progress.report(2);
     progress.report(3, 3, 'done');
     await progress.finish();
-    const sent = notify.mock.calls.map(([n]: [ProgressNotification]) => n);
+    const sent = notify.mock.calls.map(([n]) => n);
     expect(sent).toEqual([
       {
         method: 'notifications/progress',
