@@ -12,16 +12,16 @@ const answerOf = (result: CallToolResult) => {
 /** The fake upstream serves the eight recorded cities. */
 const CITY_COUNT = 8;
 
-const kinds: ClientKind[] = ['streamable-2025', 'streamable-2026', 'sse'];
+const kinds: ClientKind[] = ['streamable-2025', 'streamable-2026', 'sse', 'stdio'];
 
 let tokens = 0;
 
 /**
  * Calls a tool asking for progress. Over Streamable HTTP through the client's own `onprogress`.
- * The legacy SSE client hands every message of one network chunk over at once and runs
+ * The legacy SSE and stdio clients hand every message of one read over at once and run
  * notification handlers a microtask later, after the answer has already removed the call's
- * `onprogress` (modelcontextprotocol/typescript-sdk#2580): notifications written just before the
- * answer are dropped by the client although they arrive in order. There the test listens to
+ * `onprogress` (modelcontextprotocol/typescript-sdk#2580): notifications that share a read with
+ * the answer are dropped by the client although they arrive in order. There the test listens to
  * every progress notification itself and sends its own token.
  */
 async function callWithProgress(
@@ -30,7 +30,7 @@ async function callWithProgress(
   args: Record<string, unknown>,
 ): Promise<{ result: CallToolResult; progress: Progress[] }> {
   const progress: Progress[] = [];
-  if (connected.kind !== 'sse') {
+  if (connected.kind.startsWith('streamable')) {
     const result = (await connected.client.callTool(
       { name, arguments: args },
       { onprogress: (p) => progress.push(p) },
@@ -56,7 +56,10 @@ describe.each(kinds)('Progress notifications over %s', (kind) => {
 
   beforeEach(async () => {
     running = await startApp({ AAREGURU_RETRIES: '0' });
-    connected = await connectClient(kind, { url: running.url });
+    connected = await connectClient(kind, {
+      url: running.url,
+      env: { AAREGURU_BASE_URL: running.fake.baseUrl, AAREGURU_RETRIES: '0' },
+    });
   });
 
   afterEach(async () => {
