@@ -149,6 +149,101 @@ describe('The fake Aareguru API', () => {
     expect(response.text).toBe('12.5\nUschaflig chaut\n');
   });
 
+  it('changes a city consistently in /current, /today, /widget and /cities, in-process and over HTTP', async () => {
+    const changing = new FakeAareguru();
+    await changing.start();
+    try {
+      const get = async (path: string) =>
+        (await request(changing.baseUrl).get(path).expect(200)).body;
+      const seen = async (city: string) => {
+        const { aare, aarepast } = await get(`/v2018/current?city=${city}`);
+        const today = await get(`/v2018/today?city=${city}`);
+        const shown = (await get('/v2018/widget')).values[city];
+        const listed = (await get('/v2018/cities')).find((c: { city: string }) => c.city === city);
+        return {
+          current: {
+            temperature: aare.temperature,
+            temperaturePrec: aare.temperature_prec,
+            flow: aare.flow,
+            time: aare.timestamp,
+            timestring: aare.timestring,
+          },
+          lastPast: aarepast.at(-1),
+          today: { temperature: today.aare, temperaturePrec: today.aare_prec, time: today.time },
+          widget: {
+            temperature: shown.temperature,
+            flow: shown.flow,
+            time: shown.timestamp,
+            timestring: shown.timestring,
+          },
+          cities: {
+            temperature: listed.aare,
+            temperaturePrec: listed.aare_prec,
+            time: listed.time,
+          },
+        };
+      };
+      const consistent = (s: {
+        temperature: number;
+        precise: number;
+        flow: number;
+        time: number;
+        timestring: string;
+      }) => ({
+        current: {
+          temperature: s.temperature,
+          temperaturePrec: s.precise,
+          flow: s.flow,
+          time: s.time,
+          timestring: s.timestring,
+        },
+        lastPast: { timestamp: s.time, flow: s.flow, temperature: s.precise },
+        today: { temperature: s.temperature, temperaturePrec: s.precise, time: s.time },
+        widget: {
+          temperature: s.temperature,
+          flow: s.flow,
+          time: s.time,
+          timestring: s.timestring,
+        },
+        cities: { temperature: s.temperature, temperaturePrec: s.precise, time: s.time },
+      });
+      const before = await seen('thun');
+      const otherBefore = await seen('bern');
+
+      changing.setCity('thun', { temperature: 18.444, flow: 123 });
+      const time = before.current.time + 600;
+      const timestring = new Intl.DateTimeFormat('de-CH', {
+        timeZone: 'Europe/Zurich',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(new Date(time * 1000));
+      expect(await seen('thun')).toEqual(
+        consistent({ temperature: 18.4, precise: 18.44, flow: 123, time, timestring }),
+      );
+      expect(await seen('bern')).toEqual(otherBefore);
+
+      // Over HTTP, as spawned replicas' tests do: a given time, the flow only.
+      const at = 1_750_000_200; // 2025-06-15 15:10 UTC, 17:10 in Zurich
+      await request(changing.baseUrl)
+        .post('/__fake/cities/thun')
+        .send({ flow: 99, timestamp: at })
+        .expect(200);
+      expect(await seen('thun')).toEqual(
+        consistent({ temperature: 18.4, precise: 18.44, flow: 99, time: at, timestring: '17:10' }),
+      );
+
+      await request(changing.baseUrl).post('/__fake/cities/zurich').send({ flow: 1 }).expect(404);
+      await request(changing.baseUrl)
+        .post('/__fake/cities/thun')
+        .send({ flow: 'lots' })
+        .expect(400);
+      expect(() => changing.setCity('zurich', { flow: 1 })).toThrow('unknown city: zurich');
+    } finally {
+      await changing.stop();
+    }
+  });
+
   it('takes faults and reports request counts over HTTP', async () => {
     await request(fake.baseUrl)
       .post('/__fake/faults')

@@ -39,6 +39,10 @@ class FakeAareguru {
     return Promise.resolve(cached(parsed('widget.json', widgetSchema)));
   }
 
+  cityIds(): Promise<string[]> {
+    return Promise.resolve(['thun', 'bern', 'biel']);
+  }
+
   resolveCity(input: string): Promise<string> {
     return Promise.resolve(input.trim().toLowerCase());
   }
@@ -90,5 +94,17 @@ describe('AareReportService', () => {
   it('does not swallow an error that is not an upstream failure', async () => {
     upstream.widget = () => Promise.reject(new TypeError('a bug'));
     await expect(reports.conditions('bern')).rejects.toThrow('a bug');
+  });
+
+  it('reports one step per compared city once /widget has answered; no reporter, no steps', async () => {
+    const steps: [number, number | undefined, string | undefined][] = [];
+    const report = await reports.compare(undefined, (progress, total, message) =>
+      steps.push([progress, total, message]),
+    );
+    expect(steps).toEqual(
+      report.cities.map((c, i) => [i + 1, 3, `${c.name ?? c.city}: ${i + 1} of 3`]),
+    );
+    expect(upstream.asked).toEqual(['widget']);
+    await expect(reports.compare(['thun'])).resolves.toMatchObject({ warmest: 'thun' });
   });
 });

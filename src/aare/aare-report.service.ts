@@ -3,6 +3,7 @@ import { AareguruService, normaliseCityId } from '../aareguru/aareguru.service';
 import { UpstreamError } from '../aareguru/aareguru.errors';
 import type { Cached } from '../aareguru/cache/upstream-cache.service';
 import type { Widget } from '../aareguru/aareguru.schemas';
+import type { HistoryRange } from '../domain/history-dates';
 import {
   cityListReport,
   comparisonReport,
@@ -23,6 +24,13 @@ import type {
   HistoryReport,
   TemperatureReport,
 } from './reports.schemas';
+import { NO_PROGRESS, type ProgressReporter } from './progress-reporter';
+import {
+  comparisonSteps,
+  historyStep,
+  type HistoryStage,
+  type ProgressStep,
+} from './progress-steps';
 
 /**
  * Fetches what each Aare report needs from upstream, through the shared cache, and hands it to
@@ -59,18 +67,35 @@ export class AareReportService {
       : dangerReportFromCurrent(city, await this.aareguru.current(city));
   }
 
+  /** A long range reports its stages (see historyStep); a short one reports nothing. */
   async history(
     cityInput: string,
     start: string | number,
     end: string | number,
+    progress: ProgressReporter = NO_PROGRESS,
   ): Promise<HistoryReport> {
-    return historyReport(await this.aareguru.history(cityInput, start, end));
+    const city = normaliseCityId(cityInput);
+    const stage = (name: HistoryStage, range: HistoryRange) =>
+      reportStep(progress, historyStep(name, city, range));
+    const history = await this.aareguru.history(cityInput, start, end, stage);
+    const report = historyReport(history);
+    stage('summarised', history.value.range);
+    return report;
   }
 
-  async compare(requested?: string[]): Promise<ComparisonReport> {
+  /**
+   * One /widget request answers every city, so the steps (one per city) follow it; they still
+   * tell a caller comparing many cities which ones are in.
+   */
+  async compare(
+    requested?: string[],
+    progress: ProgressReporter = NO_PROGRESS,
+  ): Promise<ComparisonReport> {
     const ids = await this.aareguru.cityIds();
     const widget = await this.aareguru.widget();
-    return comparisonReport(widget, ids, requested);
+    const report = comparisonReport(widget, ids, requested);
+    for (const step of comparisonSteps(report)) reportStep(progress, step);
+    return report;
   }
 
   async forecast(cityInput: string): Promise<ForecastReport> {
@@ -88,4 +113,8 @@ export class AareReportService {
       return null;
     }
   }
+}
+
+function reportStep(progress: ProgressReporter, step: ProgressStep | null): void {
+  if (step) progress(step.progress, step.total, step.message);
 }

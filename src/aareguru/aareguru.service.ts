@@ -96,6 +96,7 @@ export class AareguruService {
     cityInput: string,
     start: string | number,
     end: string | number,
+    onUpstream?: (stage: 'asking' | 'answered', range: HistoryRange) => void,
   ): Promise<Cached<History>> {
     const range = resolveHistoryRange(start, end, {
       nowMs: this.clock.now(),
@@ -104,10 +105,12 @@ export class AareguruService {
     });
     const city = await this.resolveCity(cityInput);
     const key = UpstreamCacheService.key('history', { city, start: range.start, end: range.end });
-    return this.cache.getOrFetch(key, async () => ({
-      city,
-      range,
-      ...digestHistory(await this.client.history(city, range.start, range.end)),
-    }));
+    // `onUpstream` hears only when upstream is really asked, not on a cache hit.
+    return this.cache.getOrFetch(key, async () => {
+      onUpstream?.('asking', range);
+      const series = await this.client.history(city, range.start, range.end);
+      onUpstream?.('answered', range);
+      return { city, range, ...digestHistory(series) };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +25,7 @@ import { MCP_PROMPTS, MCP_RESOURCES, MCP_TOOLS, McpServerSource } from './mcp.to
 import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
 import type { AareTool, ToolResult } from './tools/aare-tool';
+import { progressTokenOf, requestProgress, type RequestProgress } from './progress';
 import { keyLabelOf, rpcMethodLabel } from './rpc-method-label';
 import { SERVER_INSTRUCTIONS } from './server-instructions';
 import { shareJsonSchema } from './shared-json-schema';
@@ -96,7 +97,13 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       server.registerTool(tool.name, config, (args: unknown, ctx) =>
         // Upstream misses are charged to the key behind the call; stdio has a single caller.
         runAsCaller(ctx.http ? ctx.http.authInfo?.clientId || 'anonymous' : 'stdio', () =>
-          this.callTool(tool, args, callRecordOf(ctx.http?.authInfo), ctx.mcpReq.signal),
+          this.callTool(
+            tool,
+            args,
+            callRecordOf(ctx.http?.authInfo),
+            ctx.mcpReq.signal,
+            this.progressOf(ctx, tool),
+          ),
         ),
       );
     }
@@ -110,13 +117,15 @@ export class McpServerFactory implements McpServerSource, CallObserver {
    * Tool failures become `isError` results with a plain message; nothing else leaves the tool.
    * How the call ended goes to the request's record when there is one (its access line carries
    * it), else to a line of its own. A call whose request is cancelled (`signal`) stops waiting at
-   * once, so it no longer counts as in flight; its answer is never sent.
+   * once, so it no longer counts as in flight; its answer is never sent. Progress the tool
+   * reports goes out before the answer, and stops with it.
    */
   callTool(
     tool: AareTool,
     args: unknown,
     record?: CallRecord,
     signal?: AbortSignal,
+    progress?: RequestProgress,
   ): Promise<ToolResult> {
     return this.inFlight.track(async () => {
       const started = performance.now();
@@ -124,7 +133,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       let outcome: CallOutcome;
       let kind: FailureKind | undefined;
       try {
-        const report = await untilAborted(tool.run(args as never), signal);
+        const report = await untilAborted(tool.run(args as never, progress?.report), signal);
         result = {
           content: [{ type: 'text', text: tool.summarise(report) }],
           structuredContent: report as Record<string, unknown>,
@@ -145,6 +154,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
           outcome = 'error';
         }
       }
+      await progress?.finish();
       const seconds = (performance.now() - started) / 1000;
       this.toolCalls.inc(
         kind
@@ -156,6 +166,16 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       if (record) Object.assign(record, ending);
       else this.logger.log({ tool: tool.name, ...ending }, 'tool call');
       return result;
+    });
+  }
+
+  /** Progress notifications for a call that asked for them, on the call's own stream. */
+  private progressOf(ctx: ServerContext, tool: AareTool): RequestProgress {
+    return requestProgress({
+      token: progressTokenOf(ctx.mcpReq._meta),
+      notify: (notification) => ctx.mcpReq.notify(notification),
+      onFailure: (error) =>
+        this.logger.warn({ err: error, tool: tool.name }, 'progress notification not sent'),
     });
   }
 

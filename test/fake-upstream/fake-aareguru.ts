@@ -1,6 +1,15 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { blankLeaves, FakeData, Json, JsonObject, loadFakeData, phpJson } from './fixtures';
+import {
+  blankLeaves,
+  changeCity,
+  FakeData,
+  Json,
+  JsonObject,
+  LiveChange,
+  loadFakeData,
+  phpJson,
+} from './fixtures';
 
 export type Fault =
   /** Answer with this status and a short body. */
@@ -38,7 +47,8 @@ const CONTROL_PREFIX = '/__fake';
  * A real HTTP server that answers like the Aareguru API (v2018) from recorded samples, including
  * its traps: Bern's data for an unknown or mis-cased city on /current and /today, 400 on /history
  * for an unknown city or non-numeric times, nulls where the samples have them. Faults can be
- * injected in-process or over HTTP (POST /__fake/faults) and every request is counted.
+ * injected in-process or over HTTP (POST /__fake/faults) and every request is counted. A city's
+ * live measurement can be changed, in-process (setCity) or over HTTP (POST /__fake/cities/:city).
  */
 export class FakeAareguru {
   private readonly data: FakeData;
@@ -91,6 +101,15 @@ export class FakeAareguru {
       (r) =>
         (path === undefined || r.path === path) && (city === undefined || r.query.city === city),
     ).length;
+  }
+
+  /**
+   * A new measurement for a city: its `/current` and everything derived from it in `/widget`,
+   * `/cities` and `/today` change together. Without a timestamp the measurement is 600 s after
+   * the last. Throws for a city the fake does not serve; `reset()` keeps the change.
+   */
+  setCity(city: string, change: LiveChange): void {
+    if (!changeCity(this.data, city, change)) throw new Error(`unknown city: ${city}`);
   }
 
   reset(): void {
@@ -241,22 +260,60 @@ export class FakeAareguru {
       return reply(200, { ok: true });
     }
     if (req.method === 'POST' && path === '/faults') {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      req.on('end', () => {
-        try {
-          const rule = JSON.parse(body) as FaultRule;
-          if (!rule?.fault?.kind) throw new Error('a fault rule needs fault.kind');
-          this.inject(rule);
-          reply(201, { ok: true });
-        } catch (error) {
-          reply(400, { error: (error as Error).message });
-        }
+      return readJson(req, reply, (body) => {
+        const rule = body as FaultRule;
+        if (!rule?.fault?.kind) throw new Error('a fault rule needs fault.kind');
+        this.inject(rule);
+        reply(201, { ok: true });
       });
-      return;
+    }
+    const city = /^\/cities\/([^/]+)$/.exec(path)?.[1];
+    if (req.method === 'POST' && city !== undefined) {
+      const id = decodeURIComponent(city);
+      if (!this.data.current.has(id)) return reply(404, { error: `unknown city: ${id}` });
+      return readJson(req, reply, (body) => {
+        this.setCity(id, liveChangeOf(body));
+        reply(200, { ok: true, aare: this.data.current.get(id)!.aare });
+      });
     }
     reply(404, { error: 'unknown control path' });
   }
+}
+
+/** Reads a JSON body and hands it on; a bad body, or what `use` throws, is a 400. */
+function readJson(
+  req: IncomingMessage,
+  reply: (status: number, body: unknown) => void,
+  use: (body: unknown) => void,
+): void {
+  let text = '';
+  req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  req.on('end', () => {
+    try {
+      use(JSON.parse(text || '{}'));
+    } catch (error) {
+      reply(400, { error: (error as Error).message });
+    }
+  });
+}
+
+/** `{ temperature?, flow?, timestamp? }`, each a number (temperature and flow may be null). */
+function liveChangeOf(body: unknown): LiveChange {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new Error('a city change is an object');
+  }
+  const { temperature, flow, timestamp } = body as Record<string, unknown>;
+  const measure = (name: string, value: unknown) => {
+    if (value !== undefined && value !== null && typeof value !== 'number') {
+      throw new Error(`${name} must be a number or null`);
+    }
+  };
+  measure('temperature', temperature);
+  measure('flow', flow);
+  if (timestamp !== undefined && !Number.isInteger(timestamp)) {
+    throw new Error('timestamp must be whole Unix seconds');
+  }
+  return { temperature, flow, timestamp } as LiveChange;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -52,29 +52,86 @@ export function loadFakeData(dir = FIXTURES_DIR): FakeData {
     current.set(city.city, assembledCurrent(skeleton, city, widgetValues[city.city] ?? {}));
   }
 
-  const cities = recordedCities.map((city) => {
-    const aare = current.get(city.city)!.aare as JsonObject;
-    return {
-      ...city,
+  const data: FakeData = {
+    cities: recordedCities,
+    widget,
+    current,
+    today: new Map(),
+    history: readFixture<JsonObject>('history-bern.json', dir),
+  };
+  for (const id of current.keys()) deriveFromCurrent(data, id);
+  return data;
+}
+
+/** A change to a city's live measurement, as tests make it. */
+export interface LiveChange {
+  /** Water °C; the served value is rounded to 0.1 °C, `temperature_prec` to 0.01 °C. */
+  temperature?: number | null;
+  /** m³/s. */
+  flow?: number | null;
+  /** Measurement time, Unix seconds; 600 s (one upstream interval) after the last by default. */
+  timestamp?: number;
+}
+
+const MEASUREMENT_INTERVAL_SECONDS = 600;
+
+const swissTime = new Intl.DateTimeFormat('de-CH', {
+  timeZone: 'Europe/Zurich',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/**
+ * Applies a new measurement to a city's `/current` (its `aare` block, and a point at the end of
+ * its past series, so the series still ends where the present begins) and rederives what the
+ * other endpoints show of it. False for a city the fake does not serve.
+ */
+export function changeCity(data: FakeData, id: string, change: LiveChange): boolean {
+  const payload = data.current.get(id);
+  if (!payload) return false;
+  const aare = payload.aare as JsonObject;
+  const timestamp = change.timestamp ?? Number(aare.timestamp) + MEASUREMENT_INTERVAL_SECONDS;
+  aare.timestamp = timestamp;
+  aare.timestring = swissTime.format(new Date(timestamp * 1000));
+  if (change.temperature !== undefined) {
+    aare.temperature = roundTo(change.temperature, 1);
+    aare.temperature_prec = roundTo(change.temperature, 2);
+  }
+  if (change.flow !== undefined) aare.flow = change.flow;
+  const past = payload.aarepast as JsonObject[];
+  const point = { timestamp, flow: aare.flow, temperature: aare.temperature_prec };
+  if (past.length && Number(past.at(-1)!.timestamp) >= timestamp) {
+    past[past.length - 1] = { ...past.at(-1)!, ...point };
+  } else {
+    past.push(point);
+  }
+  deriveFromCurrent(data, id);
+  return true;
+}
+
+const roundTo = (value: number | null, digits: number): number | null =>
+  value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * The list endpoints (`/cities`, `/widget`) and `/today` take a city's temperature, flow, times
+ * and texts from its `/current`, in their recorded shapes.
+ */
+function deriveFromCurrent(data: FakeData, id: string): void {
+  const payload = data.current.get(id)!;
+  const aare = payload.aare as JsonObject;
+  const index = data.cities.findIndex((city) => city.city === id);
+  if (index >= 0) {
+    data.cities[index] = {
+      ...data.cities[index],
       aare: aare.temperature,
       aare_prec: aare.temperature_prec,
       time: aare.timestamp,
     };
-  });
-  for (const [id, payload] of current) {
-    if (widgetValues[id]) widgetValues[id] = { ...widgetValues[id], ...widgetValuesOf(payload) };
   }
-
-  const today = new Map<string, JsonObject>();
-  for (const [id, payload] of current) today.set(id, todayOf(payload));
-
-  return {
-    cities,
-    widget,
-    current,
-    today,
-    history: readFixture<JsonObject>('history-bern.json', dir),
-  };
+  const widgetValues = data.widget.values as Record<string, JsonObject>;
+  if (widgetValues[id]) widgetValues[id] = { ...widgetValues[id], ...widgetValuesOf(payload) };
+  data.today.set(id, todayOf(payload));
 }
 
 /** A `/current` for a city without a sample: the skeleton carrying the widget's values. */

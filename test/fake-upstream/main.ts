@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     `Fake Aareguru API on ${baseUrl}\n` +
       `  use it:          AAREGURU_BASE_URL=${baseUrl} npm start\n` +
       `  request counts:  curl ${baseUrl}/__fake/requests\n` +
-      `  inject a fault:  curl -X POST ${baseUrl}/__fake/faults -d '{"fault":{"kind":"status","status":500},"times":3}'\n`,
+      `  inject a fault:  curl -X POST ${baseUrl}/__fake/faults -d '{"fault":{"kind":"status","status":500},"times":3}'\n` +
+      `  change a city:   curl -X POST ${baseUrl}/__fake/cities/thun -d '{"temperature":18.4,"flow":120}'\n`,
   );
   const stop = () => void fake.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

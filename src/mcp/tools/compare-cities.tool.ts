@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AareReportService } from '../../aare/aare-report.service';
+import type { ProgressReporter } from '../../aare/progress-reporter';
 import { ComparisonReport, comparisonReportSchema } from '../../aare/reports.schemas';
 import { AareTool, READ_ONLY_ANNOTATIONS } from './aare-tool';
 import { describeFreshness, formatCelsius, formatFlow } from './tool-text';
@@ -30,8 +31,11 @@ export class CompareCitiesTool extends AareTool<typeof inputSchema, typeof compa
     super();
   }
 
-  run({ cities }: z.output<typeof inputSchema>): Promise<ComparisonReport> {
-    return this.reports.compare(cities);
+  run(
+    { cities }: z.output<typeof inputSchema>,
+    progress?: ProgressReporter,
+  ): Promise<ComparisonReport> {
+    return this.reports.compare(cities, progress);
   }
 
   summarise(r: ComparisonReport): string {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AareReportService } from '../../aare/aare-report.service';
+import type { ProgressReporter } from '../../aare/progress-reporter';
 import { HistoryReport, historyReportSchema } from '../../aare/reports.schemas';
 import { ACCEPTED_TIME_FORMATS } from '../../domain/history-dates';
 import { AareTool, READ_ONLY_ANNOTATIONS } from './aare-tool';
@@ -39,8 +40,11 @@ export class GetHistoricalDataTool extends AareTool<
     super();
   }
 
-  run({ city, start, end }: z.output<typeof inputSchema>): Promise<HistoryReport> {
-    return this.reports.history(city, start, end);
+  run(
+    { city, start, end }: z.output<typeof inputSchema>,
+    progress?: ProgressReporter,
+  ): Promise<HistoryReport> {
+    return this.reports.history(city, start, end, progress);
   }
 
   summarise(r: HistoryReport): string {
