@@ -194,6 +194,30 @@ describe('Resource subscriptions (one process)', () => {
   });
 });
 
+describe('Resource subscriptions over stdio', () => {
+  const fake = new FakeAareguru();
+  let connected: ConnectedClient | undefined;
+
+  beforeAll(() => fake.start());
+  afterAll(async () => {
+    await connected?.close();
+    await fake.stop();
+  });
+
+  it('tells the stdio client on stdout when its city changes', async () => {
+    connected = await connectClient('stdio', {
+      env: { AAREGURU_BASE_URL: fake.baseUrl, CACHE_TTL_SECONDS: String(TTL_SECONDS) },
+    });
+    const updates = updatesOf(connected.client);
+    await connected.client.subscribeResource({ uri: 'aareguru://current/bern' });
+    // The poller's baseline: it read the widget once.
+    await eventually(() => fake.count('/v2018/widget') >= 1, NOTICE_MS);
+    measure(fake, 'bern', 25);
+    await eventually(() => updates.length > 0, NOTICE_MS);
+    expect(updates).toEqual(['aareguru://current/bern']);
+  });
+});
+
 describe('Resource subscription bounds', () => {
   let running: RunningApp;
   const clients: ConnectedClient[] = [];
