@@ -22,6 +22,7 @@ import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { RedisConnection } from '../redis/redis-connection';
+import { SESSION_EVENT_LOG, type SessionEventLog } from '../events/session-event-log';
 import { LocalSessionDirectory } from './local-session.directory';
 import { ListenResponse, ListenStream } from './listen-stream';
 import { boundedClientString } from './handshake';
@@ -171,6 +172,9 @@ export class SessionLifecycleService
     @Optional()
     @Inject(RedisConnection)
     private readonly fallback: FallbackReporter = { fellBack: () => undefined },
+    @Optional()
+    @Inject(SESSION_EVENT_LOG)
+    private readonly events?: SessionEventLog,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -511,6 +515,7 @@ export class SessionLifecycleService
     if (!record || record.keyLabel !== keyLabel || record.transport !== transport) return undefined;
     const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
     if (lifetimeMs > 0 && this.clock.now() - record.openedAt >= lifetimeMs) {
+      this.dropEvents(record.id);
       this.track(record.id, this.endRecord(record, 'expired'));
       return undefined;
     }
@@ -641,6 +646,7 @@ export class SessionLifecycleService
     if (!record) return false;
     this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
     this.sessionsClosed.inc({ transport: record.transport, reason });
+    this.dropEvents(id);
     await this.endRecord(record, reason);
     return true;
   }
@@ -753,10 +759,19 @@ export class SessionLifecycleService
     }
     this.sessionsOpen.dec({ transport, era: eraOf(protocolVersion) });
     this.logger.log({ sessionId: id, transport, reason }, 'session closed');
+    // Its events go with a session that ended for good; a copy let go here, one ended elsewhere
+    // (dropped there) or one that lives on after this replica stops keeps them.
+    const lives = reason === 'released' || reason === 'shutdown' || endedElsewhere;
+    if (!lives && transport !== 'listen') this.dropEvents(id);
     if (!this.shared || transport === 'listen' || reason === 'released' || endedElsewhere) return;
     // A 2025 session outlives the replica that stops: another one serves it from the record.
     if (transport === 'streamable-http' && reason === 'shutdown') return;
     this.track(id, this.endRecord(this.recordOf(session.info, []), reason));
+  }
+
+  /** Forgets a session's event log; a failure leaves it to expire with the idle timeout. */
+  private dropEvents(id: string): void {
+    this.events?.drop(id).catch((error: unknown) => this.fallback.fellBack('events', error));
   }
 
   /**
