@@ -8,6 +8,7 @@ import type { Clock, Timers } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { HttpEdgeModule } from './common/http-edge.module';
 import { AppConfigModule, AppConfigOptions } from './config/app-config.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { McpModule } from './mcp/mcp.module';
@@ -35,6 +36,7 @@ export class AppModule {
         CommonModule.forRoot(clock, timers),
         LoggingModule,
         RedisModule,
+        EventsModule,
         AareguruModule,
         MetricsModule,
         ...(http

@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { AppModule } from './app.module';
+import { SESSION_EVENT_LOG, type SessionEventLog } from './events/session-event-log';
+import { StandaloneEventsTransport, STDIO_SESSION_ID } from './events/standalone-events.transport';
 import type { AppConfiguration } from './config/configuration.types';
 import { AppLogger } from './logging/app-logger';
 import { LogFlusher } from './logging/log-flusher';
@@ -19,7 +21,14 @@ export async function runStdio(configuration: AppConfiguration): Promise<void> {
   app.useLogger(logger);
   const logs = app.get(LogFlusher);
   const factory = app.get(McpServerFactory);
+  // Resource updates appended for the connection (session id `stdio`) go out on stdout too.
+  const transport = new StandaloneEventsTransport(
+    new StdioServerTransport(),
+    app.get<SessionEventLog>(SESSION_EVENT_LOG),
+    STDIO_SESSION_ID,
+  );
   const handle = serveStdio(factory.create, {
+    transport,
     onerror: (error) => logger.warn(`stdio: ${error.message}`, 'Stdio'),
   });
   logger.log('Serving MCP over stdio', 'Bootstrap');

@@ -22,6 +22,7 @@ import { SESSION_CONFIG } from '../config/app-config.module';
 import type { SessionConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { RedisConnection } from '../redis/redis-connection';
+import { SESSION_EVENT_LOG, type SessionEventLog } from '../events/session-event-log';
 import { LocalSessionDirectory } from './local-session.directory';
 import { ListenResponse, ListenStream } from './listen-stream';
 import { boundedClientString } from './handshake';
@@ -173,6 +174,9 @@ export class SessionLifecycleService
     @Optional()
     @Inject(RedisConnection)
     private readonly fallback: FallbackReporter = { fellBack: () => undefined },
+    @Optional()
+    @Inject(SESSION_EVENT_LOG)
+    private readonly events?: SessionEventLog,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -513,6 +517,7 @@ export class SessionLifecycleService
     if (!record || record.keyLabel !== keyLabel || record.transport !== transport) return undefined;
     const lifetimeMs = this.config.maxLifetimeSeconds * 1000;
     if (lifetimeMs > 0 && this.clock.now() - record.openedAt >= lifetimeMs) {
+      this.dropEvents(record.id);
       this.track(record.id, this.endRecord(record, 'expired'));
       return undefined;
     }
@@ -643,6 +648,7 @@ export class SessionLifecycleService
     if (!record) return false;
     this.closedByReason.set(reason, (this.closedByReason.get(reason) ?? 0) + 1);
     this.sessionsClosed.inc({ transport: record.transport, reason });
+    this.dropEvents(id);
     await this.endRecord(record, reason);
     return true;
   }
@@ -770,9 +776,18 @@ export class SessionLifecycleService
       endedElsewhere ||
       // A 2025 session outlives the replica that stops: another one serves it from the record.
       (this.shared && transport === 'streamable-http' && reason === 'shutdown');
-    if (!livesOn) for (const listener of this.endedListeners) listener(session.info);
+    if (!livesOn) {
+      // Its events and subscriptions go with a session that ended for good.
+      if (transport !== 'listen') this.dropEvents(id);
+      for (const listener of this.endedListeners) listener(session.info);
+    }
     if (!this.shared || transport === 'listen' || livesOn) return;
     this.track(id, this.endRecord(this.recordOf(session.info, []), reason));
+  }
+
+  /** Forgets a session's event log; a failure leaves it to expire with the idle timeout. */
+  private dropEvents(id: string): void {
+    this.events?.drop(id).catch((error: unknown) => this.fallback.fellBack('events', error));
   }
 
   /**

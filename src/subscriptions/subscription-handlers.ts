@@ -4,10 +4,11 @@ import {
   ProtocolErrorCode,
   type ServerContext,
 } from '@modelcontextprotocol/server';
+import { STDIO_SESSION_ID } from '../events/standalone-events.transport';
 import type { SubscriptionsService } from './subscriptions.service';
 
-/** The subscriber id of the single stdio client. */
-export const STDIO_SUBSCRIBER = 'stdio';
+/** The subscriber id of the single stdio client: its notifications go through that event log. */
+export const STDIO_SUBSCRIBER = STDIO_SESSION_ID;
 
 /**
  * Who subscribes, from a request's context: the session over HTTP, the one client over stdio.

@@ -8,22 +8,33 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { JsonRpcCode, sendJsonRpcError } from '../common/json-rpc';
+import { isAfter, PRIMING_MESSAGE } from '../events/event-ids';
+import {
+  STANDALONE_STREAM,
+  type SessionEventLog,
+  type StoredEvent,
+} from '../events/session-event-log';
 import { KEEP_ALIVE_COMMENT } from './event-stream';
+import { negotiatedProtocolVersion } from './negotiated-protocol-version';
+import { type Connection, end, frame, isOpen, retryFrame, write } from './sse-frames';
 
 /** The SDK's limit on messages in one POST. */
 const MAX_BATCH_SIZE = 100;
 
 type RequestId = string | number;
 
-/** An open event stream: a POST's answer stream, or the session's GET stream. */
-interface EventStream {
-  res: ServerResponse;
-  /** The stream's response headers, written with its first bytes. */
-  headers: Record<string, string | number>;
-  keepAlive?: NodeJS.Timeout;
-  /** For a POST stream: its requests, and whether each is done (answered or cancelled). */
-  pending?: Map<RequestId, boolean>;
+/**
+ * A POST's answer stream: its requests, whether each is done (answered or cancelled), and the
+ * response serving it now (none while a primed stream waits for the client to resume it).
+ */
+interface PostStream {
+  streamId: string;
+  pending: Map<RequestId, boolean>;
+  connection?: Connection;
+  /** Its priming event went out: the client can resume it, so a cut does not cancel. */
+  primed: boolean;
 }
 
 export interface NodeStreamableSessionOptions {
@@ -39,7 +50,20 @@ export interface NodeStreamableSessionOptions {
   existingSessionId?: string;
   /** Comment frames on open streams so proxies do not cut them (0 turns them off). */
   keepAliveMs: number;
+  /**
+   * The session event log: with it every event gets an id (stored first), streams resume with
+   * Last-Event-ID, and what is appended to the session's standalone stream anywhere reaches the
+   * GET stream open here. Without it, nothing is stored and nothing resumes.
+   */
+  events?: SessionEventLog;
+  /** The `retry:` hint on event streams (with `events`). */
+  retryMs?: number;
+  /** The protocol version negotiated by a session initialized elsewhere. */
+  protocolVersion?: string | null;
 }
+
+/** The first revision whose clients take an event with empty data (the priming event). */
+const PRIMING_SINCE = '2025-11-25';
 
 const EVENT_STREAM_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -51,11 +75,16 @@ const EVENT_STREAM_HEADERS = {
  * One stateful Streamable HTTP session (2025-era clients), served on Node's own request and
  * response objects. It keeps the SDK transport's wire behaviour — header checks, status codes,
  * one event stream per POST that ends when its requests are answered, one GET stream per
- * session, DELETE — but skips the SDK Node adapter's conversion of every request and response
- * to Web-standard objects and streams, which cost more than the MCP call itself. Resumability
- * (an event store) is not offered, as it was not with the SDK transport either. Unlike the SDK
- * transport, a POST stream also ends when its requests are cancelled (the server never answers
- * those), and a stream the client drops cancels the requests it still had open.
+ * session, DELETE, and with the session event log the SDK's resumability (event ids stored
+ * first, a priming event and `retry:` hint for 2025-11-25 clients, GET with Last-Event-ID) — but
+ * skips the SDK Node adapter's conversion of every request and response to Web-standard objects
+ * and streams, which cost more than the MCP call itself. Unlike the SDK transport, a POST stream
+ * also ends when its requests are cancelled (the server never answers those), and a stream the
+ * client drops before it was primed cancels the requests it still had open.
+ *
+ * Every write of the session goes through one queue, in the order the messages were sent, so a
+ * stream's events go out in id order and a resume (look up, replay, take over the stream) never
+ * interleaves with them; an event already written to a response is never written to it again.
  */
 export class NodeStreamableSessionTransport implements Transport {
   sessionId?: string;
@@ -66,12 +95,19 @@ export class NodeStreamableSessionTransport implements Transport {
   private supportedVersions: string[] = [...SUPPORTED_PROTOCOL_VERSIONS];
   private started = false;
   private closed = false;
-  private standalone?: EventStream;
+  private protocolVersion?: string;
+  /** The GET stream's response, and how it follows the session's standalone events. */
+  private standalone?: Connection;
+  private unfollow?: () => void;
   /** Which POST stream answers each open request. */
-  private readonly streamOf = new Map<RequestId, EventStream>();
+  private readonly streamOf = new Map<RequestId, PostStream>();
+  /** POST streams with requests still open, by stream id (what a resume names). */
+  private readonly postStreams = new Map<string, PostStream>();
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: NodeStreamableSessionOptions) {
     this.sessionId = options.existingSessionId;
+    this.protocolVersion = options.protocolVersion ?? undefined;
   }
 
   start(): Promise<void> {
@@ -104,11 +140,7 @@ export class NodeStreamableSessionTransport implements Transport {
     const requestId = response
       ? (message as { id: RequestId }).id
       : (options?.relatedRequestId as RequestId | undefined);
-    if (requestId === undefined) {
-      // Server-initiated messages go on the GET stream, when the client keeps one open.
-      if (this.standalone) writeEvent(this.standalone, message);
-      return Promise.resolve();
-    }
+    if (requestId === undefined) return this.sendStandalone(message);
     const stream = this.streamOf.get(requestId);
     if (!stream) {
       if (response) {
@@ -121,28 +153,98 @@ export class NodeStreamableSessionTransport implements Transport {
       }
       throw new Error(`No connection established for request ID: ${String(requestId)}`);
     }
-    if (!response) {
-      writeEvent(stream, message);
-      return Promise.resolve();
-    }
-    if (this.settle(requestId, stream)) {
-      endStream(stream, message);
-    } else {
-      writeEvent(stream, message);
-    }
-    return Promise.resolve();
+    const last = response && this.settle(requestId, stream);
+    const stored = this.store(stream.streamId, message);
+    return this.enqueue(async () => {
+      const eventId = await stored;
+      const { connection } = stream;
+      // An event a resume already replayed on this response is not written again.
+      const fresh = eventId === undefined || isAfter(eventId, connection?.lastEventId);
+      if (connection && fresh) {
+        if (eventId !== undefined) connection.lastEventId = eventId;
+        if (last) end(connection, frame(message, eventId));
+        else write(connection, frame(message, eventId));
+      } else if (connection && last) {
+        // Already replayed on this response by a resume.
+        end(connection);
+      }
+      if (last) this.postStreams.delete(stream.streamId);
+    });
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    const streams = new Set(this.streamOf.values());
-    if (this.standalone) streams.add(this.standalone);
-    for (const stream of streams) endStream(stream);
+    this.unfollow?.();
+    this.unfollow = undefined;
+    for (const stream of this.postStreams.values()) {
+      if (stream.connection) end(stream.connection);
+    }
+    if (this.standalone) end(this.standalone);
     this.streamOf.clear();
+    this.postStreams.clear();
     this.standalone = undefined;
     this.onclose?.();
     return Promise.resolve();
+  }
+
+  /**
+   * A message with no request it belongs to: stored on the standalone stream, and written on the
+   * GET stream by the follower of the log (which also brings what other replicas append). When
+   * it cannot be stored, it is written without an id if a GET stream is open here.
+   */
+  private sendStandalone(message: JSONRPCMessage): Promise<void> {
+    const { events } = this.options;
+    if (!events || this.sessionId === undefined) {
+      return this.enqueue(() => {
+        if (this.standalone) write(this.standalone, frame(message));
+      });
+    }
+    return events.append(this.sessionId, STANDALONE_STREAM, message).then(
+      () => undefined,
+      (error: unknown) => {
+        this.reportStoreFailure(error);
+        return this.enqueue(() => {
+          if (this.standalone) write(this.standalone, frame(message));
+        });
+      },
+    );
+  }
+
+  /** Stores a message of one of the session's streams: its event id, or none without a log. */
+  private store(streamId: string, message: JSONRPCMessage): Promise<string | undefined> {
+    const { events } = this.options;
+    if (!events || this.sessionId === undefined) return Promise.resolve(undefined);
+    return events.append(this.sessionId, streamId, message).catch((error: unknown) => {
+      // Still delivered on the open response, only not resumable.
+      this.reportStoreFailure(error);
+      return undefined;
+    });
+  }
+
+  private reportStoreFailure(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.onerror?.(new Error(`Could not store an event of session ${this.sessionId}: ${reason}`));
+  }
+
+  /** Runs a write after every write queued before it; a failure is reported, never thrown. */
+  private enqueue(task: () => void | Promise<void>): Promise<void> {
+    const run = this.writes.then(task).catch((error: unknown) => {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    });
+    this.writes = run;
+    return run;
+  }
+
+  /** Whether this session's client takes priming events (and so can resume its POST streams). */
+  private get primes(): boolean {
+    const version = this.protocolVersion;
+    return (
+      this.options.events !== undefined &&
+      version !== undefined &&
+      version >= PRIMING_SINCE &&
+      this.supportedVersions.includes(version)
+    );
   }
 
   private post(
@@ -192,7 +294,7 @@ export class NodeStreamableSessionTransport implements Transport {
       );
     }
 
-    const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');
+    const initialize = messages.find((m) => (m as { method?: string }).method === 'initialize');
     if (initialize) {
       if (this.sessionId !== undefined) {
         return this.fail(
@@ -210,6 +312,8 @@ export class NodeStreamableSessionTransport implements Transport {
           'Invalid Request: Only one initialization request is allowed',
         );
       }
+      const params = (initialize as { params?: { protocolVersion?: unknown } }).params;
+      this.protocolVersion = negotiatedProtocolVersion(params?.protocolVersion);
       this.sessionId = this.options.sessionIdGenerator();
       this.options.onsessioninitialized(this.sessionId);
     } else if (!this.checkSession(req, res)) {
@@ -228,14 +332,38 @@ export class NodeStreamableSessionTransport implements Transport {
 
     // Headers go out with the first event: a stream answered at once goes out in one piece.
     const headers = { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId! };
-    const stream: EventStream = { res, headers, pending: new Map() };
+    const connection: Connection = { res, headers };
+    const stream: PostStream = {
+      streamId: randomUUID(),
+      pending: new Map(),
+      connection,
+      primed: false,
+    };
     for (const { id } of requests) {
-      stream.pending!.set(id, false);
+      stream.pending.set(id, false);
       this.streamOf.set(id, stream);
     }
-    this.keepAlive(stream);
-    res.once('close', () => this.abandon(stream));
+    this.postStreams.set(stream.streamId, stream);
+    this.keepAlive(connection);
+    res.once('close', () => this.abandon(stream, connection));
+    if (this.primes) this.prime(stream);
     for (const message of messages) this.receive(message, extra);
+  }
+
+  /**
+   * The priming event of a POST stream, before any answer: an id (stored) and empty data with
+   * the `retry:` hint. From then on the client can resume the stream, so a cut no longer cancels.
+   */
+  private prime(stream: PostStream): void {
+    const stored = this.store(stream.streamId, PRIMING_MESSAGE);
+    void this.enqueue(async () => {
+      const eventId = await stored;
+      const { connection } = stream;
+      if (eventId === undefined || !connection || !isOpen(connection)) return;
+      write(connection, frame(PRIMING_MESSAGE, eventId, this.options.retryMs));
+      connection.lastEventId = eventId;
+      stream.primed = true;
+    });
   }
 
   /** Passes a client message on; a cancellation first settles the request it names. */
@@ -243,7 +371,12 @@ export class NodeStreamableSessionTransport implements Transport {
     const cancelled = cancelledRequestOf(message);
     const stream = cancelled === undefined ? undefined : this.streamOf.get(cancelled);
     // The server never answers a cancelled request: its stream would otherwise stay open.
-    if (stream && this.settle(cancelled as RequestId, stream)) endStream(stream);
+    if (stream && this.settle(cancelled as RequestId, stream)) {
+      this.postStreams.delete(stream.streamId);
+      void this.enqueue(() => {
+        if (stream.connection) end(stream.connection);
+      });
+    }
     this.onmessage?.(message, extra);
   }
 
@@ -251,20 +384,25 @@ export class NodeStreamableSessionTransport implements Transport {
    * Marks a request of a POST stream as done (answered or cancelled) and forgets which stream
    * it belongs to. True when the stream has nothing left to answer and should end.
    */
-  private settle(requestId: RequestId, stream: EventStream): boolean {
-    stream.pending!.set(requestId, true);
+  private settle(requestId: RequestId, stream: PostStream): boolean {
+    stream.pending.set(requestId, true);
     this.streamOf.delete(requestId);
-    return [...stream.pending!.values()].every(Boolean);
+    return [...stream.pending.values()].every(Boolean);
   }
 
   /**
-   * A POST stream closed. When the client left before every answer, the server is told to cancel
-   * the rest: without resumable streams their answers could never be delivered, and the work
+   * A response of a POST stream closed. A primed stream waits for the client to resume it (its
+   * answers are stored meanwhile). Otherwise, when the client left before every answer, the
+   * server is told to cancel the rest: their answers could never be delivered, and the work
    * behind them would run on for nobody.
    */
-  private abandon(stream: EventStream): void {
-    clearInterval(stream.keepAlive);
-    for (const [requestId, answered] of stream.pending!) {
+  private abandon(stream: PostStream, connection: Connection): void {
+    clearInterval(connection.keepAlive);
+    if (stream.connection !== connection) return;
+    stream.connection = undefined;
+    if (stream.primed && !this.closed) return;
+    this.postStreams.delete(stream.streamId);
+    for (const [requestId, answered] of stream.pending) {
       if (answered || this.streamOf.get(requestId) !== stream) continue;
       this.streamOf.delete(requestId);
       if (this.closed) continue;
@@ -276,7 +414,7 @@ export class NodeStreamableSessionTransport implements Transport {
     }
   }
 
-  private get(req: IncomingMessage, res: ServerResponse): void {
+  private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       return this.fail(
         res,
@@ -286,6 +424,11 @@ export class NodeStreamableSessionTransport implements Transport {
       );
     }
     if (!this.checkSession(req, res)) return;
+    const lastEventId = req.headers['last-event-id'];
+    if (this.options.events && typeof lastEventId === 'string' && lastEventId !== '') {
+      // In the write queue: no write of the session runs between the lookup and the takeover.
+      return this.enqueue(() => this.resume(res, lastEventId));
+    }
     if (this.standalone) {
       return this.fail(
         res,
@@ -294,15 +437,114 @@ export class NodeStreamableSessionTransport implements Transport {
         'Conflict: Only one SSE stream is allowed per session',
       );
     }
+    const connection = this.open(res);
+    this.takeStandalone(connection, []);
+    // The priming event comes through the follower like any standalone event.
+    if (this.primes) void this.store(STANDALONE_STREAM, PRIMING_MESSAGE);
+  }
+
+  /**
+   * GET with Last-Event-ID: the events after it on its stream (looked up in this session's log
+   * only) are replayed on this response, which then serves that stream — the standalone stream,
+   * or a POST stream whose requests are still open here (it ends once they are all answered).
+   * A response still serving that stream here is ended: the newest connection serves it.
+   */
+  private async resume(res: ServerResponse, lastEventId: string): Promise<void> {
+    const events = this.options.events!;
+    const sessionId = this.sessionId!;
+    // Followed from before the lookup, so nothing appended meanwhile is missed.
+    const pending: StoredEvent[] = [];
+    const stopBuffering = events.follow(sessionId, (event) => pending.push(event));
+    let found: Awaited<ReturnType<SessionEventLog['after']>>;
+    try {
+      found = await events.after(sessionId, lastEventId);
+    } catch (error) {
+      stopBuffering();
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return sendJsonRpcError(res, 500, JsonRpcCode.ServerError, 'Error replaying events');
+    }
+    if (!found || this.closed) {
+      stopBuffering();
+      if (this.closed)
+        return sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+      return this.fail(res, 400, JsonRpcCode.ServerError, 'Invalid event ID format');
+    }
+    const post = this.postStreams.get(found.streamId);
+    // The client says it lost the stream: a response still open for it here is let go (its
+    // client is gone, or a proxy between has not told us yet).
+    if (found.streamId === STANDALONE_STREAM) this.releaseStandalone();
+    if (post?.connection) {
+      const stale = post.connection;
+      post.connection = undefined;
+      end(stale);
+    }
+    const connection = this.open(res);
+    connection.lastEventId = lastEventId;
+    for (const event of found.events) writeOnce(connection, event);
+    if (found.streamId === STANDALONE_STREAM) {
+      this.takeStandalone(connection, pending);
+      stopBuffering();
+      return;
+    }
+    stopBuffering();
+    if (!post || !isOpen(connection)) {
+      // Every answer was replayed (or is not this replica's to send): the stream is over.
+      end(connection);
+      return;
+    }
+    post.connection = connection;
+    post.primed = true;
+    res.once('close', () => this.abandon(post, connection));
+  }
+
+  /** Ends the GET stream's response here, and its following of the log. */
+  private releaseStandalone(): void {
+    const stale = this.standalone;
+    if (!stale) return;
+    this.standalone = undefined;
+    this.unfollow?.();
+    this.unfollow = undefined;
+    end(stale);
+  }
+
+  /** The response of an event stream, its headers and `retry:` hint written at once. */
+  private open(res: ServerResponse): Connection {
     const headers = { ...EVENT_STREAM_HEADERS, 'mcp-session-id': this.sessionId! };
     res.writeHead(200, headers);
     res.flushHeaders();
-    const stream: EventStream = { res, headers };
-    this.standalone = stream;
-    this.keepAlive(stream);
-    res.once('close', () => {
-      clearInterval(stream.keepAlive);
-      if (this.standalone === stream) this.standalone = undefined;
+    const connection: Connection = { res, headers };
+    if (this.options.events && this.options.retryMs !== undefined) {
+      write(connection, retryFrame(this.options.retryMs));
+    }
+    this.keepAlive(connection);
+    return connection;
+  }
+
+  /**
+   * Makes a response the GET stream: it follows the session's standalone events (here and, with
+   * Redis, on every replica) from now on, after the ones `missed` meanwhile.
+   */
+  private takeStandalone(connection: Connection, missed: StoredEvent[]): void {
+    this.standalone = connection;
+    const { events } = this.options;
+    if (events && this.sessionId !== undefined) {
+      for (const event of missed)
+        if (event.streamId === STANDALONE_STREAM) writeOnce(connection, event);
+      this.unfollow?.();
+      const unfollow = events.follow(this.sessionId, (event) => {
+        if (event.streamId !== STANDALONE_STREAM) return;
+        void this.enqueue(() => {
+          if (this.standalone === connection) writeOnce(connection, event);
+        });
+      });
+      this.unfollow = unfollow;
+    }
+    connection.res.once('close', () => {
+      clearInterval(connection.keepAlive);
+      if (this.standalone !== connection) return;
+      this.standalone = undefined;
+      this.unfollow?.();
+      this.unfollow = undefined;
     });
   }
 
@@ -347,19 +589,26 @@ export class NodeStreamableSessionTransport implements Transport {
     return true;
   }
 
-  private keepAlive(stream: EventStream): void {
+  private keepAlive(connection: Connection): void {
     if (this.options.keepAliveMs <= 0) return;
-    stream.keepAlive = setInterval(
-      () => write(stream, KEEP_ALIVE_COMMENT),
+    connection.keepAlive = setInterval(
+      () => write(connection, KEEP_ALIVE_COMMENT),
       this.options.keepAliveMs,
     );
-    stream.keepAlive.unref();
+    connection.keepAlive.unref();
   }
 
   private fail(res: ServerResponse, status: number, code: number, message: string): void {
     this.onerror?.(new Error(message));
     sendJsonRpcError(res, status, code, message);
   }
+}
+
+/** Writes a stored event unless the response already carried it (or a later one). */
+function writeOnce(connection: Connection, event: StoredEvent): void {
+  if (!isAfter(event.id, connection.lastEventId)) return;
+  connection.lastEventId = event.id;
+  write(connection, frame(event.message, event.id));
 }
 
 function isRequest(message: JSONRPCMessage): boolean {
@@ -375,34 +624,4 @@ function cancelledRequestOf(message: JSONRPCMessage): RequestId | undefined {
 
 function isResponse(message: JSONRPCMessage): boolean {
   return ('result' in message || 'error' in message) && 'id' in message;
-}
-
-function frame(message: JSONRPCMessage): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
-}
-
-function write(stream: EventStream, text: string): void {
-  const { res } = stream;
-  if (res.writableEnded || res.destroyed) return;
-  if (!res.headersSent) res.writeHead(200, stream.headers);
-  res.write(text);
-}
-
-function writeEvent(stream: EventStream, message: JSONRPCMessage): void {
-  write(stream, frame(message));
-}
-
-/**
- * Ends a stream, with its last event when there is one. A stream that has not written anything
- * yet goes out in one piece, with its length: headers, the event and the end in one write.
- */
-function endStream(stream: EventStream, last?: JSONRPCMessage): void {
-  clearInterval(stream.keepAlive);
-  const { res } = stream;
-  if (res.writableEnded || res.destroyed) return;
-  const payload = last ? frame(last) : '';
-  if (!res.headersSent) {
-    res.writeHead(200, { ...stream.headers, 'Content-Length': Buffer.byteLength(payload) });
-  }
-  res.end(payload);
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpConfig } from '../config/configuration.types';
 import type { McpServerSource } from '../mcp/mcp.tokens';
 import type { SessionLifecycleService } from '../sessions/session-lifecycle.service';
+import { MemorySessionEventLog } from '../events/memory-session-event-log';
 import { SseService } from './sse.service';
 import { eventually } from '../../test/support/eventually';
 
@@ -35,6 +36,7 @@ describe('SseService', () => {
       {} as McpServerSource,
       lifecycle as unknown as SessionLifecycleService,
       { publicBasePath: '', sseHeartbeatSeconds: 15 } as McpConfig,
+      new MemorySessionEventLog({ maxEvents: 10, maxBytes: 10_000 }),
     );
     let opening: Promise<void> | undefined;
     let serverSideClosed = false;

@@ -15,6 +15,12 @@ import { principalOf } from '../auth/principal';
 import { replicaOf } from '../redis/redis-connection';
 import { queryParam } from '../common/request-path';
 import { KEEP_ALIVE_COMMENT } from './event-stream';
+import { isDeliverable } from '../events/event-ids';
+import {
+  SESSION_EVENT_LOG,
+  STANDALONE_STREAM,
+  type SessionEventLog,
+} from '../events/session-event-log';
 
 /** What a relayed POST answers when the replica holding the stream does not take messages. */
 const OWNER_SILENT_RETRY_SECONDS = 1;
@@ -33,6 +39,7 @@ export class SseService implements OnModuleInit {
     @Inject(MCP_SERVER_FACTORY) private readonly factory: McpServerSource,
     private readonly lifecycle: SessionLifecycleService,
     @Inject(MCP_CONFIG) private readonly config: McpConfig,
+    @Inject(SESSION_EVENT_LOG) private readonly events: SessionEventLog,
   ) {}
 
   /** With Redis, the relay channel is subscribed before the server takes its first stream. */
@@ -75,8 +82,19 @@ export class SseService implements OnModuleInit {
       if (!res.writableEnded) res.write(KEEP_ALIVE_COMMENT);
     }, this.config.sseHeartbeatSeconds * 1000);
     heartbeat.unref();
+    // What is appended to the session's standalone stream anywhere (resource updates) goes out
+    // on this stream, held by this replica alone; there is no resuming it.
+    const unfollow = this.events.follow(transport.sessionId, (event) => {
+      if (event.streamId !== STANDALONE_STREAM || !isDeliverable(event.message)) return;
+      transport
+        .send(event.message)
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, sessionId: transport.sessionId }, 'an event was not sent'),
+        );
+    });
     res.on('close', () => {
       clearInterval(heartbeat);
+      unfollow();
       void session.close('client');
     });
     server.onclose = () => void session.close('client');

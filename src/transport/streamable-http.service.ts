@@ -24,8 +24,9 @@ import {
 } from '../sessions/session-lifecycle.service';
 import type { SessionRecord } from '../sessions/session-directory.interface';
 import { principalOf } from '../auth/principal';
-import { MCP_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
-import type { McpConfig, SessionConfig } from '../config/configuration.types';
+import { LIVE_CONFIG, MCP_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
+import type { LiveConfig, McpConfig, SessionConfig } from '../config/configuration.types';
+import { SESSION_EVENT_LOG, type SessionEventLog } from '../events/session-event-log';
 import { withCallRecord } from '../common/call-record';
 import { isLegacy } from './legacy-request';
 import { exchangeOf, LISTEN_METHOD } from '../common/mcp-exchange';
@@ -93,6 +94,8 @@ export class StreamableHttpService implements OnModuleDestroy {
     @Inject(SESSION_CONFIG) sessions: SessionConfig,
     private readonly live: LiveResources,
     @Inject(LISTEN_BUS) bus: ServerEventBus,
+    @Inject(SESSION_EVENT_LOG) private readonly events: SessionEventLog,
+    @Inject(LIVE_CONFIG) private readonly liveConfig: LiveConfig,
   ) {
     const onerror = (error: Error) =>
       this.logger.warn(`modern request failed: ${error.message.slice(0, MAX_LOGGED_ERROR_LENGTH)}`);
@@ -244,6 +247,10 @@ export class StreamableHttpService implements OnModuleDestroy {
       sessionIdGenerator: () => ('id' in session ? session.id : randomUUID()),
       existingSessionId: adopted?.id,
       keepAliveMs: this.config.sseHeartbeatSeconds * 1000,
+      // Events get ids and streams resume, on this replica or (with Redis) another.
+      events: this.events,
+      retryMs: this.liveConfig.streamRetryMs,
+      protocolVersion: adopted?.protocolVersion,
       onsessioninitialized: (id) => {
         if (!('details' in session)) return;
         const opened = this.lifecycle.open(

@@ -1,0 +1,114 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { isAfter, parseEventId } from './event-ids';
+import { MemorySessionEventLog } from './memory-session-event-log';
+import { STANDALONE_STREAM, type StoredEvent } from './session-event-log';
+
+const note = (n: number): JSONRPCMessage => ({
+  jsonrpc: '2.0',
+  method: 'notifications/resources/updated',
+  params: { uri: `aareguru://current/bern?n=${n}` },
+});
+
+const bytesOf = (message: JSONRPCMessage) => Buffer.byteLength(JSON.stringify(message));
+
+describe('MemorySessionEventLog', () => {
+  it('gives ids that name the stream and order the session’s events', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 });
+    const first = await log.append('s1', STANDALONE_STREAM, note(1));
+    const second = await log.append('s1', 'post-1', note(2));
+    expect(parseEventId(first)?.streamId).toBe(STANDALONE_STREAM);
+    expect(parseEventId(second)?.streamId).toBe('post-1');
+    expect(isAfter(second, first)).toBe(true);
+  });
+
+  it('replays the events after an id, of that id’s stream only', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 });
+    const start = await log.append('s1', STANDALONE_STREAM, note(1));
+    await log.append('s1', 'post-1', note(2));
+    const third = await log.append('s1', STANDALONE_STREAM, note(3));
+    const fourth = await log.append('s1', STANDALONE_STREAM, note(4));
+    const found = await log.after('s1', start);
+    expect(found?.streamId).toBe(STANDALONE_STREAM);
+    expect(found?.events.map((e) => e.id)).toEqual([third, fourth]);
+    expect(found?.events.map((e) => e.message)).toEqual([note(3), note(4)]);
+    expect((await log.after('s1', fourth))?.events).toEqual([]);
+  });
+
+  it('never finds an id in another session, nor a forged one', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 });
+    const ofA = await log.append('a', STANDALONE_STREAM, note(1));
+    await log.append('a', STANDALONE_STREAM, note(2));
+    await log.append('b', STANDALONE_STREAM, note(3));
+    await log.append('b', STANDALONE_STREAM, note(4));
+    expect(await log.after('b', ofA)).toBeUndefined();
+    expect(await log.after('b', `${STANDALONE_STREAM}_0`)).toBeUndefined();
+    expect(await log.after('b', 'nonsense')).toBeUndefined();
+    expect(await log.after('nobody', ofA)).toBeUndefined();
+  });
+
+  it('keeps at most maxEvents per session, dropping the oldest', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 3, maxBytes: 100_000 });
+    const ids: string[] = [];
+    for (let n = 1; n <= 5; n += 1) ids.push(await log.append('s1', STANDALONE_STREAM, note(n)));
+    await log.append('s2', STANDALONE_STREAM, note(9));
+    expect(await log.after('s1', ids[0])).toBeUndefined();
+    expect(await log.after('s1', ids[1])).toBeUndefined();
+    expect((await log.after('s1', ids[2]))?.events.map((e) => e.message)).toEqual([
+      note(4),
+      note(5),
+    ]);
+  });
+
+  it('keeps at most maxBytes of JSON per session, dropping the oldest', async () => {
+    const size = bytesOf(note(1));
+    const log = new MemorySessionEventLog({ maxEvents: 100, maxBytes: size * 2 });
+    const first = await log.append('s1', STANDALONE_STREAM, note(1));
+    const second = await log.append('s1', STANDALONE_STREAM, note(2));
+    expect((await log.after('s1', first))?.events).toHaveLength(1);
+    await log.append('s1', STANDALONE_STREAM, note(3));
+    expect(await log.after('s1', first)).toBeUndefined();
+    expect((await log.after('s1', second))?.events.map((e) => e.message)).toEqual([note(3)]);
+  });
+
+  it('does not keep an event larger than the byte bound', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 100, maxBytes: 10 });
+    const id = await log.append('s1', STANDALONE_STREAM, note(1));
+    expect(await log.after('s1', id)).toBeUndefined();
+  });
+
+  it('calls followers of the session with each new event, in order, until stopped', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 });
+    await log.append('s1', STANDALONE_STREAM, note(0));
+    const seen: StoredEvent[] = [];
+    const other: StoredEvent[] = [];
+    const stop = log.follow('s1', (event) => seen.push(event));
+    log.follow('s2', (event) => other.push(event));
+    const one = await log.append('s1', STANDALONE_STREAM, note(1));
+    const two = await log.append('s1', 'post-1', note(2));
+    stop();
+    await log.append('s1', STANDALONE_STREAM, note(3));
+    expect(seen.map((e) => e.id)).toEqual([one, two]);
+    expect(seen.map((e) => e.message)).toEqual([note(1), note(2)]);
+    expect(other).toEqual([]);
+  });
+
+  it('a failing follower does not stop the others nor the append', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 });
+    const seen: string[] = [];
+    log.follow('s1', () => {
+      throw new Error('boom');
+    });
+    log.follow('s1', (event) => seen.push(event.id));
+    const id = await log.append('s1', STANDALONE_STREAM, note(1));
+    expect(seen).toEqual([id]);
+  });
+
+  it('forgets a dropped session', async () => {
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 });
+    const id = await log.append('s1', STANDALONE_STREAM, note(1));
+    await log.append('s1', STANDALONE_STREAM, note(2));
+    await log.drop('s1');
+    expect(await log.after('s1', id)).toBeUndefined();
+    expect(log.sessionCount).toBe(0);
+  });
+});
