@@ -777,8 +777,9 @@ export class SessionLifecycleService
       // A 2025 session outlives the replica that stops: another one serves it from the record.
       (this.shared && transport === 'streamable-http' && reason === 'shutdown');
     if (!livesOn) {
-      // Its events and subscriptions go with a session that ended for good.
-      if (transport !== 'listen') this.dropEvents(id);
+      // Its events and subscriptions go with a session that ended for good (at shutdown the
+      // process's own log goes with it; a shared one expires with the idle timeout).
+      if (transport !== 'listen' && reason !== 'shutdown') this.dropEvents(id);
       for (const listener of this.endedListeners) listener(session.info);
     }
     if (!this.shared || transport === 'listen' || livesOn) return;
