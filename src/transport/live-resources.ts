@@ -47,8 +47,14 @@ export class LiveResources implements OnModuleInit, OnModuleDestroy {
    */
   async listen(res: ServerResponse, keyLabel: string, uris: string[]): Promise<void> {
     const subscriber = this.subscriptions.newListenSubscriber();
-    await this.subscriptions.listen(subscriber, keyLabel, uris);
+    // Known before it is recorded: the poll its subscription starts must find it alive.
     this.listeners.add(subscriber);
+    try {
+      await this.subscriptions.listen(subscriber, keyLabel, uris);
+    } catch (error) {
+      this.listeners.delete(subscriber);
+      throw error;
+    }
     const end = () => {
       this.listeners.delete(subscriber);
       void this.subscriptions.ended(subscriber);
