@@ -121,6 +121,7 @@ describe('the OpenAPI document', () => {
         'cache',
         'env',
         'http',
+        'live',
         'logging',
         'mcp',
         'redis',
