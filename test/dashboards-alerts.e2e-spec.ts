@@ -9,6 +9,7 @@ import * as appMetrics from '../src/metrics/app.metrics';
 import * as redisMetrics from '../src/redis/redis.metrics';
 import * as sessionsMetrics from '../src/sessions/sessions.metrics';
 import * as throttlingMetrics from '../src/throttling/throttling.metrics';
+import * as subscriptionsMetrics from '../src/subscriptions/subscriptions.metrics';
 import { connectClient } from './support/mcp-clients';
 import { startApp, type RunningApp } from './support/http-app';
 
@@ -203,6 +204,7 @@ const DECLARED = [
   aareguruMetrics,
   redisMetrics,
   throttlingMetrics,
+  subscriptionsMetrics,
 ].flatMap((module) =>
   Object.values(module).filter(
     (value): value is { name: string; help: string; labelNames?: readonly string[] } =>
