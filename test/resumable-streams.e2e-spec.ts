@@ -5,9 +5,12 @@ import {
   STANDALONE_STREAM,
   type SessionEventLog,
 } from '../src/events/session-event-log';
+import { STDIO_SESSION_ID } from '../src/events/standalone-events.transport';
+import { SESSION_REGISTRY, type SessionRegistry } from '../src/sessions/session-registry.interface';
 import { eventually } from './support/eventually';
 import { startReplicas } from './support/fleet';
 import { type RunningApp, startApp } from './support/http-app';
+import { connectClient, type ConnectedClient } from './support/mcp-clients';
 import { ACCEPT_BOTH, INITIALIZE } from './support/mcp-messages';
 import { deletePrefix, requireRedis, uniquePrefix } from './support/redis';
 
@@ -98,6 +101,26 @@ async function settled(log: SessionEventLog, client: CuttableClient, marker: str
   await eventually(() => client.updates.includes(marker));
 }
 
+/** The official legacy SSE client, with the id of its session and the updates it receives. */
+async function connectSse(running: RunningApp) {
+  const registry: SessionRegistry = running.app.get(SESSION_REGISTRY);
+  const before = new Set(registry.list().map((s) => s.info.id));
+  const connected = await connectClient('sse', { url: running.url });
+  const updates = receivedUpdates(connected);
+  const sessionId = registry
+    .list()
+    .find((s) => s.info.transport === 'sse' && !before.has(s.info.id))!.info.id;
+  return { ...connected, sessionId, updates };
+}
+
+function receivedUpdates({ client }: ConnectedClient): string[] {
+  const updates: string[] = [];
+  client.setNotificationHandler('notifications/resources/updated', (notification) => {
+    updates.push(notification.params.uri);
+  });
+  return updates;
+}
+
 /** A raw GET naming a session, as any client would send it. */
 function rawGet(url: string, sessionId: string, lastEventId?: string): Promise<Response> {
   const headers: Record<string, string> = {
@@ -151,6 +174,19 @@ describe('Resumable Streamable HTTP streams (e2e)', () => {
       // The other session got nothing of A's.
       await settled(log, b, 'aareguru://today/bern');
       expect(b.updates).toEqual(['aareguru://today/bern']);
+    });
+
+    it('sends what is appended for a legacy SSE session on its stream', async () => {
+      const sse = await connectSse(running);
+      try {
+        await log.append(sse.sessionId, STANDALONE_STREAM, updated('aareguru://widget'));
+        await log.append(sse.sessionId, 'a-post-stream', updated('not-standalone'));
+        await log.append(sse.sessionId, STANDALONE_STREAM, updated('aareguru://cities'));
+        await eventually(() => sse.updates.length === 2);
+        expect(sse.updates).toEqual(['aareguru://widget', 'aareguru://cities']);
+      } finally {
+        await sse.close();
+      }
     });
 
     it('does not replay an event id of session A on session B’s GET (400, as the SDK answers)', async () => {
@@ -271,6 +307,38 @@ describe('Resumable Streamable HTTP streams (e2e)', () => {
       ]);
       await settled(logOfB, other, 'aareguru://today/bern');
       expect(other.updates).toEqual(['aareguru://today/bern']);
+    });
+
+    it('sends what another replica appends for a legacy SSE session on the stream this one holds', async () => {
+      const { a, b } = replicas;
+      const sse = await connectSse(a);
+      try {
+        const logOfB: SessionEventLog = b.app.get(SESSION_EVENT_LOG);
+        await logOfB.append(sse.sessionId, STANDALONE_STREAM, updated('aareguru://widget'));
+        await eventually(() => sse.updates.includes('aareguru://widget'));
+        expect(sse.updates).toEqual(['aareguru://widget']);
+      } finally {
+        await sse.close();
+      }
+    });
+
+    it('writes what is appended for the session id stdio to a stdio server’s stdout', async () => {
+      const stdio = await connectClient('stdio', {
+        env: {
+          AAREGURU_BASE_URL: replicas.fake.baseUrl,
+          REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+          REDIS_KEY_PREFIX: prefix,
+        },
+      });
+      const updates = receivedUpdates(stdio);
+      try {
+        const logOfA: SessionEventLog = replicas.a.app.get(SESSION_EVENT_LOG);
+        await logOfA.append(STDIO_SESSION_ID, STANDALONE_STREAM, updated('aareguru://widget'));
+        await eventually(() => updates.includes('aareguru://widget'));
+        expect(updates).toEqual(['aareguru://widget']);
+      } finally {
+        await stdio.close();
+      }
     });
   });
 });
