@@ -25,19 +25,24 @@ const note = (n: number): JSONRPCMessage => ({
 
 const bytesOf = (message: JSONRPCMessage) => Buffer.byteLength(JSON.stringify(message));
 
-let metric = 0;
+/** Fallbacks counted by every connection the spec made, by use. */
+const fallbacks = new Counter({
+  name: 'redis_fallbacks_ev_spec',
+  help: 'spec',
+  labelNames: ['use'],
+  registers: [],
+});
+
 function connection(prefix: string, url = REDIS_URL, replicaId = 'replica-a') {
-  metric += 1;
   return new RedisConnection(
     { url, keyPrefix: prefix, replicaId, commandTimeoutMs: 1000 },
-    new Gauge({ name: `redis_connected_ev_spec_${metric}`, help: 'spec', registers: [] }),
-    new Counter({
-      name: `redis_fallbacks_ev_spec_${metric}`,
-      help: 'spec',
-      labelNames: ['use'],
-      registers: [],
-    }),
+    new Gauge({ name: 'redis_connected_ev_spec', help: 'spec', registers: [] }),
+    fallbacks,
   );
+}
+
+async function eventsFallbacks(): Promise<number> {
+  return (await fallbacks.get()).values.find((v) => v.labels.use === 'events')?.value ?? 0;
 }
 
 describe('RedisSessionEventLog', () => {
@@ -214,8 +219,10 @@ describe('RedisSessionEventLog', () => {
       const log = await replica(undefined, server.url);
       await server.stop('SIGKILL');
       const started = Date.now();
+      const counted = await eventsFallbacks();
       await expect(log.append('s1', STANDALONE_STREAM, note(1))).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(1000);
+      expect(await eventsFallbacks()).toBe(counted + 1);
       await server.start();
       await eventually(() =>
         log.append('s1', STANDALONE_STREAM, note(2)).then(
