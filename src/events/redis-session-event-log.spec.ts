@@ -176,14 +176,19 @@ describe('RedisSessionEventLog', () => {
     const log = await replica();
     const seen: string[] = [];
     log.follow('s1', (event) => seen.push(event.id));
+    // Beside the log's own handler on the replica's channel: each announcement has reached the
+    // log once it is here.
+    const announcements: string[] = [];
+    await connections[0].subscribe('ev', (message) => announcements.push(message));
     const ids = await Promise.all(
       [1, 2, 3].map((n) => log.append('s1', STANDALONE_STREAM, note(n))),
     );
-    await eventually(() => seen.length >= 3);
-    // The channel's own announcement of these appends arrives later and adds nothing.
-    await log.append('s2', STANDALONE_STREAM, note(9));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(seen).toEqual(ids);
+    await eventually(() => seen.length >= 3 && announcements.length === 3);
+    // The channel's own announcement of these appends came after them and added nothing.
+    await log.append('s1', STANDALONE_STREAM, note(4));
+    await eventually(() => seen.length >= 4);
+    expect(seen.slice(0, 3)).toEqual(ids);
+    expect(seen).toHaveLength(4);
   });
 
   it('followers of one session on one replica share one reader', async () => {
