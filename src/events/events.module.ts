@@ -24,8 +24,9 @@ import { SESSION_EVENT_LOG, type SessionEventLog } from './session-event-log';
         sessions: SessionConfig,
       ): Promise<SessionEventLog> => {
         const bounds = { maxEvents: live.eventLogMaxEvents, maxBytes: live.eventLogMaxBytes };
-        if (!redis.enabled) return new MemorySessionEventLog(bounds);
-        const log = new RedisSessionEventLog(redis, bounds, sessions.idleTimeoutSeconds * 1000);
+        const ttlMs = sessions.idleTimeoutSeconds * 1000;
+        if (!redis.enabled) return new MemorySessionEventLog(bounds, ttlMs);
+        const log = new RedisSessionEventLog(redis, bounds, ttlMs);
         // Subscribed before the server takes requests (RedisConnection waits for it at init).
         await log.listen();
         return log;

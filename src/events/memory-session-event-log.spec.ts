@@ -111,4 +111,19 @@ describe('MemorySessionEventLog', () => {
     expect(await log.after('s1', id)).toBeUndefined();
     expect(log.sessionCount).toBe(0);
   });
+
+  it('forgets the log of a session nobody appended to for its time to live', async () => {
+    let now = 1_000_000;
+    const log = new MemorySessionEventLog({ maxEvents: 10, maxBytes: 100_000 }, 600_000, () => now);
+    const quiet = await log.append('quiet', STANDALONE_STREAM, note(1));
+    await log.append('quiet', STANDALONE_STREAM, note(2));
+    now += 300_000;
+    const busy = await log.append('busy', STANDALONE_STREAM, note(3));
+    await log.append('busy', STANDALONE_STREAM, note(4));
+    now += 300_000;
+    await log.append('other', STANDALONE_STREAM, note(5));
+    expect(await log.after('quiet', quiet)).toBeUndefined();
+    expect((await log.after('busy', busy))?.events).toHaveLength(1);
+    expect(log.sessionCount).toBe(2);
+  });
 });

@@ -10,23 +10,38 @@ export interface EventLogBounds {
 interface SessionEvents {
   events: { event: StoredEvent; bytes: number }[];
   bytes: number;
+  /** When it was last appended to (ms). */
+  touchedAt: number;
 }
+
+/** Logs nobody appended to for their time to live are looked for at most this often. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 type Listener = (event: StoredEvent) => void;
 
 /**
  * The event log of one process (no REDIS_URL). Positions come from one counter for every
  * session, so an id is never valid in two sessions: another session's id is simply not found.
- * Followers are called synchronously by `append`, before its promise resolves.
+ * Followers are called synchronously by `append`, before its promise resolves. A session's log
+ * goes when it is dropped, or once nothing was appended to it for `ttlMs` (the session idle
+ * timeout, as in Redis): an append for a session that has just ended is not kept forever.
  */
 export class MemorySessionEventLog implements SessionEventLog {
   private readonly sessions = new Map<string, SessionEvents>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private position = 0;
+  private sweptAt: number;
 
-  constructor(private readonly bounds: EventLogBounds) {}
+  constructor(
+    private readonly bounds: EventLogBounds,
+    private readonly ttlMs = Infinity,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sweptAt = now();
+  }
 
   append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
+    this.sweep();
     this.position += 1;
     const event: StoredEvent = {
       id: eventIdOf(streamId, String(this.position)),
@@ -35,9 +50,10 @@ export class MemorySessionEventLog implements SessionEventLog {
     };
     let log = this.sessions.get(sessionId);
     if (!log) {
-      log = { events: [], bytes: 0 };
+      log = { events: [], bytes: 0, touchedAt: 0 };
       this.sessions.set(sessionId, log);
     }
+    log.touchedAt = this.now();
     const bytes = eventBytes(JSON.stringify(message));
     log.events.push({ event, bytes });
     log.bytes += bytes;
@@ -93,6 +109,16 @@ export class MemorySessionEventLog implements SessionEventLog {
   drop(sessionId: string): Promise<void> {
     this.sessions.delete(sessionId);
     return Promise.resolve();
+  }
+
+  /** Forgets the logs nobody appended to for their time to live (at most once a minute). */
+  private sweep(): void {
+    const now = this.now();
+    if (now - this.sweptAt < Math.min(SWEEP_INTERVAL_MS, this.ttlMs)) return;
+    this.sweptAt = now;
+    for (const [sessionId, log] of this.sessions) {
+      if (now - log.touchedAt >= this.ttlMs) this.sessions.delete(sessionId);
+    }
   }
 
   /** Sessions with events kept (for tests and metrics). */

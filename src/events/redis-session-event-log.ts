@@ -60,21 +60,38 @@ export class RedisSessionEventLog implements SessionEventLog {
     });
   }
 
+  /**
+   * Rejects when Redis fails (counted as a fallback of use `events`, logged at most every 30 s):
+   * the caller delivers the message without an id, or goes on without it.
+   */
   async append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
-    const entryId = await this.client.eventLogAppend(
-      this.streamKey(sessionId),
-      this.bytesKey(sessionId),
-      streamId,
-      JSON.stringify(message),
-      this.bounds.maxEvents,
-      this.bounds.maxBytes,
-      this.ttlMs,
-      this.redis.key(EVENT_LOG_CHANNEL),
-      sessionId,
-    );
+    const entryId = await this.appended(sessionId, streamId, message);
     // Followers here need not wait for the channel's round trip.
     this.announced(sessionId, entryId);
     return eventIdOf(streamId, entryId);
+  }
+
+  private async appended(
+    sessionId: string,
+    streamId: string,
+    message: JSONRPCMessage,
+  ): Promise<string> {
+    try {
+      return await this.client.eventLogAppend(
+        this.streamKey(sessionId),
+        this.bytesKey(sessionId),
+        streamId,
+        JSON.stringify(message),
+        this.bounds.maxEvents,
+        this.bounds.maxBytes,
+        this.ttlMs,
+        this.redis.key(EVENT_LOG_CHANNEL),
+        sessionId,
+      );
+    } catch (error) {
+      this.redis.fellBack('events', error);
+      throw error;
+    }
   }
 
   async after(

@@ -1,6 +1,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventually } from '../../test/support/eventually';
 import { ACCEPT_BOTH as ACCEPT, INITIALIZE } from '../../test/support/mcp-messages';
 import { parseEventId } from '../events/event-ids';
 import { MemorySessionEventLog } from '../events/memory-session-event-log';
@@ -50,6 +51,8 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
   let errors: string[];
   let nextOf: (method: string) => Promise<JSONRPCMessage>;
   const controllers: AbortController[] = [];
+  /** Responses the server has seen close (the client left, or they ended). */
+  let closedResponses = 0;
 
   async function startTransport(protocolVersion = '2025-11-25') {
     received = [];
@@ -82,7 +85,9 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
   }
 
   beforeEach(async () => {
+    closedResponses = 0;
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      res.once('close', () => (closedResponses += 1));
       let text = '';
       req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
       req.on('end', () => {
@@ -251,8 +256,9 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
     const cut = new EventReader(call);
     await cut.until((t) => t.includes('data: \n\n'));
     const primingId = cut.ids()[0];
+    const closed = closedResponses;
     controller.abort();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => closedResponses > closed);
     // Not cancelled: the client can come back for the answer.
     expect(received.some((m) => 'method' in m && m.method === 'notifications/cancelled')).toBe(
       false,
@@ -281,8 +287,9 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
     await held;
     const cut = new EventReader(call);
     await cut.until((t) => t.includes('data: \n\n'));
+    const closed = closedResponses;
     controller.abort();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => closedResponses > closed);
     await transport.send({ jsonrpc: '2.0', id: 8, result: { meanwhile: true } });
 
     const res = await get({ 'last-event-id': cut.ids()[0] }).response;
