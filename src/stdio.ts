@@ -2,7 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { AppModule } from './app.module';
 import { SESSION_EVENT_LOG, type SessionEventLog } from './events/session-event-log';
-import { StandaloneEventsTransport, STDIO_SESSION_ID } from './events/standalone-events.transport';
+import { StandaloneEventsTransport } from './events/standalone-events.transport';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import type { AppConfiguration } from './config/configuration.types';
 import { AppLogger } from './logging/app-logger';
 import { LogFlusher } from './logging/log-flusher';
@@ -21,11 +22,13 @@ export async function runStdio(configuration: AppConfiguration): Promise<void> {
   app.useLogger(logger);
   const logs = app.get(LogFlusher);
   const factory = app.get(McpServerFactory);
-  // Resource updates appended for the connection (session id `stdio`) go out on stdout too.
+  const subscriptions = app.get(SubscriptionsService);
+  // Resource updates appended for the connection (its session id, `stdio:{instance}`) go out on
+  // stdout too.
   const transport = new StandaloneEventsTransport(
     new StdioServerTransport(),
     app.get<SessionEventLog>(SESSION_EVENT_LOG),
-    STDIO_SESSION_ID,
+    subscriptions.stdioSubscriber,
   );
   const handle = serveStdio(factory.create, {
     transport,
@@ -38,6 +41,8 @@ export async function runStdio(configuration: AppConfiguration): Promise<void> {
     if (stopping) return;
     stopping = true;
     await handle.close().catch(() => undefined);
+    // Its subscriptions end with the connection (with Redis, other processes keep theirs).
+    await subscriptions.ended(subscriptions.stdioSubscriber);
     await app.close();
     await logs.drained();
     process.exit(0);

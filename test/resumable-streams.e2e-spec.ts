@@ -5,7 +5,10 @@ import {
   STANDALONE_STREAM,
   type SessionEventLog,
 } from '../src/events/session-event-log';
-import { STDIO_SESSION_ID } from '../src/events/standalone-events.transport';
+import {
+  SUBSCRIPTION_STORE,
+  type SubscriptionStore,
+} from '../src/subscriptions/subscription-store';
 import { SESSION_REGISTRY, type SessionRegistry } from '../src/sessions/session-registry.interface';
 import { eventually } from './support/eventually';
 import { startReplicas } from './support/fleet';
@@ -322,7 +325,7 @@ describe('Resumable Streamable HTTP streams (e2e)', () => {
       }
     });
 
-    it('writes what is appended for the session id stdio to a stdio server’s stdout', async () => {
+    it('writes what is appended for a stdio connection to its server’s stdout', async () => {
       const stdio = await connectClient('stdio', {
         env: {
           AAREGURU_BASE_URL: replicas.fake.baseUrl,
@@ -332,8 +335,13 @@ describe('Resumable Streamable HTTP streams (e2e)', () => {
       });
       const updates = receivedUpdates(stdio);
       try {
+        // The stdio process's id (`stdio:{instance}`), as its subscription recorded it.
+        await stdio.client.subscribeResource({ uri: 'aareguru://cities' });
+        const store: SubscriptionStore = replicas.a.app.get(SUBSCRIPTION_STORE);
+        const [stdioId] = (await store.subscribers()).filter((s) => s.startsWith('stdio:'));
+        expect(stdioId).toBeDefined();
         const logOfA: SessionEventLog = replicas.a.app.get(SESSION_EVENT_LOG);
-        await logOfA.append(STDIO_SESSION_ID, STANDALONE_STREAM, updated('aareguru://widget'));
+        await logOfA.append(stdioId, STANDALONE_STREAM, updated('aareguru://widget'));
         await eventually(() => updates.includes('aareguru://widget'));
         expect(updates).toEqual(['aareguru://widget']);
       } finally {

@@ -1,7 +1,10 @@
 import { InMemoryTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { MemorySessionEventLog } from './memory-session-event-log';
 import { STANDALONE_STREAM } from './session-event-log';
-import { StandaloneEventsTransport, STDIO_SESSION_ID } from './standalone-events.transport';
+import { StandaloneEventsTransport } from './standalone-events.transport';
+
+/** The id a stdio connection goes by in the event log. */
+const STDIO_SESSION_ID = 'stdio:replica-a#0a1b2c3d';
 
 const update = (uri: string): JSONRPCMessage => ({
   jsonrpc: '2.0',

@@ -7,9 +7,6 @@ import type {
 import { isDeliverable } from './event-ids';
 import { STANDALONE_STREAM, type SessionEventLog } from './session-event-log';
 
-/** The session id stdio's one connection goes by in the event log (it has no session id). */
-export const STDIO_SESSION_ID = 'stdio';
-
 /**
  * A transport that also sends what is appended to a session's standalone stream in the event
  * log (resource updates from the subscriptions, here or on another replica), from `start()` to

@@ -4,18 +4,17 @@ import {
   ProtocolErrorCode,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { STDIO_SESSION_ID } from '../events/standalone-events.transport';
 import type { SubscriptionsService } from './subscriptions.service';
-
-/** The subscriber id of the single stdio client: its notifications go through that event log. */
-export const STDIO_SUBSCRIBER = STDIO_SESSION_ID;
 
 /**
  * Who subscribes, from a request's context: the session over HTTP, the one client over stdio.
  * A sessionless HTTP request (2026-07-28) cannot subscribe this way: it listens instead.
  */
-function subscriberOf(ctx: ServerContext): { subscriber: string; keyLabel: string } {
-  if (!ctx.http) return { subscriber: STDIO_SUBSCRIBER, keyLabel: 'stdio' };
+function subscriberOf(
+  ctx: ServerContext,
+  subscriptions: SubscriptionsService,
+): { subscriber: string; keyLabel: string } {
+  if (!ctx.http) return { subscriber: subscriptions.stdioSubscriber, keyLabel: 'stdio' };
   if (!ctx.sessionId) {
     throw new ProtocolError(
       ProtocolErrorCode.InvalidRequest,
@@ -35,12 +34,12 @@ export function registerSubscriptionHandlers(
 ): void {
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   server.server.setRequestHandler('resources/subscribe', async (request, ctx) => {
-    const { subscriber, keyLabel } = subscriberOf(ctx);
+    const { subscriber, keyLabel } = subscriberOf(ctx, subscriptions);
     await subscriptions.subscribe(subscriber, keyLabel, request.params.uri);
     return {};
   });
   server.server.setRequestHandler('resources/unsubscribe', async (request, ctx) => {
-    const { subscriber } = subscriberOf(ctx);
+    const { subscriber } = subscriberOf(ctx, subscriptions);
     await subscriptions.unsubscribe(subscriber, request.params.uri);
     return {};
   });

@@ -26,6 +26,7 @@ export const LISTEN_EVENTS_CHANNEL = 'listen-events';
 export const LISTEN_BUS = Symbol('LISTEN_BUS');
 
 const LISTEN_PREFIX = 'listen:';
+const STDIO_PREFIX = 'stdio:';
 
 /** Whether a subscriber is a 2026-07-28 listen stream (told through the bus, not a session log). */
 export const isListenSubscriber = (subscriber: string): boolean =>
@@ -34,6 +35,14 @@ export const isListenSubscriber = (subscriber: string): boolean =>
 /** The replica (per boot) a listen subscriber's stream is held by. */
 export const listenInstanceOf = (subscriber: string): string =>
   subscriber.slice(LISTEN_PREFIX.length, subscriber.lastIndexOf(':'));
+
+/** Whether a subscriber is the client of a stdio process (`stdio:{instance}`). */
+export const isStdioSubscriber = (subscriber: string): boolean =>
+  subscriber.startsWith(STDIO_PREFIX);
+
+/** The process (per boot) a stdio subscriber is served by. */
+export const stdioInstanceOf = (subscriber: string): string =>
+  subscriber.slice(STDIO_PREFIX.length);
 
 export type RefusalReason =
   'not_subscribable' | 'unknown_city' | 'subscriber_limit' | 'key_limit' | 'unavailable';
@@ -64,6 +73,14 @@ export class SubscriptionsService implements OnModuleInit {
       const event = parsedEvent(message);
       if (event) this.bus.publish(event);
     });
+  }
+
+  /**
+   * The one client of this process over stdio, as a subscriber and session: per process, so that
+   * stdio processes sharing a Redis never hear each other's updates.
+   */
+  get stdioSubscriber(): string {
+    return `${STDIO_PREFIX}${this.redis.instanceId}`;
   }
 
   /** A new subscriber id for a listen stream held by this process. */

@@ -4,10 +4,11 @@ import { SessionLifecycleService } from '../sessions/session-lifecycle.service';
 import { SESSION_REGISTRY, SessionRegistry } from '../sessions/session-registry.interface';
 import { RedisConnection } from '../redis/redis-connection';
 import { ResourcePoller } from '../subscriptions/resource-poller';
-import { STDIO_SUBSCRIBER } from '../subscriptions/subscription-handlers';
 import {
   isListenSubscriber,
+  isStdioSubscriber,
   listenInstanceOf,
+  stdioInstanceOf,
   SubscriptionsService,
 } from '../subscriptions/subscriptions.service';
 
@@ -64,7 +65,7 @@ export class LiveResources implements OnModuleInit, OnModuleDestroy {
   }
 
   private async alive(subscribers: string[]): Promise<boolean[]> {
-    const sessions = subscribers.filter((s) => !isListenSubscriber(s) && s !== STDIO_SUBSCRIBER);
+    const sessions = subscribers.filter((s) => !isListenSubscriber(s) && !isStdioSubscriber(s));
     const sessionAlive = new Map<string, boolean>();
     if (this.lifecycle.shared) {
       const exists = await this.lifecycle.fleet.exists(sessions);
@@ -73,21 +74,26 @@ export class LiveResources implements OnModuleInit, OnModuleDestroy {
       for (const s of sessions) sessionAlive.set(s, this.registry.get(s) !== undefined);
     }
     const instances = new Map<string, boolean>();
+    /** Another process's stream or stdio client: it removes its own; a dead one's are gone here. */
+    const instanceAlive = async (instance: string): Promise<boolean> => {
+      if (!instances.has(instance)) {
+        instances.set(instance, this.redis.enabled && (await this.redis.isAlive(instance)));
+      }
+      return instances.get(instance)!;
+    };
     const result: boolean[] = [];
     for (const subscriber of subscribers) {
-      if (subscriber === STDIO_SUBSCRIBER) result.push(true);
-      else if (!isListenSubscriber(subscriber)) result.push(sessionAlive.get(subscriber) ?? false);
-      else {
+      if (isStdioSubscriber(subscriber)) {
+        result.push(await instanceAlive(stdioInstanceOf(subscriber)));
+      } else if (!isListenSubscriber(subscriber)) {
+        result.push(sessionAlive.get(subscriber) ?? false);
+      } else {
         const instance = listenInstanceOf(subscriber);
-        if (instance === this.redis.instanceId) {
-          result.push(this.listeners.has(subscriber));
-          continue;
-        }
-        // Another replica's stream: it removes its own; only a dead replica's are gone here.
-        if (!instances.has(instance)) {
-          instances.set(instance, this.redis.enabled && (await this.redis.isAlive(instance)));
-        }
-        result.push(instances.get(instance)!);
+        result.push(
+          instance === this.redis.instanceId
+            ? this.listeners.has(subscriber)
+            : await instanceAlive(instance),
+        );
       }
     }
     return result;
