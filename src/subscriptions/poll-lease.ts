@@ -10,6 +10,8 @@ export const POLL_LEASE = Symbol('POLL_LEASE');
  * renewing it, until it stops or dies and the lease runs out.
  */
 export interface PollLease {
+  /** False for the single process's lease: always held, nothing to renew. */
+  readonly shared: boolean;
   /** Takes the lease when free or renews it when held; true while this process holds it. */
   hold(): Promise<boolean>;
   /** Gives it up (shutdown), so another replica takes over without waiting for it to expire. */
@@ -17,6 +19,8 @@ export interface PollLease {
 }
 
 export class LocalPollLease implements PollLease {
+  readonly shared = false;
+
   hold(): Promise<boolean> {
     return Promise.resolve(true);
   }
@@ -49,6 +53,7 @@ type Scripted = Redis & {
 
 /** `poll-lease` in Redis: this replica's instance id, expiring after `leaseMs` unless renewed. */
 export class RedisPollLease implements PollLease {
+  readonly shared = true;
   private defined?: Scripted;
 
   constructor(

@@ -6,7 +6,7 @@ import type { CacheConfig, LiveConfig } from '../config/configuration.types';
 import type { SessionEventLog } from '../events/session-event-log';
 import type { RedisConnection } from '../redis/redis-connection';
 import { MemorySubscriptionStore } from './memory-subscription.store';
-import type { PollLease } from './poll-lease';
+import { LocalPollLease, type PollLease } from './poll-lease';
 import { ResourcePoller } from './resource-poller';
 import type { SubscriptionsService } from './subscriptions.service';
 
@@ -84,10 +84,7 @@ function setUp(options: { lease?: PollLease } = {}) {
     },
   } as unknown as SubscriptionsService;
   const redis = { enabled: false, fellBack: () => undefined } as unknown as RedisConnection;
-  const lease = options.lease ?? {
-    hold: () => Promise.resolve(true),
-    release: () => Promise.resolve(),
-  };
+  const lease = options.lease ?? new LocalPollLease();
   const poller = new ResourcePoller(
     store,
     lease,
@@ -132,6 +129,20 @@ describe('ResourcePoller', () => {
     await pass(PERIOD * 5);
     expect(upstream.widgetReads).toBe(0);
     expect(upstream.citiesReads).toBe(0);
+    await poller.onModuleDestroy();
+  });
+
+  it('keeps no timer while nobody is subscribed, in one process', async () => {
+    const { poller, clock, subscribe, store, pass } = setUp();
+    await poller.onModuleInit();
+    await poller.idle();
+    expect(clock.pending).toBe(0);
+    await subscribe('s1', THUN);
+    await poller.idle();
+    expect(clock.pending).toBe(1);
+    await store.removeAll('s1');
+    await pass(PERIOD);
+    expect(clock.pending).toBe(0);
     await poller.onModuleDestroy();
   });
 
@@ -267,7 +278,11 @@ describe('ResourcePoller', () => {
 
   it('polls only while it holds the lease, and at once when it takes it', async () => {
     let holds = false;
-    const lease = { hold: () => Promise.resolve(holds), release: jest.fn(() => Promise.resolve()) };
+    const lease = {
+      shared: true,
+      hold: () => Promise.resolve(holds),
+      release: jest.fn(() => Promise.resolve()),
+    };
     const { poller, upstream, subscribe, pass, clock } = setUp({ lease });
     await poller.onModuleInit();
     await subscribe('s1', THUN);

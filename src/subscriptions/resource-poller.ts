@@ -65,6 +65,8 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
   private running?: Promise<void>;
   private again = false;
+  /** The last poll found nobody subscribed: no next poll until a subscription is added. */
+  private idleNow = false;
   /** When the freshest data the last poll read leaves the cache (epoch ms), if it read any. */
   private dueAt?: number;
   private cancelLease?: () => void;
@@ -108,7 +110,6 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     this.stopAddedListener = this.subscriptions.onAdded(() => this.kick());
     // Known before the first request: a subscription made at once gets its baseline at once.
     await this.keepLease();
-    this.schedulePoll();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -164,15 +165,17 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     if (held !== this.held && !this.stopped) {
       this.held = held;
       this.pollerGauge.set(held ? 1 : 0);
-      if (this.redis.enabled) {
+      if (this.lease.shared) {
         this.logger.log(
           held ? 'this replica now polls upstream for subscriptions' : 'no longer polling',
         );
       }
       if (held) this.pollNow();
+      else this.cancelPoll?.();
     }
-    if (this.stopped) return;
-    // Renewed three times per lease: a missed renewal or two does not lose it.
+    // The single process holds it for good; a shared lease is renewed three times per lease
+    // period, so a missed renewal or two does not lose it.
+    if (this.stopped || !this.lease.shared) return;
     this.cancelLease = this.timers.schedule(
       this.renewLease,
       Math.max(100, Math.floor(this.config.pollLeaseMs / 3)),
@@ -180,11 +183,12 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * The next poll: when what the last poll read expires from the cache (so every poll finds the
-   * cache expired and asks upstream, once per TTL), else one TTL from now.
+   * The next poll, while anyone is subscribed: when what the last poll read expires from the
+   * cache (so every poll finds the cache expired and asks upstream, once per TTL), else (a poll
+   * that failed) one TTL from now.
    */
   private schedulePoll(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.held) return;
     this.cancelPoll?.();
     const delayMs =
       this.dueAt === undefined
@@ -192,8 +196,7 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
         : Math.max(Math.min(this.pollMs, 1000), this.dueAt + EXPIRY_MARGIN_MS - this.clock.now());
     this.cancelPoll = this.timers.schedule(() => {
       this.cancelPoll = undefined;
-      if (this.held && !this.running) this.pollNow();
-      else this.schedulePoll();
+      if (!this.running) this.pollNow();
     }, delayMs);
   }
 
@@ -212,9 +215,12 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.dueAt = undefined;
+    this.idleNow = false;
     this.running = this.pollSubscriptions()
       .then(
-        () => this.polls.inc({ outcome: 'ok' }),
+        () => {
+          if (!this.idleNow) this.polls.inc({ outcome: 'ok' });
+        },
         (error: unknown) => {
           this.polls.inc({ outcome: 'failed' });
           this.logger.warn({ err: error }, 'polling for subscriptions failed');
@@ -225,7 +231,7 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
         if (this.again) {
           this.again = false;
           this.poll();
-        } else {
+        } else if (!this.idleNow) {
           this.schedulePoll();
         }
       });
@@ -237,8 +243,11 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
       .map(parseSubscribable)
       .filter((t): t is Subscribable => t !== undefined);
     this.subscriptionsGauge.set(await this.store.count());
-    // Nobody listens: upstream is not asked.
-    if (targets.length === 0) return;
+    // Nobody listens: upstream is not asked, and nothing is scheduled until someone subscribes.
+    if (targets.length === 0) {
+      this.idleNow = true;
+      return;
+    }
 
     const next: Fingerprints = {};
     if (targets.some((t) => t.kind !== 'cities')) {

@@ -28,7 +28,12 @@ interface OpenStream {
   disconnect(): void;
 }
 
-function postStream(url: string, sessionId: string, body: unknown): OpenStream {
+function postStream(
+  url: string,
+  sessionId: string,
+  body: unknown,
+  protocolVersion = '2025-11-25',
+): OpenStream {
   const target = new URL('/mcp', url);
   let text = '';
   let req!: http.ClientRequest;
@@ -41,7 +46,7 @@ function postStream(url: string, sessionId: string, body: unknown): OpenStream {
           'content-type': 'application/json',
           accept: ACCEPT_BOTH,
           'mcp-session-id': sessionId,
-          'mcp-protocol-version': '2025-11-25',
+          'mcp-protocol-version': protocolVersion,
         },
       },
       (res) => {
@@ -59,7 +64,7 @@ function postStream(url: string, sessionId: string, body: unknown): OpenStream {
 
 /** The JSON-RPC messages an event stream carried. */
 function eventsOf(text: string): { id?: number; result?: Record<string, unknown> }[] {
-  return [...text.matchAll(/^event: message\ndata: (.*)$/gm)].map(
+  return [...text.matchAll(/^event: message\n(?:id: .*\n)?data: (.*)$/gm)].map(
     (match) => JSON.parse(match[1]!) as { id?: number; result?: Record<string, unknown> },
   );
 }
@@ -173,15 +178,33 @@ describe('Cancelled and abandoned calls on a Streamable HTTP session (2025 era)'
     ]);
   });
 
-  it('releases the call when the client drops its stream without cancelling', async () => {
+  it('releases the call when a client that cannot resume drops its stream without cancelling', async () => {
+    // A 2025-06-18 client gets no priming event, so it cannot resume the stream.
+    const old = await request(running.url)
+      .post('/mcp')
+      .set('Accept', ACCEPT_BOTH)
+      .send({ ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: '2025-06-18' } })
+      .expect(200);
+    const oldSession = old.headers['mcp-session-id'] as string;
+    await request(running.url)
+      .post('/mcp')
+      .set('Accept', ACCEPT_BOTH)
+      .set('Mcp-Session-Id', oldSession)
+      .set('Mcp-Protocol-Version', '2025-06-18')
+      .send({ jsonrpc: '2.0', method: 'notifications/initialized' })
+      .expect(202);
     const before = await scrapeMetrics(running.url);
-    const stream = await startSlowCall();
+    const stream = postStream(running.url, oldSession, SLOW_CALL, '2025-06-18');
+    streams.push(stream);
+    await eventually(() => running.fake.count('/v2018/current', 'thun') === 1);
+    expect(inFlight.active).toBe(1);
 
     stream.disconnect();
 
-    // The answer could never be delivered (no resumable streams): the call is cancelled.
+    // The answer could never be delivered: the call is cancelled.
     await eventually(() => inFlight.active === 0, STREAM_END_BOUND_MS);
-    await expect(registry.list()[0]!.hibernate()).resolves.toBe(true);
+    const held = registry.list().find((s) => s.info.id === oldSession)!;
+    await expect(held.hibernate()).resolves.toBe(true);
     expect((await scrapeMetrics(running.url)).since(before, ...CANCELLED_CALLS)).toBe(1);
   });
 

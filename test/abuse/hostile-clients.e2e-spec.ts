@@ -72,13 +72,18 @@ async function post(
 }
 
 /** A raw 2025 session for a key: initialized, its headers ready for the next request. */
-async function openSession(url: string, apiKey: string): Promise<Record<string, string>> {
-  const opened = await post(url, INITIALIZE, { 'x-api-key': apiKey });
+async function openSession(
+  url: string,
+  apiKey: string,
+  protocolVersion = PROTOCOL_2025,
+): Promise<Record<string, string>> {
+  const initialize = { ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion } };
+  const opened = await post(url, initialize, { 'x-api-key': apiKey });
   expect(opened.status).toBe(200);
   const headers = {
     'x-api-key': apiKey,
     'mcp-session-id': opened.headers.get('mcp-session-id')!,
-    'mcp-protocol-version': PROTOCOL_2025,
+    'mcp-protocol-version': protocolVersion,
   };
   const initialized = await post(
     url,
@@ -557,18 +562,50 @@ describe('Hostile clients in process', () => {
         expect((await post(running!.url, cancel, session)).status).toBe(202);
       }
       const texts = await Promise.all(streams.map((s) => s.ended));
-      expect(texts.filter((text) => /^data: /m.test(text))).toEqual([]);
+      // Each stream carried its priming event (empty data) and no answer.
+      expect(texts.filter((text) => /^data: \S/m.test(text))).toEqual([]);
       await eventually(() => inFlight.active === 0);
       // The session still serves.
       const cities = await post(running!.url, callTool(300, 'list_cities', {}), session);
       expect(cities.rpc?.result?.isError).toBeFalsy();
     });
 
-    it('abandoned (streams dropped): nothing stays in flight', async () => {
+    it('abandoned (streams dropped) by a client that cannot resume them: nothing stays in flight', async () => {
+      // Before 2025-11-25 a client gets no priming event: a dropped stream's answers could never
+      // be delivered, so its calls are cancelled.
+      session = await openSession(running!.url, KEY_A, '2025-06-18');
       const streams = await startHangingCalls();
       streams.forEach((s) => s.close());
       await eventually(() => inFlight.active === 0);
       const cities = await post(running!.url, callTool(301, 'list_cities', {}), session);
+      expect(cities.rpc?.result?.isError).toBeFalsy();
+    });
+  });
+
+  describe('abandoned calls of a client that can resume its streams (2025-11-25)', () => {
+    it('runs them on until the upstream deadline at most, then nothing stays in flight', async () => {
+      running = await startApp({
+        API_KEYS: KEYS,
+        ...ROOMY_RATES,
+        AAREGURU_TIMEOUT_MS: '400',
+        AAREGURU_DEADLINE_MS: '800',
+        AAREGURU_RETRIES: '0',
+        // Ten timeouts in a row would open the circuit for the key that comes after.
+        AAREGURU_BREAKER_FAILURES: '100',
+      });
+      const inFlight = running.app.get(InFlightService);
+      const session = await openSession(running.url, KEY_A);
+      running.fake.inject({ fault: { kind: 'hang' }, path: '/v2018/history' });
+      const streams = Array.from({ length: 10 }, (_, i) =>
+        openStream(`${running!.url}/mcp`, 'POST', session, {
+          ...callTool(400 + i, 'get_historical_data', historyOfDay(i)),
+        }),
+      );
+      await eventually(() => inFlight.active === 10);
+      // Dropped after their priming event: the client may come back for the answers.
+      streams.forEach((s) => s.close());
+      await eventually(() => inFlight.active === 0, 5000);
+      const cities = await post(running.url, callTool(410, 'list_cities', {}), session);
       expect(cities.rpc?.result?.isError).toBeFalsy();
     });
   });
@@ -612,7 +649,8 @@ describe('Hostile clients in process', () => {
       const texts = await Promise.all(streams.map((s) => s.ended));
       streams.forEach((s) => expect(s.status()).toBe(200));
       texts.forEach((text, i) => {
-        const answer = JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as RpcAnswer;
+        // After the priming event (empty data), the answer.
+        const answer = JSON.parse(/^data: (\{.*)$/m.exec(text)![1]!) as RpcAnswer;
         expect(answer.id).toBe(100 + i);
         expect(answer.result).toBeDefined();
         expect(answer.result?.isError).toBeFalsy();
