@@ -110,6 +110,27 @@ async function main(): Promise<void> {
     agent.destroy();
   }
   report(outcomes);
+  const problems = checks(outcomes);
+  for (const problem of problems) log(`check failed: ${problem}`);
+  if (problems.length > 0) process.exitCode = 1;
+}
+
+/** What must hold whatever the machine: no subscriber, no request; every notification arrives once. */
+function checks(outcomes: Outcome[]): string[] {
+  const problems: string[] = [];
+  for (const o of outcomes) {
+    const n = o.notifications;
+    if (o.subscribers === 0 && o.perHour.total > 0) {
+      problems.push(`${o.scenario}: ${o.perHour.total} upstream requests per hour, expected none`);
+    }
+    if (n.delivered !== n.expected || n.sessionsShort || n.sessionsOver || n.otherNotifications) {
+      problems.push(
+        `${o.scenario}: ${n.delivered} of ${n.expected} notifications delivered ` +
+          `(${n.sessionsShort} sessions short, ${n.sessionsOver} over, ${n.otherNotifications} other)`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** One scenario on a fresh server and a fresh fake upstream. */
