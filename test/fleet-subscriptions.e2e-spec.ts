@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
+import { measure, updatesOf } from './support/live-resources';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
 import { connectRouted2025, connectRoutedSse, Route } from './support/fleet';
 import { eventually } from './support/mcp-clients';
@@ -11,20 +12,6 @@ const LEASE_SECONDS = 2;
 /** A change is told within the TTL plus the poll interval (plus slack for a busy machine). */
 const NOTICE_MS = 2 * TTL_SECONDS * 1000 + 2000;
 const THUN = 'aareguru://current/thun';
-
-function updatesOf(client: Client): string[] {
-  const uris: string[] = [];
-  client.setNotificationHandler('notifications/resources/updated', (notification) => {
-    uris.push(notification.params.uri);
-  });
-  return uris;
-}
-
-let minutes = 0;
-function measure(fake: FakeAareguru, city: string, temperature: number): void {
-  minutes += 10;
-  fake.setCity(city, { temperature, timestamp: 1_800_000_000 + minutes * 60 });
-}
 
 async function pollerOf(server: SpawnedServer): Promise<number> {
   return (await scrapeMetrics(server.url)).value('mcp_subscription_poller');

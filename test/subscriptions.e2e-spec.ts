@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/client';
+import { measure, updatesOf } from './support/live-resources';
 import { FakeAareguru } from './fake-upstream/fake-aareguru';
 import { RunningApp, startApp } from './support/http-app';
 import { ClientKind, connectClient, ConnectedClient, eventually } from './support/mcp-clients';
@@ -11,22 +11,6 @@ const TTL_SECONDS = 1;
 /** The promise: a change is told within the TTL plus the poll interval (plus slack). */
 const NOTICE_MS = 2 * TTL_SECONDS * 1000 + 1500;
 const THUN = 'aareguru://current/thun';
-
-/** The URIs a client was told changed, in order. */
-function updatesOf(client: Client): string[] {
-  const uris: string[] = [];
-  client.setNotificationHandler('notifications/resources/updated', (notification) => {
-    uris.push(notification.params.uri);
-  });
-  return uris;
-}
-
-/** A new measurement for a city, a step after the last. */
-let minutes = 0;
-function measure(fake: FakeAareguru, city: string, temperature: number): void {
-  minutes += 10;
-  fake.setCity(city, { temperature, timestamp: 1_800_000_000 + minutes * 60 });
-}
 
 describe('Resource subscriptions (one process)', () => {
   let running: RunningApp;
@@ -75,6 +59,10 @@ describe('Resource subscriptions (one process)', () => {
       const { client } = await connect(kind);
       const updates = updatesOf(client);
       await client.subscribeResource({ uri: THUN });
+      // Stays subscribed throughout: what it is told shows what the other could have been.
+      const witness = await connect('streamable-2025');
+      const witnessed = updatesOf(witness.client);
+      await witness.client.subscribeResource({ uri: THUN });
       await poller.idle();
 
       measure(running.fake, 'thun', 21.5);
@@ -94,7 +82,9 @@ describe('Resource subscriptions (one process)', () => {
 
       await client.unsubscribeResource({ uri: THUN });
       measure(running.fake, 'thun', 22);
-      await nextPolls();
+      await eventually(() => witnessed.length === 2, NOTICE_MS);
+      await nextPolls(1);
+      expect(witnessed).toEqual([THUN, THUN]);
       expect(updates).toEqual([THUN]);
     },
   );
