@@ -3,6 +3,7 @@ import type { McpSession, SessionCloseReason, SessionInfo } from './session-regi
 /** The part of a Node response a listen stream needs: ending it, and hearing that it ended. */
 export interface ListenResponse {
   readonly writableEnded: boolean;
+  readonly destroyed: boolean;
   end(): unknown;
   once(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;

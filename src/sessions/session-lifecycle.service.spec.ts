@@ -494,6 +494,7 @@ describe('SessionLifecycleService', () => {
 /** The part of a Node response a listen stream holds, ended by either side. */
 class FakeResponse extends EventEmitter {
   writableEnded = false;
+  destroyed = false;
 
   end(): void {
     this.writableEnded = true;
@@ -543,6 +544,15 @@ describe('SessionLifecycleService listen streams', () => {
     expect(made.info.protocolVersion).toBeNull();
     expect(eraOf(made.info.protocolVersion)).toBe('unknown');
     expect(listen(lifecycle).stream.info.protocolVersion).toBe('2026-07-28');
+  });
+
+  it('forgets at once a stream whose client left while it was being admitted', () => {
+    const { lifecycle, registry } = createLifecycle();
+    const response = new FakeResponse();
+    response.destroyed = true;
+    const stream = lifecycle.openListen(response, { keyLabel: 'team-a' });
+    expect(stream.closed).toBe(true);
+    expect(registry.size('listen')).toBe(0);
   });
 
   it('refuses new streams while draining', () => {

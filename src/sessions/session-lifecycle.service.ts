@@ -423,6 +423,8 @@ export class SessionLifecycleService
       () => (this.state.draining ? 'shutdown' : 'client'),
     );
     this.register(stream);
+    // The client left while the stream was being admitted: its close event has passed.
+    if (response.destroyed) void stream.close('client');
     return stream;
   }
 

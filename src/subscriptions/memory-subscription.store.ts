@@ -74,7 +74,7 @@ export class MemorySubscriptionStore implements SubscriptionStore {
   }
 
   saveFingerprints(prints: Fingerprints): Promise<void> {
-    this.prints = { ...this.prints, ...prints };
+    this.prints = { ...prints };
     return Promise.resolve();
   }
 

@@ -63,7 +63,7 @@ type Scripted = Redis & {
  * - `sub:s:{subscriber}` the URIs one subscriber holds (set);
  * - `sub:owner` subscriber → key label (hash), `sub:k:{label}` a key's count;
  * - `sub:u:{uri}` the subscribers of a URI (set), `sub:uris` the URIs anyone holds (set);
- * - `sub:fp` the poller's last fingerprints (hash).
+ * - `sub:fp` the poller's last fingerprints (hash), emptied when nobody is subscribed.
  * They have no TTL: subscriptions end with their session (removed then, or by the poller when it
  * finds the session gone), and the poller's fingerprints are what any later poller compares with.
  */
@@ -129,8 +129,11 @@ export class RedisSubscriptionStore implements SubscriptionStore {
   }
 
   async saveFingerprints(prints: Fingerprints): Promise<void> {
-    if (Object.keys(prints).length === 0) return;
-    await this.redis.command.hset(this.redis.key('sub', 'fp'), prints);
+    const key = this.redis.key('sub', 'fp');
+    const replace = this.redis.command.multi().del(key);
+    if (Object.keys(prints).length > 0) replace.hset(key, prints);
+    const results = (await replace.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
   }
 
   private removeUris(subscriber: string, uris: string[]): Promise<number> {

@@ -72,6 +72,7 @@ function setUp(options: { lease?: PollLease } = {}) {
     },
   } as unknown as SessionEventLog;
   const published: ServerEvent[] = [];
+  let failPublish = false;
   let added: (() => void) | undefined;
   const subscriptions = {
     onAdded: (listener: () => void) => {
@@ -79,6 +80,7 @@ function setUp(options: { lease?: PollLease } = {}) {
       return () => undefined;
     },
     publishToListeners: (event: ServerEvent) => {
+      if (failPublish) return Promise.reject(new Error('Redis is gone'));
       published.push(event);
       return Promise.resolve();
     },
@@ -113,7 +115,19 @@ function setUp(options: { lease?: PollLease } = {}) {
     await poller.idle();
   };
   const sent = () => appended.map(({ session, message }) => ({ session, message }));
-  return { clock, store, upstream, appended, published, poller, subscribe, pass, sent };
+  const failPublishing = () => (failPublish = true);
+  return {
+    clock,
+    store,
+    upstream,
+    appended,
+    published,
+    poller,
+    subscribe,
+    pass,
+    sent,
+    failPublishing,
+  };
 }
 
 const updated = (uri: string) => ({
@@ -262,6 +276,57 @@ describe('ResourcePoller', () => {
     upstream.failRefresh = false;
     await pass(PERIOD);
     expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
+    await poller.onModuleDestroy();
+  });
+
+  it('takes a fresh baseline after a spell with nobody subscribed', async () => {
+    const { poller, upstream, subscribe, store, pass, sent } = setUp();
+    await poller.onModuleInit();
+    await subscribe('s1', THUN);
+    await poller.idle();
+    await store.removeAll('s1');
+    await pass(PERIOD);
+    // Changed while nobody watched: not news to the next subscriber.
+    upstream.measure('thun', { timestamp: 9000 });
+    await subscribe('s2', THUN);
+    await poller.idle();
+    await pass(PERIOD);
+    expect(sent()).toEqual([]);
+    upstream.measure('thun', { timestamp: 9600 });
+    await pass(PERIOD);
+    expect(sent()).toEqual([{ session: 's2', message: updated(THUN) }]);
+    await poller.onModuleDestroy();
+  });
+
+  it('tells the other resources when telling one fails', async () => {
+    const { poller, upstream, subscribe, pass, sent, failPublishing } = setUp();
+    await poller.onModuleInit();
+    await subscribe('listen:replica#1:abc', 'aareguru://widget');
+    await subscribe('s1', THUN);
+    await poller.idle();
+    failPublishing();
+    upstream.measure('thun', { flow: 101 });
+    await pass(PERIOD);
+    expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
+    await poller.onModuleDestroy();
+  });
+
+  it('finds a subscription whose kick was lost when it renews its lease', async () => {
+    const lease = {
+      shared: true,
+      hold: () => Promise.resolve(true),
+      release: () => Promise.resolve(),
+    };
+    const { poller, upstream, store, clock } = setUp({ lease });
+    await poller.onModuleInit();
+    await poller.idle();
+    // Recorded by another replica; its kick never arrived.
+    await store.add('s1', 'team-a', [THUN], LIMITS);
+    expect(upstream.widgetReads).toBe(0);
+    clock.advance(5_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    await poller.idle();
+    expect(upstream.widgetReads).toBe(1);
     await poller.onModuleDestroy();
   });
 

@@ -171,7 +171,14 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
         );
       }
       if (held) this.pollNow();
-      else this.cancelPoll?.();
+      else {
+        this.cancelPoll?.();
+        // What another replica counts from now on.
+        this.subscriptionsGauge.set(0);
+      }
+    } else if (held && this.lease.shared && !this.running && this.cancelPoll === undefined) {
+      // Idle: a subscription whose kick was lost (Redis reconnecting) is found here.
+      this.pollNow();
     }
     // The single process holds it for good; a shared lease is renewed three times per lease
     // period, so a missed renewal or two does not lose it.
@@ -246,6 +253,10 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     // Nobody listens: upstream is not asked, and nothing is scheduled until someone subscribes.
     if (targets.length === 0) {
       this.idleNow = true;
+      // A later subscriber's baseline is what upstream says then, not what it said long before.
+      if (Object.keys(await this.store.fingerprints()).length > 0) {
+        await this.store.saveFingerprints({});
+      }
       return;
     }
 
@@ -260,7 +271,8 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
       this.readAt(cities);
       next.cities = fingerprint(cities.value);
     }
-    const changed = new Set(changedParts(await this.store.fingerprints(), next));
+    const previous = await this.store.fingerprints();
+    const changed = new Set(changedParts(previous, next));
     const changedUris: Subscribable[] = [];
     for (const target of targets) {
       if (target.kind === 'widget' || target.kind === 'cities') {
@@ -275,21 +287,28 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
         changedUris.push(target);
       } catch (error) {
         // Seen as changed again at the next poll.
-        delete next[`widget:${target.city}`];
+        const part = `widget:${target.city}`;
+        if (part in previous) next[part] = previous[part];
+        else delete next[part];
         this.logger.warn({ err: error, uri: target.uri }, 'could not refresh a changed resource');
       }
     }
     await this.store.saveFingerprints(next);
+    // Each change on its own: a failure telling one resource's subscribers stops no other.
     for (const target of changedUris) {
       this.updates.inc({ resource: target.kind });
       await this.notify(target.uri, updated(target.uri), {
         kind: 'resource_updated',
         uri: target.uri,
-      });
+      }).catch((error: unknown) =>
+        this.logger.warn({ err: error, uri: target.uri }, 'could not tell a resource update'),
+      );
     }
     if (changed.has('city-ids')) {
       this.updates.inc({ resource: 'list' });
-      await this.notifyListChanged(targets);
+      await this.notifyListChanged(targets).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not tell a changed city list'),
+      );
     }
   }
 

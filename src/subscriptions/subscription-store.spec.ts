@@ -71,11 +71,14 @@ function behavesAsStore(
     expect(await store.add('s3', 'team-a', [WIDGET, THUN], LIMITS)).toBe('added');
   });
 
-  it("keeps the poller's fingerprints, merged", async () => {
+  it("keeps the poller's last fingerprints, replacing the earlier ones", async () => {
     expect(await store.fingerprints()).toEqual({});
     await store.saveFingerprints({ widget: 'a', 'widget:thun': 'b' });
+    expect(await store.fingerprints()).toEqual({ widget: 'a', 'widget:thun': 'b' });
     await store.saveFingerprints({ widget: 'c' });
-    expect(await store.fingerprints()).toEqual({ widget: 'c', 'widget:thun': 'b' });
+    expect(await store.fingerprints()).toEqual({ widget: 'c' });
+    await store.saveFingerprints({});
+    expect(await store.fingerprints()).toEqual({});
   });
 }
 

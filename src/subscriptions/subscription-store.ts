@@ -39,5 +39,6 @@ export interface SubscriptionStore {
   count(): Promise<number>;
   /** The poller's last fingerprints, shared so that another poller carries on from them. */
   fingerprints(): Promise<Fingerprints>;
+  /** Replaces them: a part the last poll did not read has no baseline any more. */
   saveFingerprints(prints: Fingerprints): Promise<void>;
 }

@@ -148,13 +148,18 @@ export class StreamableHttpService implements OnModuleDestroy {
           sendAdmissionError(res, refusal);
           return;
         }
+        // Registered before anything is awaited, so concurrent listens cannot all pass the budget.
+        const stream = this.lifecycle.openListen(res, { keyLabel, ...clientOf(req, body) });
         const uris = listenedResources(body);
         if (uris.length > 0) {
           try {
             await this.live.listen(res, keyLabel, uris);
           } catch (error) {
-            if (!(error instanceof ProtocolError)) throw error;
-            // Answered in-band, as the SDK answers a listen it refuses.
+            if (!(error instanceof ProtocolError)) {
+              await stream.close('error');
+              throw error;
+            }
+            // Answered in-band, as the SDK answers a listen it refuses; the stream ends with it.
             sendJson(res, 200, {
               jsonrpc: '2.0',
               id: (body as { id?: unknown }).id ?? null,
@@ -163,7 +168,7 @@ export class StreamableHttpService implements OnModuleDestroy {
             return;
           }
         }
-        this.lifecycle.openListen(res, { keyLabel, ...clientOf(req, body) });
+        if (stream.closed) return;
       }
       await this.running.serve(res, body, () => this.serveModern(req, res, body));
       return;
