@@ -264,10 +264,11 @@ describe('ResourcePoller', () => {
     await poller.onModuleDestroy();
   });
 
-  it('tries again at the next poll when the changed resource could not be fetched', async () => {
+  it('tries again at the next poll when the changed city could not be fetched, telling once', async () => {
     const { poller, upstream, subscribe, pass, sent } = setUp();
     await poller.onModuleInit();
     await subscribe('s1', THUN);
+    await subscribe('s1', 'aareguru://today/thun');
     await poller.idle();
     upstream.measure('thun', { temperature: 3 });
     upstream.failRefresh = true;
@@ -275,7 +276,12 @@ describe('ResourcePoller', () => {
     expect(sent()).toEqual([]);
     upstream.failRefresh = false;
     await pass(PERIOD);
-    expect(sent()).toEqual([{ session: 's1', message: updated(THUN) }]);
+    expect(sent()).toEqual([
+      { session: 's1', message: updated(THUN) },
+      { session: 's1', message: updated('aareguru://today/thun') },
+    ]);
+    await pass(PERIOD);
+    expect(sent()).toHaveLength(2);
     await poller.onModuleDestroy();
   });
 

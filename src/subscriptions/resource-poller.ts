@@ -274,23 +274,26 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     const previous = await this.store.fingerprints();
     const changed = new Set(changedParts(previous, next));
     const changedUris: Subscribable[] = [];
+    const cityTargets = new Map<string, Subscribable[]>();
     for (const target of targets) {
       if (target.kind === 'widget' || target.kind === 'cities') {
         if (changed.has(target.kind)) changedUris.push(target);
-        continue;
+      } else if (changed.has(`widget:${target.city}`)) {
+        cityTargets.set(target.city, [...(cityTargets.get(target.city) ?? []), target]);
       }
-      if (!changed.has(`widget:${target.city}`)) continue;
+    }
+    for (const [city, cityChanges] of cityTargets) {
       try {
         // The notified client reads next: the cache must hold the new data by then.
-        if (target.kind === 'current') await this.aareguru.refreshCurrent(target.city);
-        else await this.aareguru.forgetToday(target.city);
-        changedUris.push(target);
+        if (cityChanges.some((t) => t.kind === 'current')) await this.aareguru.refreshCurrent(city);
+        if (cityChanges.some((t) => t.kind === 'today')) await this.aareguru.forgetToday(city);
+        changedUris.push(...cityChanges);
       } catch (error) {
-        // Seen as changed again at the next poll.
-        const part = `widget:${target.city}`;
+        // The city's change is seen again at the next poll, and told then, once.
+        const part = `widget:${city}`;
         if (part in previous) next[part] = previous[part];
         else delete next[part];
-        this.logger.warn({ err: error, uri: target.uri }, 'could not refresh a changed resource');
+        this.logger.warn({ err: error, city }, 'could not refresh a changed city');
       }
     }
     await this.store.saveFingerprints(next);
