@@ -406,6 +406,32 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
     expect(errors.some((e) => e.includes('exceeds the event log'))).toBe(true);
   });
 
+  it('delivers a server message larger than the byte bound on the GET stream without an id, and resumes past it', async () => {
+    await startTransport('2025-11-25', { maxEvents: 100, maxBytes: 2048 });
+    const first = get();
+    const stream = new EventReader(await first.response);
+    await transport.send(updated(1));
+    await stream.until((t) => t.includes('n=1'));
+    const big: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: 'x'.repeat(4096) },
+    };
+    await transport.send(big);
+    await stream.until((t) => t.includes('xxxx"}}\n\n'));
+    expect(stream.text).toMatch(
+      /\n\nevent: message\ndata: \{"jsonrpc":"2.0","method":"notifications\/message"/,
+    );
+    const lastSeen = stream.ids().at(-1)!;
+    first.cut();
+    await transport.send(updated(2));
+    // Its last event is still there (the big one did not push it out): the resume replays.
+    const again = new EventReader(await get({ 'last-event-id': lastSeen }).response);
+    await again.until((t) => t.includes('n=2'));
+    expect(again.text).not.toContain('xxxx');
+    expect(count(again.text, 'n=2')).toBe(1);
+  });
+
   it('delivers a message it cannot store, without an id', async () => {
     await startTransport('2025-06-18');
     jest.spyOn(log, 'append').mockRejectedValue(new Error('Redis is down'));
