@@ -171,7 +171,7 @@ export class MemorySessionEventLog implements SessionEventLog {
       this.evicted += 1;
     }
     const now = this.now();
-    if (now - this.evictionReportedAt >= EVICTION_REPORT_INTERVAL_MS) {
+    if (this.evicted > 0 && now - this.evictionReportedAt >= EVICTION_REPORT_INTERVAL_MS) {
       this.evictionReportedAt = now;
       this.logger.warn(
         { evictedSessions: this.evicted, totalMaxBytes: budget },
