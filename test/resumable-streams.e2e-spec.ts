@@ -192,20 +192,52 @@ describe('Resumable Streamable HTTP streams (e2e)', () => {
       }
     });
 
-    it('does not replay an event id of session A on session B’s GET (400, as the SDK answers)', async () => {
+    it('does not replay an event id of session A on session B’s GET: B gets a fresh stream, and keeps its own', async () => {
       const a = await CuttableClient.connect(running.url);
       const b = await CuttableClient.connect(running.url);
       clients.push(a, b);
       const ofA = await log.append(a.sessionId, STANDALONE_STREAM, updated('aareguru://widget'));
       await log.append(a.sessionId, STANDALONE_STREAM, updated('aareguru://cities'));
+      const bGets = b.gets.length;
 
       const res = await rawGet(running.url, b.sessionId, ofA);
-      expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({
-        error: { code: -32000, message: 'Invalid event ID format' },
-      });
+      expect(res.status).toBe(200);
+      // Served until B's own client, whose stream it took over, resumes and takes it back.
+      const text = await res.text();
+      expect(text).toMatch(
+        new RegExp(`^retry: ${RETRY_MS}\\n\\nid: _GET_stream_\\d+\\ndata: \\n\\n`),
+      );
+      expect(text).not.toContain('aareguru://');
+      expect(text).not.toContain(`id: ${ofA}\n`);
+      await eventually(() => b.gets.length > bGets);
+      expect(b.gets.slice(bGets)).toEqual([
+        {
+          target: running.url,
+          lastEventId: expect.stringMatching(/^_GET_stream_\d+$/),
+          status: 200,
+        },
+      ]);
       await settled(log, b, 'aareguru://today/bern');
       expect(b.updates).toEqual(['aareguru://today/bern']);
+    });
+
+    it('gives a client whose last event the bounds dropped a fresh GET stream, which goes on with new updates', async () => {
+      const a = await CuttableClient.connect(running.url);
+      clients.push(a);
+      await log.append(a.sessionId, STANDALONE_STREAM, updated('aareguru://widget'));
+      await eventually(() => a.updates.includes('aareguru://widget'));
+
+      a.cut();
+      // More than EVENT_LOG_MAX_EVENTS (100) while it is away: its last event is dropped.
+      for (let n = 1; n <= 101; n += 1) {
+        await log.append(a.sessionId, STANDALONE_STREAM, updated(`aareguru://widget?n=${n}`));
+      }
+      await a.resume();
+      expect(a.gets.at(-1)).toMatchObject({ status: 200 });
+      expect(a.gets.at(-1)!.lastEventId).toMatch(/^_GET_stream_\d+$/);
+      await settled(log, a, 'aareguru://cities');
+      // Nothing replayed from before the fresh stream: the updates since are lost, not the stream.
+      expect(a.updates).toEqual(['aareguru://widget', 'aareguru://cities']);
     });
 
     it('primes POST and GET streams with an id and the retry hint, and resumes a POST stream whose answer is pending', async () => {

@@ -1,11 +1,13 @@
 /**
  * KEYS: the session's stream, its byte total. ARGV: stream id, message JSON, max events, max
  * bytes, ttl ms, channel, session id.
- * Appends an event, drops the oldest until both bounds hold (an event larger than the byte bound
- * is not kept either), renews both keys' expiry and tells the replicas which session has news
- * (`[sessionId, entryId]` on the channel). Returns the entry id.
+ * Appends an event, drops the oldest until both bounds hold, renews both keys' expiry and tells
+ * the replicas which session has news (`[sessionId, entryId]` on the channel). Returns the entry
+ * id; or false (nil), with nothing touched, for an event larger than the byte bound on its own
+ * (appending it would drop every older event of the session, and then itself).
  */
 export const APPEND_SCRIPT = `local size = string.len(ARGV[2])
+if size > tonumber(ARGV[4]) then return false end
 local id = redis.call('XADD', KEYS[1], '*', 's', ARGV[1], 'm', ARGV[2])
 local total = redis.call('INCRBY', KEYS[2], size)
 local count = redis.call('XLEN', KEYS[1])

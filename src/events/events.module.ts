@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { LIVE_CONFIG, SESSION_CONFIG } from '../config/app-config.module';
 import type { LiveConfig, SessionConfig } from '../config/configuration.types';
 import { RedisConnection } from '../redis/redis-connection';
-import { MemorySessionEventLog } from './memory-session-event-log';
+import { MemorySessionEventLog, totalEventBytesFor } from './memory-session-event-log';
 import { RedisSessionEventLog } from './redis-session-event-log';
 import { SESSION_EVENT_LOG, type SessionEventLog } from './session-event-log';
 
@@ -25,7 +25,11 @@ import { SESSION_EVENT_LOG, type SessionEventLog } from './session-event-log';
       ): Promise<SessionEventLog> => {
         const bounds = { maxEvents: live.eventLogMaxEvents, maxBytes: live.eventLogMaxBytes };
         const ttlMs = sessions.idleTimeoutSeconds * 1000;
-        if (!redis.enabled) return new MemorySessionEventLog(bounds, ttlMs);
+        if (!redis.enabled) {
+          // No setting of its own: derived from the per-session bound (at least 64 MiB).
+          const totalMaxBytes = totalEventBytesFor(bounds.maxBytes);
+          return new MemorySessionEventLog({ ...bounds, totalMaxBytes }, ttlMs);
+        }
         const log = new RedisSessionEventLog(redis, bounds, ttlMs);
         // Subscribed before the server takes requests (RedisConnection waits for it at init).
         await log.listen();

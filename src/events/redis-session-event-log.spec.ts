@@ -13,7 +13,7 @@ import {
 import { RedisConnection } from '../redis/redis-connection';
 import { isAfter, parseEventId } from './event-ids';
 import { RedisSessionEventLog } from './redis-session-event-log';
-import { STANDALONE_STREAM, type StoredEvent } from './session-event-log';
+import { EventTooLargeError, STANDALONE_STREAM, type StoredEvent } from './session-event-log';
 
 const TTL_MS = 60_000;
 
@@ -138,6 +138,30 @@ describe('RedisSessionEventLog', () => {
     expect(await log.after('s1', first)).toBeUndefined();
     expect((await log.after('s1', second))?.events.map((e) => e.message)).toEqual([note(3)]);
     expect(Number(await admin.get(`${prefix}ev:s1:bytes`))).toBe(2 * size);
+  });
+
+  it('refuses an event larger than the byte bound, keeping the session’s older events', async () => {
+    const size = bytesOf(note(1));
+    const here = await replica({ maxEvents: 100, maxBytes: size * 2 });
+    const there = await replica({ maxEvents: 100, maxBytes: size * 2 });
+    const first = await here.append('s1', STANDALONE_STREAM, note(1));
+    const second = await here.append('s1', STANDALONE_STREAM, note(2));
+    const seen: string[] = [];
+    there.follow('s1', (event) => seen.push(event.id));
+    const counted = await eventsFallbacks();
+    const huge: JSONRPCMessage = { ...note(3), params: { uri: 'x'.repeat(size * 2) } };
+    await expect(here.append('s1', STANDALONE_STREAM, huge)).rejects.toBeInstanceOf(
+      EventTooLargeError,
+    );
+    // Not a Redis failure.
+    expect(await eventsFallbacks()).toBe(counted);
+    expect((await here.after('s1', first))?.events.map((e) => e.id)).toEqual([second]);
+    expect(await admin.xlen(`${prefix}ev:s1`)).toBe(2);
+    expect(Number(await admin.get(`${prefix}ev:s1:bytes`))).toBe(2 * size);
+    // The next event is the first the follower gets: the refused one was never announced.
+    const next = await here.append('s1', STANDALONE_STREAM, note(4));
+    await eventually(() => seen.length > 0);
+    expect(seen).toEqual([next]);
   });
 
   it('gives its keys the session idle timeout as TTL', async () => {

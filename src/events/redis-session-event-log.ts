@@ -3,9 +3,9 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type Redis from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection';
 import { APPEND_SCRIPT } from './event-log-scripts';
-import { eventIdOf, isPositionAfter, parseEventId } from './event-ids';
+import { eventBytes, eventIdOf, isPositionAfter, parseEventId } from './event-ids';
 import type { EventLogBounds } from './memory-session-event-log';
-import type { SessionEventLog, StoredEvent } from './session-event-log';
+import { EventTooLargeError, type SessionEventLog, type StoredEvent } from './session-event-log';
 
 /** The channel (under the key prefix) that says which session has new events. */
 export const EVENT_LOG_CHANNEL = 'ev';
@@ -16,7 +16,8 @@ const ENTRY_ID = /^\d+-\d+$/;
 type Listener = (event: StoredEvent) => void;
 type Entry = [id: string, fields: string[]];
 type Scripted = Redis & {
-  eventLogAppend(...args: (string | number)[]): Promise<string>;
+  /** The entry id, or null when the event is larger than the byte bound (nothing appended). */
+  eventLogAppend(...args: (string | number)[]): Promise<string | null>;
 };
 
 /** The followers of one session on this replica, and the one reader they share. */
@@ -61,11 +62,16 @@ export class RedisSessionEventLog implements SessionEventLog {
   }
 
   /**
-   * Rejects when Redis fails (counted as a fallback of use `events`, logged at most every 30 s):
-   * the caller delivers the message without an id, or goes on without it.
+   * Rejects when Redis fails (counted as a fallback of use `events`, logged at most every 30 s),
+   * or with {@link EventTooLargeError} for a message larger than the byte bound (the script
+   * refuses it): the caller delivers the message without an id, or goes on without it.
    */
   async append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
-    const entryId = await this.appended(sessionId, streamId, message);
+    const json = JSON.stringify(message);
+    const entryId = await this.appended(sessionId, streamId, json);
+    if (entryId === null) {
+      throw new EventTooLargeError(eventBytes(json), this.bounds.maxBytes);
+    }
     // Followers here need not wait for the channel's round trip.
     this.announced(sessionId, entryId);
     return eventIdOf(streamId, entryId);
@@ -74,14 +80,14 @@ export class RedisSessionEventLog implements SessionEventLog {
   private async appended(
     sessionId: string,
     streamId: string,
-    message: JSONRPCMessage,
-  ): Promise<string> {
+    json: string,
+  ): Promise<string | null> {
     try {
       return await this.client.eventLogAppend(
         this.streamKey(sessionId),
         this.bytesKey(sessionId),
         streamId,
-        JSON.stringify(message),
+        json,
         this.bounds.maxEvents,
         this.bounds.maxBytes,
         this.ttlMs,

@@ -24,7 +24,11 @@ export interface StoredEvent {
  * unknown here, never replayed.
  */
 export interface SessionEventLog {
-  /** Stores a message of one of the session's streams; resolves to its event id. */
+  /**
+   * Stores a message of one of the session's streams; resolves to its event id. Rejects with
+   * {@link EventTooLargeError} (nothing stored, the session's older events kept, no follower
+   * called) when the message alone exceeds the byte bound.
+   */
   append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string>;
   /**
    * The session's events on the stream of `eventId`, after it; undefined when the session has
@@ -41,4 +45,18 @@ export interface SessionEventLog {
   follow(sessionId: string, listener: (event: StoredEvent) => void): () => void;
   /** Forgets the session's events (the session ended). */
   drop(sessionId: string): Promise<void>;
+}
+
+/**
+ * A message larger than a session's whole byte bound: it is not stored (keeping it would drop
+ * every older event of the session), so it cannot be resumed; the caller delivers it without an id.
+ */
+export class EventTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`Event of ${bytes} bytes exceeds the event log's bound of ${maxBytes} bytes per session`);
+    this.name = 'EventTooLargeError';
+  }
 }

@@ -54,12 +54,15 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
   /** Responses the server has seen close (the client left, or they ended). */
   let closedResponses = 0;
 
-  async function startTransport(protocolVersion = '2025-11-25') {
+  async function startTransport(
+    protocolVersion = '2025-11-25',
+    bounds = { maxEvents: 100, maxBytes: 100_000 },
+  ) {
     received = [];
     errors = [];
     const waiting = new Map<string, (message: JSONRPCMessage) => void>();
     nextOf = (method) => new Promise((resolve) => waiting.set(method, resolve));
-    log = new MemorySessionEventLog({ maxEvents: 100, maxBytes: 100_000 });
+    log = new MemorySessionEventLog(bounds);
     transport = new NodeStreamableSessionTransport({
       sessionIdGenerator: () => 'session-1',
       keepAliveMs: 0,
@@ -215,17 +218,85 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
     expect(count(again.text, 'n=2')).toBe(1);
   });
 
-  it('refuses an unknown event id, another session’s, or a forged one, as the SDK does (400)', async () => {
+  it('refuses an unknown id of a POST stream, or a forged one, as the SDK does (400)', async () => {
     await startTransport();
-    const ofOther = await log.append('session-2', STANDALONE_STREAM, updated(1));
-    await log.append('session-2', STANDALONE_STREAM, updated(2));
-    for (const lastEventId of [ofOther, `${STANDALONE_STREAM}_999`, 'forged']) {
+    const ofOther = await log.append('session-2', 'post-of-session-2', updated(1));
+    await log.append('session-2', 'post-of-session-2', updated(2));
+    for (const lastEventId of [ofOther, 'some-post-stream_999', 'forged', `${STANDALONE_STREAM}`]) {
       const res = await get({ 'last-event-id': lastEventId }).response;
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({
         error: { code: -32000, message: 'Invalid event ID format' },
       });
     }
+  });
+
+  it('answers an unknown id of the GET stream with a fresh GET stream, replaying nothing (another session’s, or one never sent)', async () => {
+    await startTransport();
+    const ofOther = await log.append('session-2', STANDALONE_STREAM, updated(1));
+    await log.append('session-2', STANDALONE_STREAM, updated(2));
+    for (const lastEventId of [ofOther, `${STANDALONE_STREAM}_999`]) {
+      const res = await get({ 'last-event-id': lastEventId }).response;
+      expect(res.status).toBe(200);
+      const stream = new EventReader(res);
+      // A priming event of its own, to resume this stream from.
+      await stream.until((t) => t.includes('data: \n\n'));
+      expect(stream.text.startsWith(`retry: ${RETRY_MS}\n\nid: ${STANDALONE_STREAM}_`)).toBe(true);
+      const [primingId] = stream.ids();
+      expect(await log.after('session-1', primingId)).toBeDefined();
+      await transport.send(updated(3));
+      await stream.until((t) => t.includes('n=3'));
+      expect(stream.text).not.toContain('n=1');
+      expect(stream.text).not.toContain('n=2');
+      expect(count(stream.text, 'n=3')).toBe(1);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('answers an id the bounds dropped with a fresh GET stream that goes on with what comes next', async () => {
+    await startTransport('2025-11-25', { maxEvents: 3, maxBytes: 100_000 });
+    const first = get();
+    const stream = new EventReader(await first.response);
+    await transport.send(updated(1));
+    await stream.until((t) => t.includes('n=1'));
+    const lastSeen = stream.ids().at(-1)!;
+    first.cut();
+    for (let n = 2; n <= 5; n += 1) await transport.send(updated(n));
+    expect(await log.after('session-1', lastSeen)).toBeUndefined();
+
+    const res = await get({ 'last-event-id': lastSeen }).response;
+    expect(res.status).toBe(200);
+    const again = new EventReader(res);
+    await transport.send(updated(6));
+    await again.until((t) => t.includes('n=6'));
+    for (const n of [1, 2, 3, 4, 5]) expect(again.text).not.toContain(`n=${n}`);
+    expect(count(again.text, 'n=6')).toBe(1);
+  });
+
+  it('answers a GET stream resume whose lookup fails with a fresh GET stream, a POST stream resume with 500', async () => {
+    await startTransport();
+    const open = new EventReader(await get().response);
+    await open.until((t) => t.includes('data: \n\n'));
+    const [standaloneId] = open.ids();
+    const after = jest.spyOn(log, 'after').mockRejectedValue(new Error('Redis is down'));
+
+    const posted = await get({ 'last-event-id': 'some-post-stream_1' }).response;
+    expect(posted.status).toBe(500);
+    expect(await posted.json()).toMatchObject({
+      error: { code: -32000, message: 'Error replaying events' },
+    });
+
+    const res = await get({ 'last-event-id': standaloneId }).response;
+    expect(res.status).toBe(200);
+    // It took the GET stream over, as a resume does.
+    await open.until(() => false);
+    expect(open.done).toBe(true);
+    const fresh = new EventReader(res);
+    await transport.send(updated(1));
+    await fresh.until((t) => t.includes('n=1'));
+    expect(count(fresh.text, 'n=1')).toBe(1);
+    expect(errors.filter((e) => e.includes('Redis is down'))).toHaveLength(2);
+    after.mockRestore();
   });
 
   it('lets a resume take the GET stream over from a response the server still holds', async () => {
@@ -307,6 +378,58 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
     controller.abort();
     await expect(call).rejects.toThrow();
     expect(await cancelled).toMatchObject({ params: { requestId: 9 } });
+  });
+
+  it('delivers an answer larger than the byte bound without an id, and keeps the stream’s earlier events', async () => {
+    await startTransport('2025-11-25', { maxEvents: 100, maxBytes: 2048 });
+    const controller = new AbortController();
+    const held = nextOf('hold');
+    const call = await post(
+      { jsonrpc: '2.0', id: 5, method: 'hold' },
+      inSession,
+      controller.signal,
+    );
+    await held;
+    const stream = new EventReader(call);
+    await stream.until((t) => t.includes('data: \n\n'));
+    const [primingId] = stream.ids();
+    await transport.send({ jsonrpc: '2.0', id: 5, result: { big: 'x'.repeat(4096) } });
+    const text = await stream.until(() => false);
+    expect(text).toMatch(
+      /\n\nevent: message\ndata: \{"jsonrpc":"2.0","id":5,"result":\{"big":"x+"\}\}\n\n$/,
+    );
+    expect(stream.ids()).toEqual([primingId]);
+    expect(await log.after('session-1', primingId)).toEqual({
+      streamId: parseEventId(primingId)!.streamId,
+      events: [],
+    });
+    expect(errors.some((e) => e.includes('exceeds the event log'))).toBe(true);
+  });
+
+  it('delivers a server message larger than the byte bound on the GET stream without an id, and resumes past it', async () => {
+    await startTransport('2025-11-25', { maxEvents: 100, maxBytes: 2048 });
+    const first = get();
+    const stream = new EventReader(await first.response);
+    await transport.send(updated(1));
+    await stream.until((t) => t.includes('n=1'));
+    const big: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: 'x'.repeat(4096) },
+    };
+    await transport.send(big);
+    await stream.until((t) => t.includes('xxxx"}}\n\n'));
+    expect(stream.text).toMatch(
+      /\n\nevent: message\ndata: \{"jsonrpc":"2.0","method":"notifications\/message"/,
+    );
+    const lastSeen = stream.ids().at(-1)!;
+    first.cut();
+    await transport.send(updated(2));
+    // Its last event is still there (the big one did not push it out): the resume replays.
+    const again = new EventReader(await get({ 'last-event-id': lastSeen }).response);
+    await again.until((t) => t.includes('n=2'));
+    expect(again.text).not.toContain('xxxx');
+    expect(count(again.text, 'n=2')).toBe(1);
   });
 
   it('delivers a message it cannot store, without an id', async () => {

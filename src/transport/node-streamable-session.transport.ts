@@ -10,7 +10,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { JsonRpcCode, sendJsonRpcError } from '../common/json-rpc';
-import { isAfter, PRIMING_MESSAGE } from '../events/event-ids';
+import { isAfter, parseEventId, PRIMING_MESSAGE } from '../events/event-ids';
 import {
   STANDALONE_STREAM,
   type SessionEventLog,
@@ -448,26 +448,43 @@ export class NodeStreamableSessionTransport implements Transport {
    * only) are replayed on this response, which then serves that stream — the standalone stream,
    * or a POST stream whose requests are still open here (it ends once they are all answered).
    * A response still serving that stream here is ended: the newest connection serves it.
+   * An id of the standalone stream that this session's log does not have (dropped by the bounds,
+   * another session's) or cannot look up (Redis down) gets a fresh GET stream from now: a
+   * refusal would make the client give its GET stream up, and with it every later update.
    */
   private async resume(res: ServerResponse, lastEventId: string): Promise<void> {
     const events = this.options.events!;
     const sessionId = this.sessionId!;
+    const ofStandalone = parseEventId(lastEventId)?.streamId === STANDALONE_STREAM;
     // Followed from before the lookup, so nothing appended meanwhile is missed.
     const pending: StoredEvent[] = [];
     const stopBuffering = events.follow(sessionId, (event) => pending.push(event));
-    let found: Awaited<ReturnType<SessionEventLog['after']>>;
+    // A failed lookup of the standalone stream is served as an unknown id.
+    let found: Awaited<ReturnType<SessionEventLog['after']>> = undefined;
     try {
       found = await events.after(sessionId, lastEventId);
     } catch (error) {
-      stopBuffering();
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
-      return sendJsonRpcError(res, 500, JsonRpcCode.ServerError, 'Error replaying events');
+      if (!ofStandalone) {
+        stopBuffering();
+        return sendJsonRpcError(res, 500, JsonRpcCode.ServerError, 'Error replaying events');
+      }
     }
-    if (!found || this.closed) {
+    if (this.closed) {
       stopBuffering();
-      if (this.closed)
-        return sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
-      return this.fail(res, 400, JsonRpcCode.ServerError, 'Invalid event ID format');
+      return sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
+    }
+    if (!found) {
+      if (!ofStandalone) {
+        stopBuffering();
+        return this.fail(res, 400, JsonRpcCode.ServerError, 'Invalid event ID format');
+      }
+      // As a GET without Last-Event-ID, except that it takes the stream over like a resume.
+      this.releaseStandalone();
+      this.takeStandalone(this.open(res), pending);
+      stopBuffering();
+      if (this.primes) void this.store(STANDALONE_STREAM, PRIMING_MESSAGE);
+      return;
     }
     const post = this.postStreams.get(found.streamId);
     // The client says it lost the stream: a response still open for it here is let go (its
