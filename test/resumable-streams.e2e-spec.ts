@@ -10,6 +10,9 @@ import {
   type SubscriptionStore,
 } from '../src/subscriptions/subscription-store';
 import { SESSION_REGISTRY, type SessionRegistry } from '../src/sessions/session-registry.interface';
+import { ResourcePoller } from '../src/subscriptions/resource-poller';
+import { measure } from './support/live-resources';
+import { scrapeMetrics } from './support/metrics';
 import { eventually } from './support/eventually';
 import { startReplicas } from './support/fleet';
 import { type RunningApp, startApp } from './support/http-app';
@@ -357,29 +360,74 @@ describe('Resumable Streamable HTTP streams (e2e)', () => {
       }
     });
 
-    it('writes what is appended for a stdio connection to its server’s stdout', async () => {
+    it('tells a stdio process sharing the Redis of its own subscriptions, through the log', async () => {
       const stdio = await connectClient('stdio', {
         env: {
           AAREGURU_BASE_URL: replicas.fake.baseUrl,
           REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
           REDIS_KEY_PREFIX: prefix,
+          CACHE_TTL_SECONDS: '1',
         },
       });
       const updates = receivedUpdates(stdio);
       try {
-        // The stdio process's id (`stdio:{instance}`), as its subscription recorded it.
-        await stdio.client.subscribeResource({ uri: 'aareguru://cities' });
+        await stdio.client.subscribeResource({ uri: 'aareguru://current/bern' });
+        // The process polls for its own client (it never takes the fleet's lease): a change
+        // upstream reaches its stdout through its event log in Redis.
+        await eventually(() => replicas.fake.count('/v2018/widget') > 0, 5000);
+        await eventually(async () => {
+          measure(replicas.fake, 'bern', 26 + Math.random());
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return updates.includes('aareguru://current/bern');
+        }, 8000);
         const store: SubscriptionStore = replicas.a.app.get(SUBSCRIPTION_STORE);
-        const [stdioId] = (await store.subscribers()).filter((s) => s.startsWith('stdio:'));
-        expect(stdioId).toBeDefined();
-        const logOfA: SessionEventLog = replicas.a.app.get(SESSION_EVENT_LOG);
-        await logOfA.append(stdioId, STANDALONE_STREAM, updated('aareguru://widget'));
-        await eventually(() => updates.includes('aareguru://widget'));
-        expect(updates).toEqual(['aareguru://widget']);
+        expect((await store.subscribers()).filter((s) => s.startsWith('stdio:'))).toEqual([]);
       } finally {
         await stdio.close();
       }
     });
+  });
+});
+
+describe('A resource update told while the GET stream is cut (e2e)', () => {
+  it('reaches the client once when it resumes, and no other session', async () => {
+    const running = await startApp({ CACHE_TTL_SECONDS: '1', AAREGURU_RETRIES: '0' });
+    const clients: CuttableClient[] = [];
+    try {
+      const client = await CuttableClient.connect(running.url);
+      const other = await CuttableClient.connect(running.url);
+      clients.push(client, other);
+      await client.client.subscribeResource({ uri: 'aareguru://current/thun' });
+      await other.client.subscribeResource({ uri: 'aareguru://current/bern' });
+      await running.app.get(ResourcePoller).idle();
+      const before = await scrapeMetrics(running.url);
+
+      client.cut();
+      measure(running.fake, 'thun', 19.5);
+      // The poller found the change and queued the update in the session's log, stream cut.
+      await eventually(
+        async () =>
+          (await scrapeMetrics(running.url)).since(
+            before,
+            'mcp_resource_update_notifications_total',
+            {
+              outcome: 'queued',
+            },
+          ) >= 1,
+        5000,
+      );
+      expect(client.updates).toEqual([]);
+      await client.resume();
+      expect(client.gets.at(-1)?.lastEventId).toBeTruthy();
+      await eventually(() => client.updates.includes('aareguru://current/thun'));
+      // Everything queued before the marker has arrived by then: the update came once.
+      await settled(running.app.get(SESSION_EVENT_LOG), client, 'marker://after');
+      expect(count(client.updates, 'aareguru://current/thun')).toBe(1);
+      expect(other.updates).toEqual([]);
+    } finally {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      await running.close();
+    }
   });
 });
 
