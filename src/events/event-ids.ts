@@ -65,3 +65,18 @@ export function isDeliverable(message: JSONRPCMessage): boolean {
 export function eventBytes(json: string): number {
   return Buffer.byteLength(json);
 }
+
+const serialized = new WeakMap<object, string>();
+
+/**
+ * A message's JSON, made once per message object: the log measures it and the stream writes it,
+ * and an answer can be tens of kilobytes.
+ */
+export function jsonOf(message: JSONRPCMessage): string {
+  let json = serialized.get(message);
+  if (json === undefined) {
+    json = JSON.stringify(message);
+    serialized.set(message, json);
+  }
+  return json;
+}

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import { eventBytes, eventIdOf } from './event-ids';
+import { eventBytes, eventIdOf, jsonOf } from './event-ids';
 import { EventTooLargeError, type SessionEventLog, type StoredEvent } from './session-event-log';
 
 export interface EventLogBounds {
@@ -69,7 +69,7 @@ export class MemorySessionEventLog implements SessionEventLog {
   }
 
   append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
-    const bytes = eventBytes(JSON.stringify(message));
+    const bytes = eventBytes(jsonOf(message));
     // Kept, it would push every older event of the session out, and itself too.
     if (bytes > this.bounds.maxBytes) {
       return Promise.reject(new EventTooLargeError(bytes, this.bounds.maxBytes));

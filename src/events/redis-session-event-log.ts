@@ -3,7 +3,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type Redis from 'ioredis';
 import type { RedisConnection } from '../redis/redis-connection';
 import { APPEND_SCRIPT } from './event-log-scripts';
-import { eventBytes, eventIdOf, isPositionAfter, parseEventId } from './event-ids';
+import { eventBytes, eventIdOf, isPositionAfter, jsonOf, parseEventId } from './event-ids';
 import type { EventLogBounds } from './memory-session-event-log';
 import { EventTooLargeError, type SessionEventLog, type StoredEvent } from './session-event-log';
 
@@ -67,7 +67,7 @@ export class RedisSessionEventLog implements SessionEventLog {
    * refuses it): the caller delivers the message without an id, or goes on without it.
    */
   async append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string> {
-    const json = JSON.stringify(message);
+    const json = jsonOf(message);
     const entryId = await this.appended(sessionId, streamId, json);
     if (entryId === null) {
       throw new EventTooLargeError(eventBytes(json), this.bounds.maxBytes);
