@@ -44,12 +44,9 @@ export class StandaloneEventsTransport implements Transport {
 
   async start(): Promise<void> {
     await this.inner.start();
-    this.unfollow ??= this.log.follow(this.logSessionId, (event) => {
-      if (event.streamId !== STANDALONE_STREAM || !isDeliverable(event.message)) return;
-      this.inner.send(event.message).catch((error: unknown) => {
-        this.inner.onerror?.(error instanceof Error ? error : new Error(String(error)));
-      });
-    });
+    this.unfollow ??= forwardStandaloneEvents(this.log, this.logSessionId, this.inner, (error) =>
+      this.inner.onerror?.(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
@@ -61,4 +58,21 @@ export class StandaloneEventsTransport implements Transport {
     this.unfollow = undefined;
     await this.inner.close();
   }
+}
+
+/**
+ * Sends on `transport` each message appended to a session's standalone stream from now on (here
+ * or on another replica), for transports that follow the log without resuming; returns what
+ * stops it.
+ */
+export function forwardStandaloneEvents(
+  log: SessionEventLog,
+  sessionId: string,
+  transport: Pick<Transport, 'send'>,
+  onError: (error: unknown) => void,
+): () => void {
+  return log.follow(sessionId, (event) => {
+    if (event.streamId !== STANDALONE_STREAM || !isDeliverable(event.message)) return;
+    transport.send(event.message).catch(onError);
+  });
 }

@@ -49,10 +49,10 @@ const LIST_CHANGED: JSONRPCMessage = {
 
 /**
  * Finds out when subscribed resources change, and tells their subscribers. One process of the
- * deployment polls (the lease), and only while anyone is subscribed: every CACHE_TTL_SECONDS it
- * reads `/widget` through the shared cache — one document for every city, and the same entry
- * tools read, so polling adds no upstream request a tool would not have made — and `/cities` when
- * someone subscribed to it. A city whose widget entry changed has its `/current` fetched again
+ * deployment polls (the lease), and only while anyone is subscribed: each time what it read last
+ * expires from the cache (once per CACHE_TTL_SECONDS) it reads `/widget` through the shared cache
+ * — one document for every city, and the same entry tools read — and `/cities` when someone
+ * subscribed to it. A city whose widget entry changed has its `/current` fetched again
  * (when subscribed) and its `/today` dropped from the cache, so that a subscriber reading after
  * the notification gets the new data. The fingerprints of each poll are kept in the store, so a
  * replica taking the lease over compares with what the last poller saw.
@@ -300,10 +300,7 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
     // Each change on its own: a failure telling one resource's subscribers stops no other.
     for (const target of changedUris) {
       this.updates.inc({ resource: target.kind });
-      await this.notify(target.uri, updated(target.uri), {
-        kind: 'resource_updated',
-        uri: target.uri,
-      }).catch((error: unknown) =>
+      await this.notify(target.uri).catch((error: unknown) =>
         this.logger.warn({ err: error, uri: target.uri }, 'could not tell a resource update'),
       );
     }
@@ -316,15 +313,13 @@ export class ResourcePoller implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Every subscriber of the URI: sessions through their event log, listen streams through the bus. */
-  private async notify(
-    uri: string,
-    message: JSONRPCMessage,
-    event: Parameters<SubscriptionsService['publishToListeners']>[0],
-  ): Promise<void> {
+  private async notify(uri: string): Promise<void> {
     const subscribers = await this.store.subscribersOf(uri);
     const sessions = subscribers.filter((s) => !isListenSubscriber(s));
-    await this.queue(sessions, message);
-    if (sessions.length < subscribers.length) await this.subscriptions.publishToListeners(event);
+    await this.queue(sessions, updated(uri));
+    if (sessions.length < subscribers.length) {
+      await this.subscriptions.publishToListeners({ kind: 'resource_updated', uri });
+    }
   }
 
   /** The city list changed: every subscribed session and listen stream that asked is told once. */

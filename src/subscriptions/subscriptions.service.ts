@@ -36,14 +36,6 @@ export const isListenSubscriber = (subscriber: string): boolean =>
 export const listenInstanceOf = (subscriber: string): string =>
   subscriber.slice(LISTEN_PREFIX.length, subscriber.lastIndexOf(':'));
 
-/** Whether a subscriber is the client of a stdio process (`stdio:{instance}`). */
-export const isStdioSubscriber = (subscriber: string): boolean =>
-  subscriber.startsWith(STDIO_PREFIX);
-
-/** The process (per boot) a stdio subscriber is served by. */
-export const stdioInstanceOf = (subscriber: string): string =>
-  subscriber.slice(STDIO_PREFIX.length);
-
 export type RefusalReason =
   'not_subscribable' | 'unknown_city' | 'subscriber_limit' | 'key_limit' | 'unavailable';
 

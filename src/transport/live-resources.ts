@@ -6,9 +6,7 @@ import { RedisConnection } from '../redis/redis-connection';
 import { ResourcePoller } from '../subscriptions/resource-poller';
 import {
   isListenSubscriber,
-  isStdioSubscriber,
   listenInstanceOf,
-  stdioInstanceOf,
   SubscriptionsService,
 } from '../subscriptions/subscriptions.service';
 
@@ -64,8 +62,13 @@ export class LiveResources implements OnModuleInit, OnModuleDestroy {
     else res.once('close', end);
   }
 
+  /**
+   * Sessions are alive while the fleet (or this process) holds them; listen streams while their
+   * process holds them. A stdio client's subscriptions never reach this store: a stdio process
+   * keeps its own.
+   */
   private async alive(subscribers: string[]): Promise<boolean[]> {
-    const sessions = subscribers.filter((s) => !isListenSubscriber(s) && !isStdioSubscriber(s));
+    const sessions = subscribers.filter((s) => !isListenSubscriber(s));
     const sessionAlive = new Map<string, boolean>();
     if (this.lifecycle.shared) {
       const exists = await this.lifecycle.fleet.exists(sessions);
@@ -73,28 +76,23 @@ export class LiveResources implements OnModuleInit, OnModuleDestroy {
     } else {
       for (const s of sessions) sessionAlive.set(s, this.registry.get(s) !== undefined);
     }
+    /** Another replica removes its own streams' subscriptions; a dead one's are gone here. */
     const instances = new Map<string, boolean>();
-    /** Another process's stream or stdio client: it removes its own; a dead one's are gone here. */
-    const instanceAlive = async (instance: string): Promise<boolean> => {
+    const result: boolean[] = [];
+    for (const subscriber of subscribers) {
+      if (!isListenSubscriber(subscriber)) {
+        result.push(sessionAlive.get(subscriber) ?? false);
+        continue;
+      }
+      const instance = listenInstanceOf(subscriber);
+      if (instance === this.redis.instanceId) {
+        result.push(this.listeners.has(subscriber));
+        continue;
+      }
       if (!instances.has(instance)) {
         instances.set(instance, this.redis.enabled && (await this.redis.isAlive(instance)));
       }
-      return instances.get(instance)!;
-    };
-    const result: boolean[] = [];
-    for (const subscriber of subscribers) {
-      if (isStdioSubscriber(subscriber)) {
-        result.push(await instanceAlive(stdioInstanceOf(subscriber)));
-      } else if (!isListenSubscriber(subscriber)) {
-        result.push(sessionAlive.get(subscriber) ?? false);
-      } else {
-        const instance = listenInstanceOf(subscriber);
-        result.push(
-          instance === this.redis.instanceId
-            ? this.listeners.has(subscriber)
-            : await instanceAlive(instance),
-        );
-      }
+      result.push(instances.get(instance)!);
     }
     return result;
   }

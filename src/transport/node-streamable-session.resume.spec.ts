@@ -128,6 +128,25 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
   };
   const count = (text: string, needle: string) => text.split(needle).length - 1;
 
+  /**
+   * A request the server holds on a primed POST stream, read up to its priming event; `drop()`
+   * cuts the stream as a client that goes away, once the server has seen it close.
+   */
+  async function heldCall(id: number) {
+    const controller = new AbortController();
+    const held = nextOf('hold');
+    const call = await post({ jsonrpc: '2.0', id, method: 'hold' }, inSession, controller.signal);
+    await held;
+    const stream = new EventReader(call);
+    await stream.until((t) => t.includes('data: \n\n'));
+    const drop = async () => {
+      const closed = closedResponses;
+      controller.abort();
+      await eventually(() => closedResponses > closed);
+    };
+    return { stream, primingId: stream.ids()[0], drop };
+  }
+
   it('primes a POST stream of a 2025-11-25 client: an id, the retry hint and empty data first', async () => {
     await startTransport();
     const res = await post({ jsonrpc: '2.0', id: 7, method: 'tools/list' }, inSession);
@@ -316,20 +335,8 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
 
   it('keeps the requests of a primed POST stream the client drops, and resumes it with their answers', async () => {
     await startTransport();
-    const controller = new AbortController();
-    const held = nextOf('hold');
-    const call = await post(
-      { jsonrpc: '2.0', id: 6, method: 'hold' },
-      inSession,
-      controller.signal,
-    );
-    await held;
-    const cut = new EventReader(call);
-    await cut.until((t) => t.includes('data: \n\n'));
-    const primingId = cut.ids()[0];
-    const closed = closedResponses;
-    controller.abort();
-    await eventually(() => closedResponses > closed);
+    const { primingId, drop } = await heldCall(6);
+    await drop();
     // Not cancelled: the client can come back for the answer.
     expect(received.some((m) => 'method' in m && m.method === 'notifications/cancelled')).toBe(
       false,
@@ -348,22 +355,11 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
 
   it('replays the answers a dropped POST stream got meanwhile, and ends', async () => {
     await startTransport();
-    const controller = new AbortController();
-    const held = nextOf('hold');
-    const call = await post(
-      { jsonrpc: '2.0', id: 8, method: 'hold' },
-      inSession,
-      controller.signal,
-    );
-    await held;
-    const cut = new EventReader(call);
-    await cut.until((t) => t.includes('data: \n\n'));
-    const closed = closedResponses;
-    controller.abort();
-    await eventually(() => closedResponses > closed);
+    const { primingId, drop } = await heldCall(8);
+    await drop();
     await transport.send({ jsonrpc: '2.0', id: 8, result: { meanwhile: true } });
 
-    const res = await get({ 'last-event-id': cut.ids()[0] }).response;
+    const res = await get({ 'last-event-id': primingId }).response;
     const text = await res.text();
     expect(count(text, '"meanwhile":true')).toBe(1);
   });
@@ -382,17 +378,7 @@ describe('NodeStreamableSessionTransport with the session event log', () => {
 
   it('delivers an answer larger than the byte bound without an id, and keeps the stream’s earlier events', async () => {
     await startTransport('2025-11-25', { maxEvents: 100, maxBytes: 2048 });
-    const controller = new AbortController();
-    const held = nextOf('hold');
-    const call = await post(
-      { jsonrpc: '2.0', id: 5, method: 'hold' },
-      inSession,
-      controller.signal,
-    );
-    await held;
-    const stream = new EventReader(call);
-    await stream.until((t) => t.includes('data: \n\n'));
-    const [primingId] = stream.ids();
+    const { stream, primingId } = await heldCall(5);
     await transport.send({ jsonrpc: '2.0', id: 5, result: { big: 'x'.repeat(4096) } });
     const text = await stream.until(() => false);
     expect(text).toMatch(

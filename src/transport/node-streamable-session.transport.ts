@@ -175,15 +175,12 @@ export class NodeStreamableSessionTransport implements Transport {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    this.unfollow?.();
-    this.unfollow = undefined;
     for (const stream of this.postStreams.values()) {
       if (stream.connection) end(stream.connection);
     }
-    if (this.standalone) end(this.standalone);
+    this.releaseStandalone();
     this.streamOf.clear();
     this.postStreams.clear();
-    this.standalone = undefined;
     this.onclose?.();
     return Promise.resolve();
   }
@@ -191,24 +188,14 @@ export class NodeStreamableSessionTransport implements Transport {
   /**
    * A message with no request it belongs to: stored on the standalone stream, and written on the
    * GET stream by the follower of the log (which also brings what other replicas append). When
-   * it cannot be stored, it is written without an id if a GET stream is open here.
+   * it cannot be stored (or there is no log), it is written without an id if a GET stream is
+   * open here.
    */
-  private sendStandalone(message: JSONRPCMessage): Promise<void> {
-    const { events } = this.options;
-    if (!events || this.sessionId === undefined) {
-      return this.enqueue(() => {
-        if (this.standalone) write(this.standalone, frame(message));
-      });
-    }
-    return events.append(this.sessionId, STANDALONE_STREAM, message).then(
-      () => undefined,
-      (error: unknown) => {
-        this.reportStoreFailure(error);
-        return this.enqueue(() => {
-          if (this.standalone) write(this.standalone, frame(message));
-        });
-      },
-    );
+  private async sendStandalone(message: JSONRPCMessage): Promise<void> {
+    if ((await this.store(STANDALONE_STREAM, message)) !== undefined) return;
+    await this.enqueue(() => {
+      if (this.standalone) write(this.standalone, frame(message));
+    });
   }
 
   /** Stores a message of one of the session's streams: its event id, or none without a log. */
@@ -437,10 +424,7 @@ export class NodeStreamableSessionTransport implements Transport {
         'Conflict: Only one SSE stream is allowed per session',
       );
     }
-    const connection = this.open(res);
-    this.takeStandalone(connection, []);
-    // The priming event comes through the follower like any standalone event.
-    if (this.primes) void this.store(STANDALONE_STREAM, PRIMING_MESSAGE);
+    this.openStandalone(res, []);
   }
 
   /**
@@ -481,9 +465,8 @@ export class NodeStreamableSessionTransport implements Transport {
       }
       // As a GET without Last-Event-ID, except that it takes the stream over like a resume.
       this.releaseStandalone();
-      this.takeStandalone(this.open(res), pending);
+      this.openStandalone(res, pending);
       stopBuffering();
-      if (this.primes) void this.store(STANDALONE_STREAM, PRIMING_MESSAGE);
       return;
     }
     const post = this.postStreams.get(found.streamId);
@@ -514,14 +497,26 @@ export class NodeStreamableSessionTransport implements Transport {
     res.once('close', () => this.abandon(post, connection));
   }
 
+  /** A new GET stream from now (after the events `missed` meanwhile), primed for those who take it. */
+  private openStandalone(res: ServerResponse, missed: StoredEvent[]): void {
+    this.takeStandalone(this.open(res), missed);
+    // The priming event comes through the follower like any standalone event.
+    if (this.primes) void this.store(STANDALONE_STREAM, PRIMING_MESSAGE);
+  }
+
   /** Ends the GET stream's response here, and its following of the log. */
   private releaseStandalone(): void {
     const stale = this.standalone;
     if (!stale) return;
+    this.dropStandalone();
+    end(stale);
+  }
+
+  /** This process no longer serves the GET stream: the log is no longer followed for it. */
+  private dropStandalone(): void {
     this.standalone = undefined;
     this.unfollow?.();
     this.unfollow = undefined;
-    end(stale);
   }
 
   /** The response of an event stream, its headers and `retry:` hint written at once. */
@@ -558,10 +553,7 @@ export class NodeStreamableSessionTransport implements Transport {
     }
     connection.res.once('close', () => {
       clearInterval(connection.keepAlive);
-      if (this.standalone !== connection) return;
-      this.standalone = undefined;
-      this.unfollow?.();
-      this.unfollow = undefined;
+      if (this.standalone === connection) this.dropStandalone();
     });
   }
 

@@ -15,12 +15,8 @@ import { principalOf } from '../auth/principal';
 import { replicaOf } from '../redis/redis-connection';
 import { queryParam } from '../common/request-path';
 import { KEEP_ALIVE_COMMENT } from './event-stream';
-import { isDeliverable } from '../events/event-ids';
-import {
-  SESSION_EVENT_LOG,
-  STANDALONE_STREAM,
-  type SessionEventLog,
-} from '../events/session-event-log';
+import { SESSION_EVENT_LOG, type SessionEventLog } from '../events/session-event-log';
+import { forwardStandaloneEvents } from '../events/standalone-events.transport';
 
 /** What a relayed POST answers when the replica holding the stream does not take messages. */
 const OWNER_SILENT_RETRY_SECONDS = 1;
@@ -84,14 +80,9 @@ export class SseService implements OnModuleInit {
     heartbeat.unref();
     // What is appended to the session's standalone stream anywhere (resource updates) goes out
     // on this stream, held by this replica alone; there is no resuming it.
-    const unfollow = this.events.follow(transport.sessionId, (event) => {
-      if (event.streamId !== STANDALONE_STREAM || !isDeliverable(event.message)) return;
-      transport
-        .send(event.message)
-        .catch((error: unknown) =>
-          this.logger.warn({ err: error, sessionId: transport.sessionId }, 'an event was not sent'),
-        );
-    });
+    const unfollow = forwardStandaloneEvents(this.events, transport.sessionId, transport, (error) =>
+      this.logger.warn({ err: error, sessionId: transport.sessionId }, 'an event was not sent'),
+    );
     res.on('close', () => {
       clearInterval(heartbeat);
       unfollow();
