@@ -7,7 +7,8 @@ import { load as parseYaml } from 'js-yaml';
 import { ApiKeyEntry, ApiKeyParseError, crossListProblems, parseApiKeys } from './api-keys.parser';
 import { PACKAGE_VERSION } from '../common/package-info';
 import { EnvironmentVariables } from './environment';
-import type { AppConfiguration } from './configuration.types';
+import type { AppConfiguration, OAuthConfig } from './configuration.types';
+import { parseOAuthConfig, trustedProxyProblem } from './oauth-config.parser';
 
 /** Thrown at boot with every problem found, one per line. */
 export class ConfigValidationError extends Error {
@@ -106,9 +107,13 @@ export function loadConfiguration(
     );
   }
   const keys = problems.length === 0 ? parseKeys(vars, problems) : undefined;
+  const oauth =
+    problems.length === 0
+      ? parseOAuthConfig(vars, vars.PUBLIC_BASE_URL.replace(/\/+$/, ''), problems)
+      : null;
   if (problems.length > 0 || !keys) throw new ConfigValidationError(problems);
 
-  return toConfiguration(vars, keys);
+  return toConfiguration(vars, keys, oauth);
 }
 
 function parseKeys(vars: EnvironmentVariables, problems: string[]) {
@@ -133,8 +138,18 @@ function parseKeys(vars: EnvironmentVariables, problems: string[]) {
     );
     return undefined;
   }
+  const untrusted = trustedProxyProblem(vars.IDENTITY_HEADER, vars.TRUST_PROXY);
+  if (untrusted) {
+    problems.push(untrusted);
+    return undefined;
+  }
   // Secure by default: keyless only on loopback, or when someone says so explicitly.
-  if (user.length === 0 && !vars.AUTH_DISABLED && !isLoopback(vars.HOST)) {
+  if (
+    user.length === 0 &&
+    vars.AUTH_MODE === 'api-key' &&
+    !vars.AUTH_DISABLED &&
+    !isLoopback(vars.HOST)
+  ) {
     problems.push(
       `API_KEYS: required when HOST is not a loopback address (got HOST ${JSON.stringify(vars.HOST)}); set AUTH_DISABLED=true to run without keys on purpose`,
     );
@@ -161,6 +176,7 @@ export function isLoopback(host: string): boolean {
 
 function trustProxyOf(value: string): boolean | number | string[] {
   if (value.trim() === '') return false;
+  // Express and proxy-addr take the same list: addresses, CIDRs and the names loopback etc.
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   return value
     .split(',')
@@ -171,7 +187,9 @@ function trustProxyOf(value: string): boolean | number | string[] {
 function toConfiguration(
   vars: EnvironmentVariables,
   keys: { user: ApiKeyEntry[]; admin: ApiKeyEntry[] },
+  oauth: OAuthConfig | null,
 ): AppConfiguration {
+  const keyless = keys.user.length === 0 && oauth === null;
   return {
     env: vars.NODE_ENV ?? 'production',
     server: { host: vars.HOST, port: vars.PORT },
@@ -223,9 +241,11 @@ function toConfiguration(
       ]),
     },
     auth: {
+      mode: vars.AUTH_MODE,
+      oauth,
       keys: keys.user,
       adminKeys: keys.admin,
-      keyless: keys.user.length === 0,
+      keyless,
       metricsRequireKey: vars.METRICS_REQUIRE_KEY,
       identityHeader: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER.toLowerCase(),
       identityHeaderName: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER,
@@ -236,7 +256,7 @@ function toConfiguration(
       maxBodyBytes: vars.MAX_BODY_BYTES,
       maxJsonDepth: vars.MAX_JSON_DEPTH,
       maxInitializeBytes: vars.MAX_INITIALIZE_BYTES,
-      ...rateLimitsOf(vars, keys.user.length === 0),
+      ...rateLimitsOf(vars, keyless),
       sessionOpenPerMinute: vars.SESSION_OPEN_PER_MINUTE,
       headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
       requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,

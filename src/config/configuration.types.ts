@@ -1,5 +1,11 @@
 import type { ApiKeyEntry } from './api-keys.parser';
-import type { LOG_DESTINATIONS, LOG_FORMATS, LOG_LEVELS, MCP_TRANSPORTS } from './environment';
+import type {
+  AUTH_MODES,
+  LOG_DESTINATIONS,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  MCP_TRANSPORTS,
+} from './environment';
 
 export interface ServerConfig {
   host: string;
@@ -68,12 +74,48 @@ export interface McpConfig {
   allowedOrigins: string[];
 }
 
+/** A client application counted by its label in metrics (OAUTH_CLIENTS). */
+export interface OAuthClient {
+  label: string;
+  clientId: string;
+}
+
+/** The OAuth 2.1 resource server (AUTH_MODE oauth or both). */
+export interface OAuthConfig {
+  /** Accepted `iss` values, as written. */
+  issuers: string[];
+  /** One JWKS for every issuer; null: discovered from each issuer's metadata. */
+  jwksUrl: string | null;
+  /** The resource identifier of Streamable HTTP: PUBLIC_BASE_URL + /mcp. */
+  resource: string;
+  /** The server as a whole (PUBLIC_BASE_URL): the resource legacy SSE clients ask tokens for. */
+  rootResource: string;
+  /** Accepted `aud` values: both resource identifiers, then OAUTH_AUDIENCES. */
+  audiences: string[];
+  /** Every one must be granted for an MCP request. */
+  requiredScopes: string[];
+  /** Scope or role that opens /admin; null: only admin keys do. */
+  adminScope: string | null;
+  /** The claim naming the caller. */
+  callerClaim: string;
+  algorithms: string[];
+  clockSkewSeconds: number;
+  clients: OAuthClient[];
+  jwksTimeoutMs: number;
+  /** Least time between two JWKS fetches for an unknown key id. */
+  jwksCooldownMs: number;
+}
+
 export interface AuthConfig {
+  /** AUTH_MODE: which credentials the MCP routes take. */
+  mode: (typeof AUTH_MODES)[number];
+  /** Set when the mode is oauth or both. */
+  oauth: OAuthConfig | null;
   /** Keys for the MCP routes (and /metrics when it requires a key). Empty: keyless. */
   keys: ApiKeyEntry[];
   /** Keys for /admin; empty disables the admin API. */
   adminKeys: ApiKeyEntry[];
-  /** True when the server deliberately runs without keys. */
+  /** True when the MCP routes take no credential at all (no keys, no OAuth). */
   keyless: boolean;
   metricsRequireKey: boolean;
   /**
@@ -86,7 +128,10 @@ export interface AuthConfig {
 }
 
 export interface HttpConfig {
-  /** Express `trust proxy`: false, a hop count, or a list of proxy addresses/CIDRs. */
+  /**
+   * Express `trust proxy`: false, a hop count, or a list of proxy addresses/CIDRs (or the names
+   * loopback, linklocal, uniquelocal). IDENTITY_HEADER is believed only from such a list.
+   */
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
   maxBodyBytes: number;

@@ -18,6 +18,20 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const LOG_DESTINATIONS = ['stdout', 'stderr'] as const;
 export const MCP_TRANSPORTS = ['http', 'stdio'] as const;
+export const AUTH_MODES = ['api-key', 'oauth', 'both'] as const;
+/** Asymmetric JWS algorithms only: `none` and HMAC (a shared secret) can never verify a token. */
+export const OAUTH_ALGORITHM_NAMES = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
 
 /**
  * Every configuration key, as an environment variable name. Decorators run bottom-up and only the
@@ -190,10 +204,76 @@ export class EnvironmentVariables {
   IDENTITY_HEADER!: string;
 
   @IsString()
-  @Matches(/^(|\d+|[0-9a-fA-F.:/, ]+)$/, {
-    message: 'TRUST_PROXY must be empty, a hop count or a comma-separated list of addresses/CIDRs',
-  })
+  @Matches(
+    /^(|\d+|(\s*([0-9a-fA-F.:/]+|loopback|linklocal|uniquelocal)\s*)(,\s*([0-9a-fA-F.:/]+|loopback|linklocal|uniquelocal)\s*)*)$/,
+    {
+      message:
+        'TRUST_PROXY must be empty, a hop count or a comma-separated list of addresses/CIDRs (or loopback, linklocal, uniquelocal)',
+    },
+  )
   TRUST_PROXY!: string;
+
+  @IsIn(AUTH_MODES)
+  AUTH_MODE!: (typeof AUTH_MODES)[number];
+
+  /** Comma-separated issuer URLs, exactly as the provider writes them in `iss`. */
+  @IsString()
+  OAUTH_ISSUERS!: string;
+
+  /** Empty: discovered from each issuer's metadata. */
+  @IsString()
+  @Matches(/^(|https?:\/\/[^\s,]+)$/, { message: 'OAUTH_JWKS_URL must be empty or an http(s) URL' })
+  OAUTH_JWKS_URL!: string;
+
+  /** Audiences accepted beside the server's own resource URLs, comma-separated. */
+  @IsString()
+  OAUTH_AUDIENCES!: string;
+
+  /** Scopes every MCP request needs, space- or comma-separated. */
+  @IsString()
+  @Matches(/^[^"\\]*$/, { message: 'OAUTH_REQUIRED_SCOPES must not contain quotes or backslashes' })
+  OAUTH_REQUIRED_SCOPES!: string;
+
+  /** A scope or role (claim `roles`) that opens /admin; empty: admin only with an admin key. */
+  @IsString()
+  @Matches(/^[^\s,"\\]*$/, { message: 'OAUTH_ADMIN_SCOPE must be one scope or role name' })
+  OAUTH_ADMIN_SCOPE!: string;
+
+  /** The claim naming the caller: sub for users, azp or client_id for machine clients. */
+  @IsString()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, {
+    message: 'OAUTH_CALLER_CLAIM must be a claim name (e.g. sub, azp, client_id, oid)',
+  })
+  OAUTH_CALLER_CLAIM!: string;
+
+  /** Comma-separated; asymmetric algorithms only. */
+  @IsString()
+  @IsNotEmpty()
+  OAUTH_ALGORITHMS!: string;
+
+  @Type(() => Number)
+  @Min(0)
+  @Max(600)
+  @IsInt()
+  OAUTH_CLOCK_SKEW_SECONDS!: number;
+
+  /** Client applications counted by name in metrics: "label=client-id", comma-separated. */
+  @IsString()
+  OAUTH_CLIENTS!: string;
+
+  /** Per request to the identity provider (metadata, JWKS). */
+  @Type(() => Number)
+  @Min(100)
+  @Max(60000)
+  @IsInt()
+  OAUTH_JWKS_TIMEOUT_MS!: number;
+
+  /** At most one JWKS refetch per this many seconds when a token names an unknown key. */
+  @Type(() => Number)
+  @Min(0)
+  @Max(3600)
+  @IsInt()
+  OAUTH_JWKS_COOLDOWN_SECONDS!: number;
 
   /** Unset: a default that depends on where the server runs (see configuration.ts). */
   @IsOptional()
