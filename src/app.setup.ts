@@ -64,7 +64,12 @@ function mountApiDocs(app: NestExpressApplication, configuration: AppConfigurati
     .setVersion(PACKAGE_VERSION)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'The same API key, as a bearer token.' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'The same API key, as a bearer token; or, with AUTH_MODE oauth or both, an access token (JWT) of a configured issuer.',
+      },
       'bearer',
     );
   if (configuration.mcp.publicBaseUrl) builder.addServer(configuration.mcp.publicBaseUrl);

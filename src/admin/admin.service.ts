@@ -140,6 +140,8 @@ export class AdminService {
       ...rest,
       redis: { ...redis, url: redis.url === null ? null : withoutPassword(redis.url) },
       auth: {
+        mode: auth.mode,
+        oauth: auth.oauth,
         keyless: auth.keyless,
         keys: auth.keys.map((k) => k.label),
         adminKeys: auth.adminKeys.map((k) => k.label),

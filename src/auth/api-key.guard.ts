@@ -3,75 +3,132 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException,
   Inject,
   Injectable,
   NotFoundException,
+  ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
-import { AuthService } from './auth.service';
-import { type AuthenticatedRequest, presentedKey } from './principal';
-
-const UNAUTHORIZED = 'Unauthorized: a valid API key is required (X-API-Key header)';
+import { AuthFailure, AuthService } from './auth.service';
+import { bearerChallenge } from './oauth/bearer-challenge';
+import { ProtectedResource } from './oauth/protected-resource';
+import { type AuthenticatedRequest } from './principal';
 
 /**
- * The challenge on every 401 (RFC 9110 §11.6.1 allows a comma-separated list in one header): the
- * key goes in X-API-Key, or as a bearer token.
+ * The challenge on a 401 of a server that takes API keys (RFC 9110 §11.6.1 allows a
+ * comma-separated list in one header): the key goes in X-API-Key, or as a bearer token.
  */
 export const API_KEY_CHALLENGE = 'ApiKey header="X-API-Key", Bearer';
 
-/** A 401 with its challenge; the exception filter renders the body and keeps the header. */
-function unauthorized(context: ExecutionContext): UnauthorizedException {
-  context
-    .switchToHttp()
-    .getResponse<Pick<ServerResponse, 'setHeader'>>()
-    .setHeader('WWW-Authenticate', API_KEY_CHALLENGE);
-  return new UnauthorizedException(UNAUTHORIZED);
-}
+/** Seconds a client waits before asking again when the identity provider could not be reached. */
+const IDP_RETRY_AFTER_SECONDS = 5;
 
-/** The MCP routes: a user (or admin) key, unless the server runs keyless. */
-@Injectable()
-export class ApiKeyGuard implements CanActivate {
+type Route = 'mcp' | 'server' | 'admin';
+
+/** What the guards share: turning a refusal into its status, message and challenge. */
+abstract class CredentialGuard implements CanActivate {
   constructor(
-    private readonly auth: AuthService,
-    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
+    protected readonly auth: AuthService,
+    protected readonly resource: ProtectedResource,
+    private readonly rejected: Counter<'reason'>,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const outcome = this.auth.authenticateUser(req);
-    if (!outcome.ok) {
-      this.rejected.inc({ reason: 'auth' });
-      if (outcome.reason === 'no-identity') throw new ForbiddenException(this.noIdentity);
-      if (outcome.reason === 'identity') throw new BadRequestException(this.badIdentity);
-      throw unauthorized(context);
+  abstract canActivate(context: ExecutionContext): Promise<boolean>;
+
+  protected refuse(context: ExecutionContext, failure: AuthFailure, route: Route): HttpException {
+    this.rejected.inc({ reason: 'auth' });
+    const res = context.switchToHttp().getResponse<Pick<ServerResponse, 'setHeader'>>();
+    switch (failure.reason) {
+      case 'missing':
+        res.setHeader('WWW-Authenticate', this.challenge(route));
+        return new UnauthorizedException(this.missingMessage(route));
+      case 'invalid':
+        res.setHeader(
+          'WWW-Authenticate',
+          failure.kind === 'token'
+            ? this.challenge(route, { error: 'invalid_token', description: failure.message })
+            : this.challenge(route),
+        );
+        return new UnauthorizedException(
+          failure.kind === 'token'
+            ? `Unauthorized: ${failure.message ?? 'the bearer token is not valid'}`
+            : 'Unauthorized: this API key is not valid',
+        );
+      case 'scope':
+        res.setHeader(
+          'WWW-Authenticate',
+          this.challenge(route, {
+            error: 'insufficient_scope',
+            description: `The token lacks the scope ${failure.required.join(' ')}`,
+            scopes: failure.required,
+          }),
+        );
+        return new ForbiddenException(
+          `Forbidden: the token is not granted ${failure.required.map((s) => `"${s}"`).join(', ')}, which ${route === 'admin' ? 'the admin API needs' : 'this server needs'}`,
+        );
+      case 'not-admin':
+        return new ForbiddenException('Forbidden: this key is not an admin key');
+      case 'unavailable':
+        res.setHeader('Retry-After', String(IDP_RETRY_AFTER_SECONDS));
+        return new ServiceUnavailableException(
+          `Service Unavailable: the identity provider could not be reached to check the token (${failure.message}); try again shortly`,
+        );
+      case 'untrusted-proxy':
+        return new ForbiddenException(
+          `Forbidden: the ${this.identityHeader} header is believed only from the gateway's addresses (TRUST_PROXY)`,
+        );
+      case 'no-identity':
+        // The gateway sets the header on every request: 403, no credential would help.
+        return new ForbiddenException(
+          `Forbidden: the ${this.identityHeader} header naming the caller is missing: requests must come through the gateway`,
+        );
+      case 'identity':
+        // A malformed gateway identity is refused, never merged into another caller's budget.
+        return new BadRequestException(
+          `Bad Request: the ${this.identityHeader} header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)`,
+        );
     }
-    req.principal = outcome.principal;
-    // The MCP transports pass `req.auth` to the server as the call's authInfo: the label only.
-    (req as AuthenticatedRequest & { auth?: unknown }).auth = {
-      token: '',
-      clientId: outcome.principal.label,
-      scopes: [],
-    };
-    return true;
   }
 
   /**
-   * No gateway identity: the request did not come through the gateway (which sets the header on
-   * every request). 403, not 401: no credential the caller could add would help.
+   * The challenges this server answers a 401 with. With tokens, Bearer comes first (with the
+   * metadata URL and scopes): the MCP client reads the first scheme of the header.
    */
-  private get noIdentity(): string {
-    return `Forbidden: the ${this.identityHeader} header naming the caller is missing: requests must come through the gateway`;
+  private challenge(
+    route: Route,
+    problem: Pick<Parameters<typeof bearerChallenge>[0], 'error' | 'description'> & {
+      scopes?: readonly string[];
+    } = {},
+  ): string {
+    const oauth = this.auth.oauth;
+    const takesTokens = route === 'admin' ? oauth?.adminScope != null : oauth !== null;
+    if (!oauth || !takesTokens) return API_KEY_CHALLENGE;
+    const bearer = bearerChallenge({
+      ...problem,
+      resourceMetadata:
+        route === 'mcp' ? this.resource.metadataUrl.mcp : this.resource.metadataUrl.server,
+      scopes: problem.scopes ?? (route === 'admin' ? [oauth.adminScope!] : oauth.requiredScopes),
+    });
+    const keys = route === 'admin' || this.auth.takesKeys;
+    return keys ? `${bearer}, ApiKey header="X-API-Key"` : bearer;
   }
 
-  /** A malformed gateway identity is refused, never merged into another caller's budget. */
-  private get badIdentity(): string {
-    return `Bad Request: the ${this.identityHeader} header is not a valid caller identity (1 to 64 letters, digits and ._@:+-)`;
+  private missingMessage(route: Route): string {
+    const oauth = this.auth.oauth;
+    const takesTokens = route === 'admin' ? oauth?.adminScope != null : oauth !== null;
+    const keys = route === 'admin' || this.auth.takesKeys;
+    if (!takesTokens) return 'Unauthorized: a valid API key is required (X-API-Key header)';
+    const token = `a bearer token from ${oauth!.issuers.join(' or ')} (Authorization: Bearer …)`;
+    return keys
+      ? `Unauthorized: an API key (X-API-Key header) or ${token} is required`
+      : `Unauthorized: ${token} is required`;
   }
 
   private get identityHeader(): string {
@@ -79,48 +136,81 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-/** /admin: an admin key. A user key is 403; with no admin keys configured, admin does not exist. */
-@Injectable()
-export class AdminKeyGuard implements CanActivate {
-  constructor(
-    private readonly auth: AuthService,
-    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
-  ) {}
+/** `/mcp` is its own resource; `/sse` and `/messages` belong to the server as a whole. */
+function routeOf(req: IncomingMessage & { path?: string }): Route {
+  const path = req.path ?? req.url ?? '';
+  return path === '/mcp' || path.startsWith('/mcp/') || path.startsWith('/mcp?') ? 'mcp' : 'server';
+}
 
-  canActivate(context: ExecutionContext): boolean {
+/** The MCP routes: an API key or a bearer token, unless the server runs keyless. */
+@Injectable()
+export class ApiKeyGuard extends CredentialGuard {
+  constructor(
+    auth: AuthService,
+    resource: ProtectedResource,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
+  ) {
+    super(auth, resource, rejected);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const outcome = await this.auth.authenticateUser(req);
+    if (!outcome.ok) throw this.refuse(context, outcome, routeOf(req));
+    req.principal = outcome.principal;
+    // The MCP transports pass `req.auth` to the server as the call's authInfo: who is calling,
+    // never the credential (a token is not passed on to anything).
+    (req as AuthenticatedRequest & { auth?: unknown }).auth = {
+      token: '',
+      clientId: outcome.principal.label,
+      scopes: outcome.scopes,
+      ...(outcome.principal.metric && { extra: { metricLabel: outcome.principal.metric } }),
+    };
+    return true;
+  }
+}
+
+/**
+ * /admin: an admin key, or a token with OAUTH_ADMIN_SCOPE (as a scope or a role). A user key is
+ * 403; with neither configured, admin does not exist.
+ */
+@Injectable()
+export class AdminKeyGuard extends CredentialGuard {
+  constructor(
+    auth: AuthService,
+    resource: ProtectedResource,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
+  ) {
+    super(auth, resource, rejected);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.auth.adminEnabled) throw new NotFoundException('The admin API is disabled');
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const outcome = this.auth.authenticate(presentedKey(req));
-    if (!outcome.ok) {
-      this.rejected.inc({ reason: 'auth' });
-      throw unauthorized(context);
-    }
-    if (!outcome.principal.admin) {
-      this.rejected.inc({ reason: 'auth' });
-      throw new ForbiddenException('Forbidden: this key is not an admin key');
-    }
+    const outcome = await this.auth.authenticateAdmin(req);
+    if (!outcome.ok) throw this.refuse(context, outcome, 'admin');
     req.principal = outcome.principal;
     return true;
   }
 }
 
-/** /metrics: open by default; any valid key when METRICS_REQUIRE_KEY=true. */
+/** /metrics: open by default; any valid key or token when METRICS_REQUIRE_KEY=true. */
 @Injectable()
-export class MetricsKeyGuard implements CanActivate {
+export class MetricsKeyGuard extends CredentialGuard {
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
-    private readonly auth: AuthService,
-    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
-  ) {}
+    auth: AuthService,
+    resource: ProtectedResource,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
+  ) {
+    super(auth, resource, rejected);
+  }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.config.metricsRequireKey) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const outcome = this.auth.authenticate(presentedKey(req));
-    if (!outcome.ok) {
-      this.rejected.inc({ reason: 'auth' });
-      throw unauthorized(context);
-    }
+    const outcome = await this.auth.authenticateAny(req);
+    if (!outcome.ok) throw this.refuse(context, outcome, 'server');
     return true;
   }
 }

@@ -1,11 +1,32 @@
 import { Global, Module } from '@nestjs/common';
+import { AUTH_CONFIG } from '../config/app-config.module';
+import type { AuthConfig } from '../config/configuration.types';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
 import { AuthService } from './auth.service';
+import { JwtTokenVerifier } from './oauth/jwt-token-verifier';
+import { ProtectedResource } from './oauth/protected-resource';
+import { ProtectedResourceController } from './oauth/protected-resource.controller';
+import { TOKEN_VERIFIER } from './oauth/token-verifier';
 
-/** API keys: who is calling. Global, because guards on several modules' controllers need it. */
+/**
+ * Who is calling: API keys, bearer tokens of the configured issuers (AUTH_MODE), a gateway's
+ * identity header. Global, because guards on several modules' controllers need it.
+ */
 @Global()
 @Module({
-  providers: [AuthService, ApiKeyGuard, AdminKeyGuard, MetricsKeyGuard],
-  exports: [AuthService, ApiKeyGuard, AdminKeyGuard, MetricsKeyGuard],
+  controllers: [ProtectedResourceController],
+  providers: [
+    {
+      provide: TOKEN_VERIFIER,
+      useFactory: (auth: AuthConfig) => (auth.oauth ? new JwtTokenVerifier(auth.oauth) : null),
+      inject: [AUTH_CONFIG],
+    },
+    ProtectedResource,
+    AuthService,
+    ApiKeyGuard,
+    AdminKeyGuard,
+    MetricsKeyGuard,
+  ],
+  exports: [AuthService, ProtectedResource, ApiKeyGuard, AdminKeyGuard, MetricsKeyGuard],
 })
 export class AuthModule {}

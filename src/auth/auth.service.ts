@@ -1,44 +1,129 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { AUTH_CONFIG } from '../config/app-config.module';
-import type { AuthConfig } from '../config/configuration.types';
+import { OAuthError, verifyBearerToken } from '@modelcontextprotocol/server';
+import { AUTH_CONFIG, HTTP_CONFIG } from '../config/app-config.module';
+import type { AuthConfig, HttpConfig, OAuthConfig } from '../config/configuration.types';
 import { matchApiKey } from './api-keys';
-import { ANONYMOUS, gatewayIdentityOf, Principal, presentedKey } from './principal';
+import { missingScopes, satisfies } from './oauth/scopes';
+import {
+  IdentityProviderUnavailableError,
+  type OAuthTokenVerifier,
+  TOKEN_VERIFIER,
+  type VerifiedToken,
+} from './oauth/token-verifier';
+import {
+  ANONYMOUS,
+  type Credential,
+  gatewayIdentityOf,
+  OAUTH_PREFIX,
+  Principal,
+  presentedCredential,
+} from './principal';
+import { trustedProxyCheck } from './trusted-proxy';
 
 /**
- * `missing`/`invalid`: no or an unknown key. `no-identity`: the gateway's identity header is
- * missing or empty; `identity`: its value is not a valid identity.
+ * Why a request is refused:
+ * - `missing`/`invalid`: no credential, or a key or token that is not good (401);
+ * - `scope`: a good token without the scopes asked for (403 insufficient_scope);
+ * - `not-admin`: a good credential that does not open /admin (403);
+ * - `no-identity`/`identity`: the gateway's identity header is missing, or not an identity;
+ * - `untrusted-proxy`: the identity header came from an address TRUST_PROXY does not name (403);
+ * - `unavailable`: the identity provider could not be asked to check a token (503).
  */
-export type AuthOutcome =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: 'missing' | 'invalid' | 'no-identity' | 'identity' };
+export type AuthFailure =
+  | { ok: false; reason: 'missing' }
+  | { ok: false; reason: 'invalid'; kind: Credential['kind']; message?: string }
+  | { ok: false; reason: 'scope'; required: string[] }
+  | { ok: false; reason: 'not-admin'; kind: Credential['kind'] }
+  | { ok: false; reason: 'no-identity' | 'identity' | 'untrusted-proxy' }
+  | { ok: false; reason: 'unavailable'; message: string };
+
+export type AuthOutcome = { ok: true; principal: Principal; scopes: string[] } | AuthFailure;
 
 @Injectable()
 export class AuthService {
-  constructor(@Inject(AUTH_CONFIG) private readonly config: AuthConfig) {}
+  private readonly fromTrustedProxy: (address: string | undefined) => boolean;
+
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(HTTP_CONFIG) http: Pick<HttpConfig, 'trustProxy'>,
+    @Optional() @Inject(TOKEN_VERIFIER) private readonly verifier: OAuthTokenVerifier | null = null,
+  ) {
+    this.fromTrustedProxy = trustedProxyCheck(http.trustProxy);
+    if (config.oauth && !verifier) throw new Error('OAuth is configured without a token verifier');
+  }
 
   /** The gateway's identity header as written in IDENTITY_HEADER, for messages; or null. */
   get identityHeaderName(): string | null {
     return this.config.identityHeaderName;
   }
 
+  /** The OAuth settings, when tokens are taken. */
+  get oauth(): OAuthConfig | null {
+    return this.config.oauth;
+  }
+
+  /** Whether the MCP routes take API keys (api-key and both modes). */
+  get takesKeys(): boolean {
+    return this.config.mode !== 'oauth';
+  }
+
   get adminEnabled(): boolean {
-    return this.config.adminKeys.length > 0;
+    return this.config.adminKeys.length > 0 || this.config.oauth?.adminScope != null;
   }
 
   /**
-   * The caller of an MCP route: a user or admin key; anyone when the server runs keyless, named
-   * by the gateway's identity header when one is configured. With one configured, a request
-   * without it (or with it empty) did not come through the gateway, which names every caller, and
-   * is refused rather than served as an unnamed anonymous caller. The header is believed as sent:
-   * the server must be reachable only through the gateway.
+   * The caller of an MCP route: a user or admin key, or a token of a trusted issuer with the
+   * required scopes; anyone when the server runs keyless, named by the gateway's identity header
+   * when one is configured. With one configured, a request without it (or with it empty) did not
+   * come through the gateway, which names every caller, and is refused rather than served as an
+   * unnamed anonymous caller; it is believed only from the proxies TRUST_PROXY lists.
    */
-  authenticateUser(req: IncomingMessage): AuthOutcome {
-    if (!this.config.keyless) return this.authenticate(presentedKey(req));
-    if (this.config.identityHeader === null) return { ok: true, principal: ANONYMOUS };
-    const identity = gatewayIdentityOf(req, this.config.identityHeader);
-    if (identity.ok) return identity;
-    return { ok: false, reason: identity.reason === 'missing' ? 'no-identity' : 'identity' };
+  async authenticateUser(req: IncomingMessage): Promise<AuthOutcome> {
+    if (this.config.keyless) return this.gatewayCaller(req);
+    const credential = presentedCredential(req, {
+      keys: this.takesKeys,
+      tokens: this.config.oauth !== null,
+    });
+    if (!credential) return { ok: false, reason: 'missing' };
+    if (credential.kind === 'key') return this.authenticate(credential.value);
+    const outcome = await this.verifyToken(credential.value);
+    if (!outcome.ok) return outcome;
+    const required = missingScopes(outcome.scopes, this.config.oauth!.requiredScopes);
+    if (required.length > 0) return { ok: false, reason: 'scope', required };
+    return outcome;
+  }
+
+  /**
+   * The caller of /admin: an admin key, or a token with the admin scope or role. A user key, or a
+   * token without it, is `not-admin` or `scope` (403), not 401.
+   */
+  async authenticateAdmin(req: IncomingMessage): Promise<AuthOutcome> {
+    const credential = presentedCredential(req, {
+      keys: true,
+      tokens: this.config.oauth?.adminScope != null,
+    });
+    if (!credential) return { ok: false, reason: 'missing' };
+    const outcome =
+      credential.kind === 'key'
+        ? this.authenticate(credential.value)
+        : await this.verifyToken(credential.value);
+    if (!outcome.ok || outcome.principal.admin) return outcome;
+    if (credential.kind === 'token')
+      return { ok: false, reason: 'scope', required: [this.config.oauth!.adminScope!] };
+    return { ok: false, reason: 'not-admin', kind: 'key' };
+  }
+
+  /** Any configured key, or any good token: enough to read /metrics when it asks for a key. */
+  async authenticateAny(req: IncomingMessage): Promise<AuthOutcome> {
+    const credential = presentedCredential(req, {
+      keys: true,
+      tokens: this.config.oauth !== null,
+    });
+    if (!credential) return { ok: false, reason: 'missing' };
+    return credential.kind === 'key'
+      ? this.authenticate(credential.value)
+      : this.verifyToken(credential.value);
   }
 
   /**
@@ -48,9 +133,55 @@ export class AuthService {
   authenticate(presented: string | undefined): AuthOutcome {
     if (!presented) return { ok: false, reason: 'missing' };
     const admin = matchApiKey(presented, this.config.adminKeys);
-    if (admin) return { ok: true, principal: { label: admin.label, admin: true } };
+    if (admin) return { ok: true, principal: { label: admin.label, admin: true }, scopes: [] };
     const user = matchApiKey(presented, this.config.keys);
-    if (user) return { ok: true, principal: { label: user.label, admin: false } };
-    return { ok: false, reason: 'invalid' };
+    if (user) return { ok: true, principal: { label: user.label, admin: false }, scopes: [] };
+    return { ok: false, reason: 'invalid', kind: 'key' };
+  }
+
+  private gatewayCaller(req: IncomingMessage): AuthOutcome {
+    if (this.config.identityHeader === null) return { ok: true, principal: ANONYMOUS, scopes: [] };
+    if (!this.fromTrustedProxy(req.socket?.remoteAddress))
+      return { ok: false, reason: 'untrusted-proxy' };
+    const identity = gatewayIdentityOf(req, this.config.identityHeader);
+    if (identity.ok) return { ...identity, scopes: [] };
+    return { ok: false, reason: identity.reason === 'missing' ? 'no-identity' : 'identity' };
+  }
+
+  /**
+   * A bearer token through the SDK's verifyBearerToken (expiry, resource) and our verifier
+   * (signature, issuer, audience, algorithm). The token itself goes no further than this.
+   */
+  private async verifyToken(token: string): Promise<AuthOutcome> {
+    const oauth = this.config.oauth!;
+    let info: VerifiedToken;
+    try {
+      info = (await verifyBearerToken(`Bearer ${token}`, {
+        verifier: this.verifier!,
+        expectedResource: new URL(oauth.resource),
+      })) as VerifiedToken;
+    } catch (error) {
+      if (error instanceof IdentityProviderUnavailableError)
+        return { ok: false, reason: 'unavailable', message: error.message };
+      if (error instanceof OAuthError)
+        return { ok: false, reason: 'invalid', kind: 'token', message: error.message };
+      throw error;
+    }
+    const { issuer, caller, roles, clientApp } = info.extra;
+    // Two issuers may both have an "alice": the issuer's place in OAUTH_ISSUERS keeps them apart.
+    const issuerTag = oauth.issuers.length > 1 ? `${oauth.issuers.indexOf(issuer) + 1}:` : '';
+    const client = oauth.clients.find((c) => c.clientId === clientApp);
+    const admin =
+      oauth.adminScope !== null &&
+      (satisfies(info.scopes, oauth.adminScope) || roles.includes(oauth.adminScope));
+    return {
+      ok: true,
+      principal: {
+        label: `${OAUTH_PREFIX}${issuerTag}${caller}`,
+        admin,
+        metric: client ? `${OAUTH_PREFIX}${client.label}` : 'oauth',
+      },
+      scopes: info.scopes,
+    };
   }
 }

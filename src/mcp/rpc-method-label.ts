@@ -38,9 +38,16 @@ export function rpcMethodLabel(method: string): string {
 
 /**
  * The metrics' key label of a message: the key's label over HTTP (every caller a gateway names
- * counts as `gateway`, so the label set stays the configured keys), `stdio` for the local pipe.
+ * counts as `gateway`, every token's caller as `oauth` or its configured client application, so
+ * the label set stays bounded), `stdio` for the local pipe.
  */
-export function keyLabelOf(extra: { authInfo?: { clientId?: string } } | undefined): string {
+export function keyLabelOf(
+  extra: { authInfo?: { clientId?: string; extra?: Record<string, unknown> } } | undefined,
+): string {
   if (!extra) return 'stdio';
-  return metricLabelOf({ label: extra.authInfo?.clientId || 'anonymous' });
+  const metric = extra.authInfo?.extra?.metricLabel;
+  return metricLabelOf({
+    label: extra.authInfo?.clientId || 'anonymous',
+    metric: typeof metric === 'string' ? metric : undefined,
+  });
 }

@@ -49,6 +49,8 @@ export type FleetEvent =
 export interface RelayedMessage {
   id: string;
   keyLabel: string;
+  /** The label the caller is counted under in metrics, when not derived from keyLabel. */
+  metricLabel?: string;
   message: JSONRPCMessage;
 }
 

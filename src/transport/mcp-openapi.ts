@@ -72,11 +72,22 @@ const ERROR_EXAMPLES: Record<number, Record<string, { summary: string; value: un
       summary: 'No or an unknown key',
       value: rpcError(-32000, 'Unauthorized: a valid API key is required (X-API-Key header)'),
     },
+    expired: {
+      summary: 'An expired token (AUTH_MODE=oauth)',
+      value: rpcError(-32000, 'Unauthorized: The token has expired'),
+    },
   },
   403: {
     host: {
       summary: 'Host not allowed',
       value: rpcError(-32000, 'Forbidden: Invalid Host: evil.example.com'),
+    },
+    scope: {
+      summary: 'A token without the required scope (OAUTH_REQUIRED_SCOPES=aare.read)',
+      value: rpcError(
+        -32000,
+        'Forbidden: the token is not granted "aare.read", which this server needs',
+      ),
     },
     identityMissing: {
       summary: 'Not through the gateway (IDENTITY_HEADER=X-Consumer-Username)',
@@ -109,6 +120,13 @@ const ERROR_EXAMPLES: Record<number, Record<string, { summary: string; value: un
       summary: 'Server full',
       value: rpcError(-32000, 'Service Unavailable: too many open sessions'),
     },
+    identityProvider: {
+      summary: 'The identity provider cannot be reached to check a token',
+      value: rpcError(
+        -32000,
+        'Service Unavailable: the identity provider could not be reached to check the token (its key set did not answer in time); try again shortly',
+      ),
+    },
   },
 };
 
@@ -135,10 +153,13 @@ const ERRORS: [number, string][] = [
     400,
     'Not a valid MCP request: no or unknown session header, invalid JSON (-32700), not JSON-RPC, an empty batch, JSON nested deeper than MAX_JSON_DEPTH or an initialize larger than MAX_INITIALIZE_BYTES (-32600); with IDENTITY_HEADER, a value of that header that is not a valid caller identity.',
   ],
-  [401, 'No or an unknown API key. `WWW-Authenticate` names the schemes.'],
+  [
+    401,
+    'No or an unknown API key; with AUTH_MODE oauth or both, no bearer token or one that is not valid (expired, not yet valid, another issuer or audience, a bad signature or algorithm). `WWW-Authenticate` names the schemes; its Bearer challenge carries `resource_metadata` (RFC 9728) and the required `scope`, and `error="invalid_token"` for a token that is not valid.',
+  ],
   [
     403,
-    'Host or Origin not allowed (DNS-rebinding protection); with IDENTITY_HEADER, that header is missing or empty: the request did not come through the gateway.',
+    'Host or Origin not allowed (DNS-rebinding protection); a token without the required scopes (`WWW-Authenticate: Bearer error="insufficient_scope", …, scope="…"`); with IDENTITY_HEADER, that header is missing or empty (the request did not come through the gateway) or came from an address TRUST_PROXY does not list.',
   ],
   [404, "Unknown or ended session (-32001); another key's session is answered the same way."],
   [405, 'Method not allowed on this route; `Allow` lists the ones that are.'],
@@ -150,7 +171,7 @@ const ERRORS: [number, string][] = [
   ],
   [
     503,
-    'No session can be opened now (server full, key at its session limit, or shutting down); `Retry-After` says when to retry.',
+    'No session can be opened now (server full, key at its session limit, or shutting down), or the identity provider cannot be reached to check a token; `Retry-After` says when to retry.',
   ],
 ];
 
@@ -163,7 +184,15 @@ const RETRY_AFTER = {
 const ERROR_HEADERS: Record<number, Record<string, { description: string; schema: object }>> = {
   401: {
     'WWW-Authenticate': {
-      description: 'The schemes: `ApiKey header="X-API-Key", Bearer`.',
+      description:
+        'The schemes: `ApiKey header="X-API-Key", Bearer` with API keys only; with OAuth, `Bearer resource_metadata="…/.well-known/oauth-protected-resource/mcp", scope="…"` first (with `error="invalid_token", error_description="…"` for a token that is not valid), then `ApiKey header="X-API-Key"` when keys are taken too.',
+      schema: { type: 'string' },
+    },
+  },
+  403: {
+    'WWW-Authenticate': {
+      description:
+        'On a token without the required scopes: `Bearer error="insufficient_scope", error_description="…", resource_metadata="…", scope="…"`.',
       schema: { type: 'string' },
     },
   },

@@ -94,10 +94,10 @@ export class SseService implements OnModuleInit {
 
   async post(req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> {
     const id = queryParam(req.url, 'sessionId') ?? '';
-    const keyLabel = principalOf(req).label;
+    const { label: keyLabel, metric } = principalOf(req);
     const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
     if (!session) {
-      if (this.lifecycle.shared) await this.relay(id, keyLabel, req.body, res);
+      if (this.lifecycle.shared) await this.relay(id, { keyLabel, metric }, req.body, res);
       else sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
@@ -116,7 +116,7 @@ export class SseService implements OnModuleInit {
    */
   private async relay(
     id: string,
-    keyLabel: string,
+    { keyLabel, metric }: { keyLabel: string; metric?: string },
     body: unknown,
     res: ServerResponse,
   ): Promise<void> {
@@ -137,7 +137,12 @@ export class SseService implements OnModuleInit {
         sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
         return;
       }
-      const message = { id, keyLabel, message: body as JSONRPCMessage };
+      const message: RelayedMessage = {
+        id,
+        keyLabel,
+        ...(metric && { metricLabel: metric }),
+        message: body as JSONRPCMessage,
+      };
       const received = await this.lifecycle.fleet.relay(record.replica, message);
       if (received > 0) {
         res.writeHead(202).end('Accepted');
@@ -172,15 +177,20 @@ export class SseService implements OnModuleInit {
    * A message another replica relayed for a stream held here: answered on the stream. For a
    * stream that ended here, the record goes: the sender's next POST is a 404.
    */
-  private deliverRelayed({ id, keyLabel, message }: RelayedMessage): void {
+  private deliverRelayed({ id, keyLabel, metricLabel, message }: RelayedMessage): void {
     const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
     if (!session) {
       void this.forgetEnded(id, keyLabel);
       return;
     }
     if (!isJsonRpcMessage(message)) return;
-    // As the API key guard sets it for a direct POST: the key's label, never the key.
-    const authInfo = { token: '', clientId: keyLabel, scopes: [] };
+    // As the API key guard sets it for a direct POST: the caller's label, never the credential.
+    const authInfo = {
+      token: '',
+      clientId: keyLabel,
+      scopes: [],
+      ...(metricLabel && { extra: { metricLabel } }),
+    };
     session.transport
       .handleMessage(message, { authInfo })
       .catch((error: unknown) =>

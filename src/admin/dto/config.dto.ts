@@ -65,8 +65,54 @@ export class McpConfigDto {
   allowedOrigins!: string[];
 }
 
+export class OAuthClientDto {
+  @ApiProperty({ description: 'The label metrics count it under, as oauth:<label>' })
+  label!: string;
+  @ApiProperty({ description: 'Its client id (azp, client_id or appid in its tokens)' })
+  clientId!: string;
+}
+
+export class OAuthConfigDto {
+  @ApiProperty({ type: [String], description: 'OAUTH_ISSUERS' }) issuers!: string[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'OAUTH_JWKS_URL; null: discovered from each issuer',
+  })
+  jwksUrl!: string | null;
+  @ApiProperty({ description: 'Resource identifier of /mcp: PUBLIC_BASE_URL/mcp' })
+  resource!: string;
+  @ApiProperty({ description: 'Resource identifier of the server (legacy SSE): PUBLIC_BASE_URL' })
+  rootResource!: string;
+  @ApiProperty({
+    type: [String],
+    description: 'Accepted aud values: both resource identifiers, then OAUTH_AUDIENCES',
+  })
+  audiences!: string[];
+  @ApiProperty({ type: [String], description: 'OAUTH_REQUIRED_SCOPES' })
+  requiredScopes!: string[];
+  @ApiProperty({ nullable: true, type: String, description: 'OAUTH_ADMIN_SCOPE; null when unset' })
+  adminScope!: string | null;
+  @ApiProperty({ description: 'OAUTH_CALLER_CLAIM' }) callerClaim!: string;
+  @ApiProperty({ type: [String], description: 'OAUTH_ALGORITHMS' }) algorithms!: string[];
+  @ApiProperty({ description: 'OAUTH_CLOCK_SKEW_SECONDS' }) clockSkewSeconds!: number;
+  @ApiProperty({ type: [OAuthClientDto], description: 'OAUTH_CLIENTS' })
+  clients!: OAuthClientDto[];
+  @ApiProperty({ description: 'OAUTH_JWKS_TIMEOUT_MS' }) jwksTimeoutMs!: number;
+  @ApiProperty({ description: 'OAUTH_JWKS_COOLDOWN_SECONDS, in ms' }) jwksCooldownMs!: number;
+}
+
 export class AuthConfigDto {
-  @ApiProperty({ description: 'True when the server runs without API_KEYS' }) keyless!: boolean;
+  @ApiProperty({ enum: ['api-key', 'oauth', 'both'], description: 'AUTH_MODE' })
+  mode!: 'api-key' | 'oauth' | 'both';
+  @ApiProperty({
+    nullable: true,
+    type: OAuthConfigDto,
+    description: 'The OAuth resource server; null with AUTH_MODE=api-key',
+  })
+  oauth!: OAuthConfigDto | null;
+  @ApiProperty({ description: 'True when the MCP routes take no credential (no keys, no OAuth)' })
+  keyless!: boolean;
   @ApiProperty({ type: [String], description: 'Labels of API_KEYS (never the keys)' })
   keys!: string[];
   @ApiProperty({ type: [String], description: 'Labels of ADMIN_API_KEYS' }) adminKeys!: string[];
@@ -81,7 +127,8 @@ export class AuthConfigDto {
 
 export class HttpConfigDto {
   @ApiProperty({
-    description: 'TRUST_PROXY: false, a hop count, or proxy addresses/CIDRs',
+    description:
+      'TRUST_PROXY: false, a hop count, or proxy addresses/CIDRs (and loopback, linklocal, uniquelocal)',
     oneOf: [{ type: 'boolean' }, { type: 'integer' }, { type: 'array', items: { type: 'string' } }],
   })
   trustProxy!: boolean | number | string[];
