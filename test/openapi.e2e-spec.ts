@@ -268,6 +268,7 @@ describe('the MCP refusals behind a gateway (IDENTITY_HEADER)', () => {
       HOST: '0.0.0.0',
       AUTH_DISABLED: 'true',
       IDENTITY_HEADER: 'X-Consumer-Username',
+      TRUST_PROXY: 'loopback',
     });
   });
 

@@ -152,6 +152,7 @@ describe('callers named by a gateway (IDENTITY_HEADER)', () => {
     HOST: '0.0.0.0',
     AUTH_DISABLED: 'true',
     IDENTITY_HEADER: 'X-Consumer-Username',
+    TRUST_PROXY: 'loopback',
     ADMIN_API_KEYS: 'ops:admin-key-0123456789ab',
   };
 

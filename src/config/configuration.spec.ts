@@ -325,6 +325,7 @@ describe('loadConfiguration', () => {
           HOST: '127.0.0.1',
           AUTH_DISABLED: 'true',
           IDENTITY_HEADER: 'X-Consumer-Username',
+          TRUST_PROXY: 'loopback',
         }),
       ).toEqual([100, 1000]);
     });
@@ -342,7 +343,7 @@ describe('loadConfiguration', () => {
   });
 
   describe('IDENTITY_HEADER', () => {
-    const gateway = { HOST: '0.0.0.0', AUTH_DISABLED: 'true' };
+    const gateway = { HOST: '0.0.0.0', AUTH_DISABLED: 'true', TRUST_PROXY: '10.0.0.0/8' };
 
     it('is read, lower-cased and as written, behind a gateway that authenticates', () => {
       const { auth } = loadConfiguration({ ...gateway, IDENTITY_HEADER: 'X-Consumer-Username' });
@@ -367,6 +368,20 @@ describe('loadConfiguration', () => {
       ).toHaveLength(1);
     });
 
+    it('is believed only from proxies named by address', () => {
+      const problem =
+        /^TRUST_PROXY: IDENTITY_HEADER is believed only from the gateway's addresses; list them/;
+      const withHeader = { ...gateway, IDENTITY_HEADER: 'X-User' };
+      expect(problemsOf({ ...withHeader, TRUST_PROXY: '' })[0]).toMatch(problem);
+      expect(problemsOf({ ...withHeader, TRUST_PROXY: '1' })[0]).toMatch(problem);
+      expect(problemsOf({ ...withHeader, TRUST_PROXY: '10.0.0.0/33' })[0]).toMatch(problem);
+      for (const trustProxy of ['loopback', '10.1.2.3', '10.0.0.0/8, fd00::/8', 'uniquelocal'])
+        expect(problemsOf({ ...withHeader, TRUST_PROXY: trustProxy })).toEqual([]);
+      expect(
+        loadConfiguration({ ...withHeader, TRUST_PROXY: 'loopback, 10.1.2.3' }).http,
+      ).toMatchObject({ trustProxy: ['loopback', '10.1.2.3'] });
+    });
+
     it('must be a header name, and not a credential header', () => {
       expect(problemsOf({ ...gateway, IDENTITY_HEADER: 'X User' })[0]).toMatch(
         /^IDENTITY_HEADER: must be empty or a header name/,
@@ -374,6 +389,101 @@ describe('loadConfiguration', () => {
       expect(problemsOf({ ...gateway, IDENTITY_HEADER: 'Authorization' })[0]).toMatch(
         /not a credential header/,
       );
+    });
+  });
+
+  describe('AUTH_MODE and OAuth', () => {
+    const oauth = {
+      HOST: '0.0.0.0',
+      AUTH_MODE: 'oauth',
+      OAUTH_ISSUERS: 'https://login.example.com/tenant/v2.0',
+      PUBLIC_BASE_URL: 'https://aare.example.com/aare/',
+    };
+
+    it('defaults to API keys, with no OAuth settings', () => {
+      expect(loadConfiguration({}).auth).toMatchObject({ mode: 'api-key', oauth: null });
+    });
+
+    it('reads the resource server settings, with the resource URLs from PUBLIC_BASE_URL', () => {
+      const { auth, http } = loadConfiguration({
+        ...oauth,
+        OAUTH_AUDIENCES: 'api://7d9e2b4a, https://aare.example.com/aare/mcp',
+        OAUTH_REQUIRED_SCOPES: 'aare.read, aare.call aare.read',
+        OAUTH_ADMIN_SCOPE: 'Aare.Admin',
+        OAUTH_CALLER_CLAIM: 'azp',
+        OAUTH_ALGORITHMS: 'RS256, ES256',
+        OAUTH_CLIENTS: 'claude=abc-123, ide=def',
+        OAUTH_JWKS_COOLDOWN_SECONDS: '10',
+      });
+      expect(auth).toMatchObject({ mode: 'oauth', keyless: false });
+      expect(auth.oauth).toEqual({
+        issuers: ['https://login.example.com/tenant/v2.0'],
+        jwksUrl: null,
+        resource: 'https://aare.example.com/aare/mcp',
+        rootResource: 'https://aare.example.com/aare',
+        audiences: [
+          'https://aare.example.com/aare/mcp',
+          'https://aare.example.com/aare',
+          'api://7d9e2b4a',
+        ],
+        requiredScopes: ['aare.read', 'aare.call'],
+        adminScope: 'Aare.Admin',
+        callerClaim: 'azp',
+        algorithms: ['RS256', 'ES256'],
+        clockSkewSeconds: 60,
+        clients: [
+          { label: 'claude', clientId: 'abc-123' },
+          { label: 'ide', clientId: 'def' },
+        ],
+        jwksTimeoutMs: 5000,
+        jwksCooldownMs: 10000,
+      });
+      // Tokens stand in for keys: off loopback without API_KEYS is fine, with production limits.
+      expect(http.rateLimitPerMinute).toBe(100);
+    });
+
+    it('refuses what would leave tokens unchecked or checked against the wrong thing', () => {
+      expect(problemsOf({ ...oauth, OAUTH_ISSUERS: '' })).toEqual([
+        'OAUTH_ISSUERS: required with AUTH_MODE=oauth',
+      ]);
+      expect(problemsOf({ ...oauth, OAUTH_ISSUERS: 'http://idp.example.com' })[0]).toMatch(
+        /^OAUTH_ISSUERS: must be an https URL \(http only on localhost\)/,
+      );
+      expect(problemsOf({ ...oauth, OAUTH_ISSUERS: 'http://127.0.0.1:8080/realms/a' })).toEqual([]);
+      expect(problemsOf({ ...oauth, PUBLIC_BASE_URL: '/aare' })[0]).toMatch(
+        /^PUBLIC_BASE_URL: AUTH_MODE=oauth needs the absolute URL/,
+      );
+      expect(problemsOf({ ...oauth, OAUTH_ALGORITHMS: 'RS256,HS256' })).toEqual([
+        'OAUTH_ALGORITHMS: "HS256" is not accepted; asymmetric algorithms only: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
+      ]);
+      expect(problemsOf({ ...oauth, OAUTH_ALGORITHMS: 'none' })[0]).toMatch(
+        /"none" is not accepted/,
+      );
+      expect(problemsOf({ ...oauth, API_KEYS: 'team:0123456789abcdef0123' })).toEqual([
+        'API_KEYS: AUTH_MODE=oauth takes tokens only; set AUTH_MODE=both to accept API keys as well',
+      ]);
+      expect(problemsOf({ ...oauth, AUTH_DISABLED: 'true' })).toEqual([
+        'AUTH_DISABLED: cannot be true with AUTH_MODE=oauth',
+      ]);
+      expect(problemsOf({ ...oauth, OAUTH_CLIENTS: 'claude' })[0]).toMatch(
+        /^OAUTH_CLIENTS: each entry is label=client-id/,
+      );
+      expect(problemsOf({ ...oauth, OAUTH_CLIENTS: 'a=1,a=2' })[0]).toMatch(/repeats a label/);
+      expect(
+        problemsOf({ ...oauth, AUTH_MODE: 'api-key', API_KEYS: 'team:0123456789abcdef0123' }),
+      ).toEqual([
+        'OAUTH_ISSUERS: set, but AUTH_MODE is api-key; set AUTH_MODE=oauth or both to accept tokens',
+      ]);
+      expect(problemsOf({ ...oauth, AUTH_MODE: 'jwt' })[0]).toMatch(/^AUTH_MODE: must be one of/);
+    });
+
+    it('takes keys and tokens side by side in both mode', () => {
+      const { auth } = loadConfiguration({
+        ...oauth,
+        AUTH_MODE: 'both',
+        API_KEYS: 'team:0123456789abcdef0123',
+      });
+      expect(auth).toMatchObject({ mode: 'both', keyless: false, keys: [{ label: 'team' }] });
     });
   });
 
