@@ -1,8 +1,7 @@
 /** Space-separated scopes (`scope`, Entra's `scp`) or a list of them (Okta's `scp`). */
 function scopesIn(value: unknown): string[] {
   if (typeof value === 'string') return value.split(' ');
-  if (Array.isArray(value))
-    return value.filter((item): item is string => typeof item === 'string');
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
   return [];
 }
 
