@@ -294,7 +294,11 @@ describe('ApiKeyGuard with keys and tokens side by side (AUTH_MODE=both)', () =>
   const both = () => authService({ mode: 'both' });
 
   it('takes a key in X-API-Key or Authorization, and a JWT as a token', async () => {
-    for (const headers of [{ 'x-api-key': USER }, { authorization: `Bearer ${USER}` }]) {
+    const keyHeaders: Record<string, string>[] = [
+      { 'x-api-key': USER },
+      { authorization: `Bearer ${USER}` },
+    ];
+    for (const headers of keyHeaders) {
       const { context, req } = contextFor(headers);
       await userGuard(both()).canActivate(context);
       expect(req.principal?.label).toBe('team');
@@ -474,18 +478,14 @@ describe('MetricsKeyGuard', () => {
     const guard = metricsGuard(true);
     await expect(guard.canActivate(contextFor({}).context)).rejects.toThrow(UnauthorizedException);
     await expect(guard.canActivate(contextFor({ 'x-api-key': USER }).context)).resolves.toBe(true);
-    await expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).resolves.toBe(
-      true,
-    );
+    await expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).resolves.toBe(true);
   });
 
   it('takes a valid token too with OAuth', async () => {
     const guard = metricsGuard(true, authService({ mode: 'oauth' }));
     const token = contextFor({ authorization: `Bearer ${TOKENS.aliceNoScope}` });
     await expect(guard.canActivate(token.context)).resolves.toBe(true);
-    await expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).resolves.toBe(
-      true,
-    );
+    await expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).resolves.toBe(true);
     await expect(
       guard.canActivate(contextFor({ authorization: `Bearer ${TOKENS.expired}` }).context),
     ).rejects.toThrow(UnauthorizedException);

@@ -116,7 +116,9 @@ abstract class CredentialGuard implements CanActivate {
         route === 'mcp' ? this.resource.metadataUrl.mcp : this.resource.metadataUrl.server,
       scopes: problem.scopes ?? (route === 'admin' ? [oauth.adminScope!] : oauth.requiredScopes),
     });
-    const keys = route === 'admin' || this.auth.takesKeys;
+    // A key would not help a token short of a scope (403): only a 401 offers the key scheme too.
+    const keys =
+      problem.error !== 'insufficient_scope' && (route === 'admin' || this.auth.takesKeys);
     return keys ? `${bearer}, ApiKey header="X-API-Key"` : bearer;
   }
 

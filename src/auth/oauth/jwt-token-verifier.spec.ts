@@ -95,9 +95,15 @@ describe('JwtTokenVerifier', () => {
       expect((await refusal(verifier, token)).message).toBe('The token has expired');
     });
 
-    it('accepts a token expired within the clock skew', async () => {
+    it('accepts a token expired within the clock skew, through the SDK check too', async () => {
       const token = await idp.token({ aud: FAKE_RESOURCE }, { expiresIn: -30 });
       await expect(verifier.verifyAccessToken(token)).resolves.toBeDefined();
+      await expect(
+        verifyBearerToken(`Bearer ${token}`, {
+          verifier,
+          expectedResource: new URL(config.resource),
+        }),
+      ).resolves.toMatchObject({ extra: { caller: 'alice' } });
     });
 
     it('refuses a token not valid yet', async () => {

@@ -74,7 +74,9 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       token: '',
       clientId: clientApp ?? caller,
       scopes: grantedScopes(payload),
-      expiresAt: payload.exp,
+      // verifyBearerToken checks expiresAt again, on its own clock and without skew: it gets the
+      // time this token stops being accepted here, so both agree.
+      expiresAt: payload.exp + this.config.clockSkewSeconds,
       resource: new URL(this.config.resource),
       extra: { issuer, caller, roles: rolesOf(payload), clientApp },
     };
