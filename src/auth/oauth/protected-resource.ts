@@ -65,9 +65,13 @@ function documentFor(oauth: OAuthConfig, resource: URL): OAuthProtectedResourceM
     resourceName: 'Aareguru MCP: the Aare river in Switzerland',
     serviceDocumentationUrl: new URL(`${oauth.rootResource}/docs`),
   });
-  return {
+  const published = {
     ...document,
     authorization_servers: [...oauth.issuers],
     bearer_methods_supported: ['header'],
   };
+  // The helper leaves the optional members it was not given as undefined: drop them.
+  return Object.fromEntries(
+    Object.entries(published).filter(([, value]) => value !== undefined),
+  ) as OAuthProtectedResourceMetadata;
 }
