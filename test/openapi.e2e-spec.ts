@@ -32,10 +32,27 @@ beforeAll(async () => {
   doc = (await request(running.url).get('/docs-json').expect(200)).body as OpenApiDocument;
   // The document's components as one schema, so "#/components/schemas/X" references resolve.
   ajv = new Ajv({ strict: false, allErrors: true });
-  ajv.addSchema({ $id: 'openapi', components: doc.components });
+  ajv.addSchema({ $id: 'openapi', components: withNullableReferences(doc.components) });
 });
 
 afterAll(() => running.close());
+
+/**
+ * OpenAPI 3.0 writes a nullable object member as `nullable: true` beside `allOf: [$ref]`, which
+ * JSON Schema reads as "an object that is also the referenced schema": here it becomes
+ * "null, or the referenced schema".
+ */
+function withNullableReferences<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withNullableReferences) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map(([k, v]) => [k, withNullableReferences(v)] as const);
+  const node = Object.fromEntries(entries) as Record<string, unknown>;
+  if (node.nullable === true && Array.isArray(node.allOf)) {
+    const { nullable: _nullable, type: _type, ...rest } = node;
+    return { anyOf: [{ type: 'null' }, rest] } as T;
+  }
+  return node as T;
+}
 
 /** The operations of the paths that start with a prefix, as "GET /admin/config". */
 function operations(prefix: string): [string, Operation][] {
@@ -318,5 +335,71 @@ describe('the MCP refusals behind a gateway (IDENTITY_HEADER)', () => {
       });
       expect(doc.paths[path][method].responses['400'].description).toMatch(/IDENTITY_HEADER/);
     }
+  });
+});
+
+describe('the OAuth resource server in the document (AUTH_MODE=both)', () => {
+  let oauth: RunningApp;
+
+  beforeAll(async () => {
+    // No token is checked here, so the issuer is never asked: it need not exist.
+    oauth = await startApp({
+      AUTH_MODE: 'both',
+      API_KEYS: `team-a:${USER}`,
+      ADMIN_API_KEYS: `ops:${ADMIN}`,
+      OAUTH_ISSUERS: 'https://idp.example.test/realms/aare',
+      OAUTH_REQUIRED_SCOPES: 'aare.read',
+      OAUTH_ADMIN_SCOPE: 'aare-admin',
+      PUBLIC_BASE_URL: 'https://aare.example.test',
+    });
+  });
+
+  afterAll(() => oauth.close());
+
+  it('documents both metadata documents with examples that fit, and the live ones fit too', async () => {
+    for (const path of [
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+    ]) {
+      const ok = doc.paths[path].get.responses['200'].content!['application/json'];
+      for (const example of Object.values(ok.examples!))
+        expect({ path, problems: problems(ok.schema!, example.value) }).toEqual({
+          path,
+          problems: [],
+        });
+      const live = (await request(oauth.url).get(path).expect(200)).body as Record<string, unknown>;
+      expect(problems(ok.schema!, live)).toEqual([]);
+      expect(Object.keys(live).sort()).toEqual(Object.keys(resolved(ok.schema).properties!).sort());
+      const notFound = doc.paths[path].get.responses['404'].content!['application/json'];
+      const body = (await request(running.url).get(path).expect(404)).body as unknown;
+      expect(body).toEqual(Object.values(notFound.examples!)[0].value);
+    }
+  });
+
+  it('shows the OAuth settings in /admin/config as documented', async () => {
+    const live = (await request(oauth.url).get('/admin/config').set('X-API-Key', ADMIN).expect(200))
+      .body as { auth: Record<string, unknown> };
+    const media = doc.paths['/admin/config'].get.responses['200'].content!['application/json'];
+    expect(problems(media.schema!, live)).toEqual([]);
+    expect(live.auth).toMatchObject({
+      mode: 'both',
+      oauth: { resource: 'https://aare.example.test/mcp', requiredScopes: ['aare.read'] },
+    });
+  });
+
+  it('documents the challenges the MCP routes answer with', async () => {
+    const refused = await request(oauth.url)
+      .post('/mcp')
+      .set('Content-Type', 'application/json')
+      .set('Accept', 'application/json, text/event-stream')
+      .send({ jsonrpc: '2.0', id: 1, method: 'ping' })
+      .expect(401);
+    expect(refused.headers['www-authenticate']).toBe(
+      'Bearer resource_metadata="https://aare.example.test/.well-known/oauth-protected-resource/mcp", scope="aare.read", ApiKey header="X-API-Key"',
+    );
+    const documented = doc.paths['/mcp'].post.responses['401'];
+    expect(documented.headers?.['WWW-Authenticate']).toBeDefined();
+    expect(documented.description).toMatch(/resource_metadata/);
+    expect(doc.paths['/mcp'].post.responses['403'].headers?.['WWW-Authenticate']).toBeDefined();
   });
 });
