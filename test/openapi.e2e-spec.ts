@@ -16,7 +16,14 @@ interface Schema {
   [keyword: string]: unknown;
 }
 interface Operation {
-  responses: Record<string, { description: string; content?: Record<string, MediaType> }>;
+  responses: Record<
+    string,
+    {
+      description: string;
+      content?: Record<string, MediaType>;
+      headers?: Record<string, unknown>;
+    }
+  >;
 }
 interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
@@ -48,7 +55,9 @@ function withNullableReferences<T>(value: T): T {
   const entries = Object.entries(value).map(([k, v]) => [k, withNullableReferences(v)] as const);
   const node = Object.fromEntries(entries) as Record<string, unknown>;
   if (node.nullable === true && Array.isArray(node.allOf)) {
-    const { nullable: _nullable, type: _type, ...rest } = node;
+    const rest = { ...node };
+    delete rest.nullable;
+    delete rest.type;
     return { anyOf: [{ type: 'null' }, rest] } as T;
   }
   return node as T;
