@@ -102,6 +102,7 @@ const TOKENS = {
   admin: 'eyJhbGciOiJSUzI1NiJ9.YWRtaW4.c2ln',
   expired: 'eyJhbGciOiJSUzI1NiJ9.ZXhwaXJlZA.c2ln',
   idpDown: 'eyJhbGciOiJSUzI1NiJ9.ZG93bg.c2ln',
+  appWithRole: 'eyJhbGciOiJSUzI1NiJ9.YXBw.c2ln',
 };
 
 function verified(
@@ -127,6 +128,8 @@ const fakeVerifier: OAuthTokenVerifier = {
         return Promise.resolve(verified('alice', ['aare.read'], { clientApp: 'claude-app' }));
       case TOKENS.aliceNoScope:
         return Promise.resolve(verified('alice', ['profile']));
+      case TOKENS.appWithRole:
+        return Promise.resolve(verified('reports-app', [], { roles: ['aare.read'] }));
       case TOKENS.admin:
         return Promise.resolve(verified('carol', ['aare.read'], { roles: ['Aare.Admin'] }));
       case TOKENS.idpDown:
@@ -256,6 +259,12 @@ describe('ApiKeyGuard with OAuth (AUTH_MODE=oauth)', () => {
     const sent = await refused(userGuard(auth), { 'x-api-key': USER });
     expect(sent.get('www-authenticate')).toMatch(/^Bearer resource_metadata=/);
     await refused(userGuard(auth), { authorization: `Bearer ${USER}` });
+  });
+
+  it('takes a role of the required name for the scope, as Entra ID grants applications', async () => {
+    const { context, req } = contextFor({ authorization: `Bearer ${TOKENS.appWithRole}` });
+    await expect(userGuard(oauth()).canActivate(context)).resolves.toBe(true);
+    expect(req.principal?.label).toBe('oauth:reports-app');
   });
 
   it('answers a token without the required scope with 403 insufficient_scope', async () => {

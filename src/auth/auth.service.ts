@@ -38,7 +38,9 @@ export type AuthFailure =
   | { ok: false; reason: 'no-identity' | 'identity' | 'untrusted-proxy' }
   | { ok: false; reason: 'unavailable'; message: string };
 
-export type AuthOutcome = { ok: true; principal: Principal; scopes: string[] } | AuthFailure;
+/** `roles`: a token's roles, which meet required scopes of the same name. */
+export type AuthOutcome =
+  { ok: true; principal: Principal; scopes: string[]; roles?: string[] } | AuthFailure;
 
 @Injectable()
 export class AuthService {
@@ -89,7 +91,10 @@ export class AuthService {
     if (credential.kind === 'key') return this.authenticate(credential.value);
     const outcome = await this.verifyToken(credential.value);
     if (!outcome.ok) return outcome;
-    const required = missingScopes(outcome.scopes, this.config.oauth!.requiredScopes);
+    // Entra ID grants applications (client credentials) roles, never scopes: a role of the
+    // required name is as good a grant.
+    const granted = [...outcome.scopes, ...(outcome.roles ?? [])];
+    const required = missingScopes(granted, this.config.oauth!.requiredScopes);
     if (required.length > 0) return { ok: false, reason: 'scope', required };
     return outcome;
   }
@@ -182,6 +187,7 @@ export class AuthService {
         metric: client ? `${OAUTH_PREFIX}${client.label}` : 'oauth',
       },
       scopes: info.scopes,
+      roles,
     };
   }
 }

@@ -279,12 +279,13 @@ describe('JwtTokenVerifier', () => {
       expect((await refusal(verifier, token)).message).toBe('The token names no caller in sub');
     });
 
-    it('names the client application from azp, else client_id, else appid', async () => {
+    it('names the client application from azp, else client_id, else cid, else appid', async () => {
       const clientOf = async (claims: Record<string, unknown>) =>
         (await verifier.verifyAccessToken(await idp.token({ aud: FAKE_RESOURCE, ...claims }))).extra
           .clientApp;
       expect(await clientOf({ azp: 'a', client_id: 'b', appid: 'c' })).toBe('a');
-      expect(await clientOf({ client_id: 'b', appid: 'c' })).toBe('b');
+      expect(await clientOf({ client_id: 'b', cid: 'o', appid: 'c' })).toBe('b');
+      expect(await clientOf({ cid: 'o', appid: 'c' })).toBe('o');
       expect(await clientOf({ appid: 'c' })).toBe('c');
       expect(await clientOf({})).toBeNull();
     });

@@ -69,7 +69,12 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
     const caller = nameIn(payload[this.config.callerClaim]);
     if (caller === null)
       throw invalid(`The token names no caller in ${shown(this.config.callerClaim)}`);
-    const clientApp = nameIn(payload.azp) ?? nameIn(payload.client_id) ?? nameIn(payload.appid);
+    // OIDC's azp; RFC 9068's client_id; Okta's cid; Entra ID v1's appid.
+    const clientApp =
+      nameIn(payload.azp) ??
+      nameIn(payload.client_id) ??
+      nameIn(payload.cid) ??
+      nameIn(payload.appid);
     return {
       token: '',
       clientId: clientApp ?? caller,

@@ -11,7 +11,7 @@ export interface VerifiedClaims {
   caller: string;
   /** `roles` (Entra ID app roles, or a mapped claim), as strings. */
   roles: string[];
-  /** The client application: `azp`, else `client_id`, else `appid`; null when none. */
+  /** The client application: `azp`, else `client_id`, else `cid`, else `appid`; null if none. */
   clientApp: string | null;
 }
 
