@@ -11,10 +11,14 @@ export class ListSessionsQueryDto {
   @IsIn(TRANSPORTS)
   transport?: TransportKind;
 
-  @ApiPropertyOptional({ description: 'Label of the API key that opened the session.' })
+  @ApiPropertyOptional({
+    description:
+      'The caller that opened the session: an API key label, oauth:<caller> for a token, gateway:<identity>, or anonymous.',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  // An OAuth caller is up to 256 characters behind its prefix and issuer number.
+  @MaxLength(300)
   keyLabel?: string;
 
   @ApiPropertyOptional({ description: 'Client name as sent in initialize (exact match).' })
@@ -51,7 +55,11 @@ export class SessionDto {
   })
   era!: string;
   @ApiProperty({ nullable: true, type: String }) protocolVersion!: string | null;
-  @ApiProperty({ description: 'Label of the API key that opened it.' }) keyLabel!: string;
+  @ApiProperty({
+    description:
+      'The caller that opened it: an API key label, oauth:<caller>, gateway:<identity> or anonymous.',
+  })
+  keyLabel!: string;
   @ApiProperty({ nullable: true, type: String }) clientName!: string | null;
   @ApiProperty({ nullable: true, type: String }) clientVersion!: string | null;
   @ApiProperty({ description: 'ISO 8601' }) openedAt!: string;
