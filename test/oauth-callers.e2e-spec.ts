@@ -194,10 +194,7 @@ describe('callers named by a gateway (IDENTITY_HEADER)', () => {
     IDENTITY_HEADER: 'X-Consumer-Username',
   };
   const as = (app: RunningApp, identity: string) =>
-    request(app.url)
-      .post('/mcp')
-      .set('Accept', ACCEPT_BOTH)
-      .set('X-Consumer-Username', identity);
+    request(app.url).post('/mcp').set('Accept', ACCEPT_BOTH).set('X-Consumer-Username', identity);
 
   it('refuses the header from an address TRUST_PROXY does not list', async () => {
     const app = await start({ ...gateway, TRUST_PROXY: '10.9.8.7' });

@@ -1,4 +1,9 @@
-import type { CallToolResult } from '@modelcontextprotocol/client';
+import {
+  type CallToolResult,
+  checkResourceAllowed,
+  discoverOAuthProtectedResourceMetadata,
+  extractWWWAuthenticateParams,
+} from '@modelcontextprotocol/client';
 import request from 'supertest';
 import { FakeIdentityProvider } from './support/fake-identity-provider';
 import { RunningApp, startApp } from './support/http-app';
@@ -54,9 +59,7 @@ async function connect(kind: Exclude<ClientKind, 'stdio'>, token: string) {
 
 const initialize = (token?: string) => {
   const req = request(running!.url).post('/mcp').set('Accept', ACCEPT_BOTH);
-  return (token === undefined ? req : req.set('Authorization', `Bearer ${token}`)).send(
-    INITIALIZE,
-  );
+  return (token === undefined ? req : req.set('Authorization', `Bearer ${token}`)).send(INITIALIZE);
 };
 
 /** The JSON-RPC error body the MCP routes answer a refusal with. */
@@ -212,7 +215,10 @@ describe('key rotation', () => {
     const unknown = await tokenFor({}, { kid: 'unpublished' }, rotating);
     const refused = await initialize(unknown);
     expect(refused.status).toBe(401);
-    expect(challengeParams(refused.headers['www-authenticate']).error).toBe('invalid_token');
+    expect(challengeParams(refused.headers['www-authenticate'])).toMatchObject({
+      error: 'invalid_token',
+      error_description: 'The token is signed with a key the issuer does not publish',
+    });
 
     await rotating.rotate();
     const fetchesBefore = rotating.jwksRequests;
@@ -258,6 +264,43 @@ describe('Protected Resource Metadata (RFC 9728)', () => {
       expect(metadata.body.resource.replace(/\/$/, '')).toBe(resource);
     },
   );
+
+  it.each([
+    ['/mcp', BASE],
+    ['/mcp', 'https://gw.example.test/aare'],
+    ['/sse', BASE],
+  ])("passes the official client's own discovery for %s under %s", async (route, base) => {
+    running = await startApp(oauthEnv({ PUBLIC_BASE_URL: base }));
+    // The gateway: the public URL in front, its path prefix stripped; the well-known
+    // documents, at the root of the origin, passed on as they are.
+    const origin = new URL(base).origin;
+    const gateway = (input: string | URL, init?: RequestInit) => {
+      const url = String(input);
+      const behind = url.startsWith(`${base}/`)
+        ? `${running!.url}${url.slice(base.length)}`
+        : url.replace(origin, running!.url);
+      return fetch(behind, init);
+    };
+    const serverUrl = new URL(`${base}${route}`);
+    const refused = await gateway(serverUrl, {
+      method: route === '/mcp' ? 'POST' : 'GET',
+      headers: { Accept: ACCEPT_BOTH, 'Content-Type': 'application/json' },
+      body: route === '/mcp' ? JSON.stringify(INITIALIZE) : undefined,
+    });
+    expect(refused.status).toBe(401);
+    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(refused);
+    expect(scope).toBe(SCOPE);
+    for (const opts of [{ resourceMetadataUrl }, {}]) {
+      const metadata = await discoverOAuthProtectedResourceMetadata(serverUrl, opts, gateway);
+      expect(metadata.authorization_servers).toEqual([idp.issuer]);
+      expect(
+        checkResourceAllowed({
+          requestedResource: serverUrl,
+          configuredResource: metadata.resource,
+        }),
+      ).toBe(true);
+    }
+  });
 
   it('with a path prefix in PUBLIC_BASE_URL: the challenge and both forms of the path', async () => {
     const base = 'https://gw.example.test/aare';
