@@ -81,6 +81,32 @@ describe('sessions and limits belong to the caller a token names', () => {
     expect((await alice.client.listTools()).tools.length).toBeGreaterThan(0);
   });
 
+  it('keeps apart two issuers that both name an alice', async () => {
+    const second = await FakeIdentityProvider.start();
+    try {
+      const app = await start(
+        resourceServerEnv(idp, { OAUTH_ISSUERS: `${idp.issuer},${second.issuer}` }),
+      );
+      const alice = await connectAs(app, await tokenOf('alice'));
+      const otherAlice = await second.token({
+        aud: MCP_RESOURCE,
+        scope: REQUIRED_SCOPE,
+        sub: 'alice',
+      });
+      const onFirstSession = await request(app.url)
+        .post('/mcp')
+        .set('Accept', ACCEPT_BOTH)
+        .set('Mcp-Session-Id', alice.http!.sessionId!)
+        .set('MCP-Protocol-Version', alice.http!.protocolVersion!)
+        .set('Authorization', bearer(otherAlice))
+        .send(LIST_TOOLS);
+      expect(onFirstSession.status).toBe(404);
+      await initialize(app, otherAlice).expect(200);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('counts MAX_SESSIONS_PER_KEY per caller', async () => {
     const app = await start(resourceServerEnv(idp, { MAX_SESSIONS_PER_KEY: '1' }));
     const alice = await tokenOf('alice');

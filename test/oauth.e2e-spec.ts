@@ -170,6 +170,15 @@ describe('refusals on /mcp', () => {
     });
   });
 
+  // OAUTH_CLOCK_SKEW_SECONDS is 5: clocks a little apart do not refuse a good token.
+  it('a token expired 2 s ago: served', async () => {
+    await initialize(await tokenFor({}, { expiresIn: -2 })).expect(200);
+  });
+
+  it('a token valid 2 s from now: served', async () => {
+    await initialize(await tokenFor({}, { notBefore: 2 })).expect(200);
+  });
+
   it('a token without the required scope: 403 insufficient_scope naming it', async () => {
     const token = await tokenFor({ scope: 'aare.other' });
     expect(seen(await initialize(token))).toEqual({
@@ -185,6 +194,15 @@ describe('refusals on /mcp', () => {
     expect(sse.headers['www-authenticate']).toBe(
       `Bearer resource_metadata="${SERVER_METADATA}", scope="${SCOPE}"`,
     );
+    const garbage = await request(running!.url)
+      .get('/sse')
+      .set('Accept', 'text/event-stream')
+      .set('Authorization', 'Bearer not-a-jwt');
+    expect(seen(garbage)).toEqual({
+      status: 401,
+      challenge: invalidToken('The token is not a JWT', SERVER_METADATA),
+      body: rpcError('Unauthorized: The token is not a JWT'),
+    });
     const expired = await tokenFor({ aud: BASE }, { expiresIn: -60 });
     const messages = await request(running!.url)
       .post('/messages?sessionId=nope')
@@ -410,13 +428,22 @@ describe('AUTH_MODE=both', () => {
 });
 
 describe('the identity provider out of reach', () => {
-  it('answers 503 with Retry-After when its keys cannot be fetched', async () => {
+  const keysOutOfReach = async () => {
     const closed = `http://127.0.0.1:${await freePort()}/jwks`;
     running = await startApp(oauthEnv({ OAUTH_JWKS_URL: closed }));
-    const answer = await initialize(await tokenFor());
+    return initialize(await tokenFor());
+  };
+
+  it('answers 503 with Retry-After, not 401, when its keys cannot be fetched', async () => {
+    const answer = await keysOutOfReach();
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toBe('5');
     expect(answer.headers['www-authenticate']).toBeUndefined();
+    expect(answer.body).toMatchObject({ jsonrpc: '2.0', error: {}, id: null });
+  });
+
+  it('says in the JSON-RPC error that the identity provider is out of reach', async () => {
+    const answer = await keysOutOfReach();
     // The reason, as the guard words it: not a server failure (-32603 "Internal error").
     expect(answer.body).toEqual({
       jsonrpc: '2.0',
