@@ -162,6 +162,20 @@ describe('metrics by client application, never by person', () => {
   });
 });
 
+describe('/metrics behind METRICS_REQUIRE_KEY', () => {
+  it('takes a token, and challenges without one as the server as a whole', async () => {
+    const app = await start(resourceServerEnv(idp, { METRICS_REQUIRE_KEY: 'true' }));
+    const refused = await request(app.url).get('/metrics').expect(401);
+    expect(refused.headers['www-authenticate']).toBe(
+      `Bearer resource_metadata="https://aare.example.test/.well-known/oauth-protected-resource", scope="${REQUIRED_SCOPE}"`,
+    );
+    await request(app.url)
+      .get('/metrics')
+      .set('Authorization', bearer(await tokenOf('alice')))
+      .expect(200);
+  });
+});
+
 describe('what the server logs of a token', () => {
   let fake: FakeAareguru;
   let server: SpawnedServer | undefined;
@@ -202,11 +216,21 @@ describe('what the server logs of a token', () => {
         .send(INITIALIZE);
       expect([401, 403]).toContain(answer.status);
     }
+    // A token in the query string is not taken (bearer_methods_supported: header) nor written.
+    const inQuery = await idp.token({ aud: MCP_RESOURCE, scope: REQUIRED_SCOPE, sub: 'carol' });
+    const queried = await request(url)
+      .post(`/mcp?access_token=${inQuery}`)
+      .set('Accept', ACCEPT_BOTH)
+      .send(INITIALIZE);
+    expect(queried.status).toBe(401);
     // Stopping flushes what the logger still buffers.
     expect((await server.stop()).code).toBe(0);
     const log = server.stdout() + server.stderr();
     expect(log).toContain('"keyLabel":"oauth:alice"');
-    for (const token of [good, expired, foreign, noScope]) {
+    // The refusals are in the log, so what is absent below was there to be written.
+    expect(log.match(/"statusCode":40[13]/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(log).toContain('/mcp?access_token=[redacted]');
+    for (const token of [good, expired, foreign, noScope, inQuery]) {
       const [header, payload, signature] = token.split('.');
       expect(log).not.toContain(signature);
       expect(log).not.toContain(`${header}.${payload}`);

@@ -402,7 +402,7 @@ describe('AUTH_MODE=both', () => {
     );
   });
 
-  it('opens /admin to an admin key and to a token with the admin role only', async () => {
+  it('opens /admin to an admin key and to a token with the admin role or scope only', async () => {
     const config = () => request(running!.url).get('/admin/config');
     const userKey = await config().set('X-API-Key', API_KEY);
     expect({ status: userKey.status, message: userKey.body.message }).toEqual({
@@ -413,6 +413,8 @@ describe('AUTH_MODE=both', () => {
 
     const admin = await tokenFor({ roles: [ADMIN_ROLE] });
     await config().set('Authorization', `Bearer ${admin}`).expect(200);
+    const adminByScope = await tokenFor({ scope: `${SCOPE} ${ADMIN_ROLE}` });
+    await config().set('Authorization', `Bearer ${adminByScope}`).expect(200);
 
     const plain = await config().set('Authorization', `Bearer ${await tokenFor()}`);
     expect({
