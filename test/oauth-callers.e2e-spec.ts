@@ -11,6 +11,7 @@ import { scrapeMetrics } from './support/metrics';
 import {
   connectWithToken,
   MCP_RESOURCE,
+  PUBLIC_BASE,
   REQUIRED_SCOPE,
   resourceServerEnv,
 } from './support/oauth-clients';
@@ -78,6 +79,31 @@ describe('sessions and limits belong to the caller a token names', () => {
     expect(asBob.status).toBe(404);
     // Another token of alice's (another jti) is still alice.
     await listOnAlicesSession(await tokenOf('alice', { jti: 'second' })).expect(200);
+    expect((await alice.client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it("lists sessions under the caller's label, and answers 404 to bob on alice's SSE session", async () => {
+    const admin = 'admin-key-0123456789ab';
+    const app = await start(resourceServerEnv(idp, { ADMIN_API_KEYS: `ops:${admin}` }));
+    const aliceToken = await idp.token({ aud: PUBLIC_BASE, scope: REQUIRED_SCOPE, sub: 'alice' });
+    const alice = await connectWithToken('sse', app.url, aliceToken);
+    clients.push(alice);
+    const listed = await request(app.url)
+      .get('/admin/sessions?transport=sse')
+      .set('X-API-Key', admin)
+      .expect(200);
+    expect(listed.body.sessions).toEqual([
+      expect.objectContaining({ transport: 'sse', keyLabel: 'oauth:alice' }),
+    ]);
+    const post = (token: string) =>
+      request(app.url)
+        .post(`/messages?sessionId=${listed.body.sessions[0].id}`)
+        .set('Authorization', bearer(token))
+        .send({ jsonrpc: '2.0', id: 9, method: 'ping' });
+    await post(await idp.token({ aud: PUBLIC_BASE, scope: REQUIRED_SCOPE, sub: 'bob' })).expect(
+      404,
+    );
+    await post(aliceToken).expect(202);
     expect((await alice.client.listTools()).tools.length).toBeGreaterThan(0);
   });
 
