@@ -134,7 +134,8 @@ describe('refusals on /mcp', () => {
     });
   });
 
-  it.each<[string, () => Promise<string>, string]>([
+  // The reason is a function where it names what is known only once the test runs.
+  it.each<[string, () => Promise<string>, string | (() => string)]>([
     ['expired', () => tokenFor({}, { expiresIn: -60 }), 'The token has expired'],
     ['not valid yet', () => tokenFor({}, { notBefore: 60 }), 'The token is not valid yet'],
     [
@@ -145,7 +146,7 @@ describe('refusals on /mcp', () => {
     [
       'from an issuer not trusted',
       () => tokenFor({}, {}, other),
-      'ISSUER', // replaced below: the other issuer's URL is known only once it runs
+      () => `The token is issued by ${other.issuer}, which this server does not trust`,
     ],
     [
       'unsigned (alg none)',
@@ -159,10 +160,7 @@ describe('refusals on /mcp', () => {
     ],
     ['garbage', async () => 'not-a-jwt', 'The token is not a JWT'],
   ])('a token %s: 401 invalid_token with the reason', async (_, make, reason) => {
-    const description =
-      reason === 'ISSUER'
-        ? `The token is issued by ${other.issuer}, which this server does not trust`
-        : reason;
+    const description = typeof reason === 'function' ? reason() : reason;
     expect(seen(await initialize(await make()))).toEqual({
       status: 401,
       challenge: invalidToken(description),
