@@ -406,6 +406,8 @@ describe('Hardening', () => {
         .set('X-API-Key', ADMIN)
         .expect(200);
       expect(config.body.auth).toEqual({
+        mode: 'api-key',
+        oauth: null,
         keyless: false,
         keys: ['team-a', 'team-b'],
         adminKeys: ['ops'],

@@ -98,7 +98,10 @@ function jsonRpcBodyFor(exception: unknown, status: number) {
     return jsonRpcErrorBody(JsonRpcCode.ParseError, 'Parse error: the body is not valid JSON');
   }
   if (status === 413) return jsonRpcErrorBody(JsonRpcCode.InvalidRequest, 'Request body too large');
-  if (status >= 500) return jsonRpcErrorBody(JsonRpcCode.InternalError, 'Internal error');
+  // A 503 the server chose to send says why (and Retry-After says when); any other 5xx is ours.
+  const onPurpose = exception instanceof HttpException && isRefusalOnPurpose(status);
+  if (status >= 500 && !onPurpose)
+    return jsonRpcErrorBody(JsonRpcCode.InternalError, 'Internal error');
   return jsonRpcErrorBody(JsonRpcCode.ServerError, messageOf(exception));
 }
 
