@@ -476,8 +476,10 @@ describe('AdminKeyGuard', () => {
 });
 
 describe('MetricsKeyGuard', () => {
-  const metricsGuard = (metricsRequireKey: boolean, auth = authService()) =>
-    new MetricsKeyGuard(authConfig({ metricsRequireKey }), auth, resourceOf(auth), rejected());
+  const metricsGuard = (metricsRequireKey: boolean, mode?: AuthConfig['mode']) => {
+    const auth = authService({ metricsRequireKey, mode });
+    return new MetricsKeyGuard(auth, resourceOf(auth), rejected());
+  };
 
   it('is open unless told otherwise', async () => {
     await expect(metricsGuard(false).canActivate(contextFor({}).context)).resolves.toBe(true);
@@ -491,7 +493,7 @@ describe('MetricsKeyGuard', () => {
   });
 
   it('takes a valid token too with OAuth', async () => {
-    const guard = metricsGuard(true, authService({ mode: 'oauth' }));
+    const guard = metricsGuard(true, 'oauth');
     const token = contextFor({ authorization: `Bearer ${TOKENS.aliceNoScope}` });
     await expect(guard.canActivate(token.context)).resolves.toBe(true);
     await expect(guard.canActivate(contextFor({ 'x-api-key': ADMIN }).context)).resolves.toBe(true);

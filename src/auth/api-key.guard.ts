@@ -4,7 +4,6 @@ import {
   ExecutionContext,
   ForbiddenException,
   HttpException,
-  Inject,
   Injectable,
   NotFoundException,
   ServiceUnavailableException,
@@ -13,8 +12,6 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { AUTH_CONFIG } from '../config/app-config.module';
-import type { AuthConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { AuthFailure, AuthService } from './auth.service';
 import { bearerChallenge } from './oauth/bearer-challenge';
@@ -33,11 +30,12 @@ const IDP_RETRY_AFTER_SECONDS = 5;
 type Route = 'mcp' | 'server' | 'admin';
 
 /** What the guards share: turning a refusal into its status, message and challenge. */
+@Injectable()
 abstract class CredentialGuard implements CanActivate {
   constructor(
     protected readonly auth: AuthService,
     protected readonly resource: ProtectedResource,
-    private readonly rejected: Counter<'reason'>,
+    @InjectMetric(HTTP_REJECTED_REQUESTS.name) private readonly rejected: Counter<'reason'>,
   ) {}
 
   abstract canActivate(context: ExecutionContext): Promise<boolean>;
@@ -147,14 +145,6 @@ function routeOf(req: IncomingMessage & { path?: string }): Route {
 /** The MCP routes: an API key or a bearer token, unless the server runs keyless. */
 @Injectable()
 export class ApiKeyGuard extends CredentialGuard {
-  constructor(
-    auth: AuthService,
-    resource: ProtectedResource,
-    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
-  ) {
-    super(auth, resource, rejected);
-  }
-
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = await this.auth.authenticateUser(req);
@@ -178,14 +168,6 @@ export class ApiKeyGuard extends CredentialGuard {
  */
 @Injectable()
 export class AdminKeyGuard extends CredentialGuard {
-  constructor(
-    auth: AuthService,
-    resource: ProtectedResource,
-    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
-  ) {
-    super(auth, resource, rejected);
-  }
-
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.auth.adminEnabled) throw new NotFoundException('The admin API is disabled');
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -199,17 +181,8 @@ export class AdminKeyGuard extends CredentialGuard {
 /** /metrics: open by default; any valid key or token when METRICS_REQUIRE_KEY=true. */
 @Injectable()
 export class MetricsKeyGuard extends CredentialGuard {
-  constructor(
-    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
-    auth: AuthService,
-    resource: ProtectedResource,
-    @InjectMetric(HTTP_REJECTED_REQUESTS.name) rejected: Counter<'reason'>,
-  ) {
-    super(auth, resource, rejected);
-  }
-
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.config.metricsRequireKey) return true;
+    if (!this.auth.metricsRequireKey) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = await this.auth.authenticateAny(req);
     if (!outcome.ok) throw this.refuse(context, outcome, 'server');

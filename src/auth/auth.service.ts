@@ -70,6 +70,11 @@ export class AuthService {
     return this.config.mode !== 'oauth';
   }
 
+  /** METRICS_REQUIRE_KEY: /metrics wants a key or a token. */
+  get metricsRequireKey(): boolean {
+    return this.config.metricsRequireKey;
+  }
+
   get adminEnabled(): boolean {
     return this.config.adminKeys.length > 0 || this.config.oauth?.adminScope != null;
   }

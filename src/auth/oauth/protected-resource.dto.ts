@@ -36,25 +36,18 @@ export class ProtectedResourceMetadataDto {
   resource_documentation!: string;
 }
 
+const MCP_EXAMPLE = {
+  resource: 'https://aare.example.com/mcp',
+  authorization_servers: [
+    'https://login.microsoftonline.com/2f4c8a1e-0d6b-4e8f-9a3c-5b7d1e2f3a4b/v2.0',
+  ],
+  scopes_supported: ['aare.read'],
+  bearer_methods_supported: ['header'],
+  resource_name: 'Aareguru MCP: the Aare river in Switzerland',
+  resource_documentation: 'https://aare.example.com/docs',
+};
+
 export const PROTECTED_RESOURCE_EXAMPLES = {
-  mcp: {
-    resource: 'https://aare.example.com/mcp',
-    authorization_servers: [
-      'https://login.microsoftonline.com/2f4c8a1e-0d6b-4e8f-9a3c-5b7d1e2f3a4b/v2.0',
-    ],
-    scopes_supported: ['aare.read'],
-    bearer_methods_supported: ['header'],
-    resource_name: 'Aareguru MCP: the Aare river in Switzerland',
-    resource_documentation: 'https://aare.example.com/docs',
-  },
-  server: {
-    resource: 'https://aare.example.com/',
-    authorization_servers: [
-      'https://login.microsoftonline.com/2f4c8a1e-0d6b-4e8f-9a3c-5b7d1e2f3a4b/v2.0',
-    ],
-    scopes_supported: ['aare.read'],
-    bearer_methods_supported: ['header'],
-    resource_name: 'Aareguru MCP: the Aare river in Switzerland',
-    resource_documentation: 'https://aare.example.com/docs',
-  },
+  mcp: MCP_EXAMPLE,
+  server: { ...MCP_EXAMPLE, resource: 'https://aare.example.com/' },
 };
