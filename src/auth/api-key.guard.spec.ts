@@ -12,7 +12,7 @@ import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
 import { parseApiKeys } from '../config/api-keys.parser';
 import type { AuthConfig, OAuthConfig } from '../config/configuration.types';
-import { AuthService } from './auth.service';
+import { AuthService, issuerTagOf } from './auth.service';
 import { ProtectedResource } from './oauth/protected-resource';
 import {
   IdentityProviderUnavailableError,
@@ -337,7 +337,9 @@ describe('ApiKeyGuard with keys and tokens side by side (AUTH_MODE=both)', () =>
     });
     const { context, req } = contextFor({ authorization: `Bearer ${TOKENS.alice}` });
     await userGuard(auth).canActivate(context);
-    expect(req.principal?.label).toBe('oauth:2:alice');
+    // The issuer's tag, not its place in the list: reordering OAUTH_ISSUERS renames no one.
+    expect(req.principal?.label).toBe(`oauth:${issuerTagOf('https://idp.example.com')}:alice`);
+    expect(issuerTagOf('https://idp.example.com')).toMatch(/^[0-9a-f]{8}$/);
   });
 });
 

@@ -12,6 +12,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
+import type { OAuthConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
 import { AuthFailure, AuthService } from './auth.service';
 import { bearerChallenge } from './oauth/bearer-challenge';
@@ -27,7 +28,7 @@ export const API_KEY_CHALLENGE = 'ApiKey header="X-API-Key", Bearer';
 /** Seconds a client waits before asking again when the identity provider could not be reached. */
 const IDP_RETRY_AFTER_SECONDS = 5;
 
-type Route = 'mcp' | 'server' | 'admin';
+type Route = 'mcp' | 'server' | 'admin' | 'metrics';
 
 /** What the guards share: turning a refusal into its status, message and challenge. */
 @Injectable()
@@ -76,7 +77,7 @@ abstract class CredentialGuard implements CanActivate {
       case 'unavailable':
         res.setHeader('Retry-After', String(IDP_RETRY_AFTER_SECONDS));
         return new ServiceUnavailableException(
-          `Service Unavailable: the identity provider could not be reached to check the token (${failure.message}); try again shortly`,
+          'Service Unavailable: the identity provider could not be reached to check the token; try again shortly',
         );
       case 'untrusted-proxy':
         return new ForbiddenException(
@@ -112,18 +113,22 @@ abstract class CredentialGuard implements CanActivate {
       ...problem,
       resourceMetadata:
         route === 'mcp' ? this.resource.metadataUrl.mcp : this.resource.metadataUrl.server,
-      scopes: problem.scopes ?? (route === 'admin' ? [oauth.adminScope!] : oauth.requiredScopes),
+      scopes: problem.scopes ?? scopesFor(route, oauth),
     });
     // A key would not help a token short of a scope (403): only a 401 offers the key scheme too.
-    const keys =
-      problem.error !== 'insufficient_scope' && (route === 'admin' || this.auth.takesKeys);
+    const keys = problem.error !== 'insufficient_scope' && this.takesKeysOn(route);
     return keys ? `${bearer}, ApiKey header="X-API-Key"` : bearer;
+  }
+
+  /** /admin and /metrics take (admin) keys in every mode; the MCP routes not with oauth alone. */
+  private takesKeysOn(route: Route): boolean {
+    return route === 'admin' || route === 'metrics' || this.auth.takesKeys;
   }
 
   private missingMessage(route: Route): string {
     const oauth = this.auth.oauth;
     const takesTokens = route === 'admin' ? oauth?.adminScope != null : oauth !== null;
-    const keys = route === 'admin' || this.auth.takesKeys;
+    const keys = this.takesKeysOn(route);
     if (!takesTokens) return 'Unauthorized: a valid API key is required (X-API-Key header)';
     const token = `a bearer token from ${oauth!.issuers.join(' or ')} (Authorization: Bearer …)`;
     return keys
@@ -134,6 +139,12 @@ abstract class CredentialGuard implements CanActivate {
   private get identityHeader(): string {
     return this.auth.identityHeaderName ?? 'identity';
   }
+}
+
+/** What a token for a route is asked to be granted: the MCP scopes, the admin scope, or none. */
+function scopesFor(route: Route, oauth: OAuthConfig): readonly string[] {
+  if (route === 'admin') return [oauth.adminScope!];
+  return route === 'metrics' ? [] : oauth.requiredScopes;
 }
 
 /** `/mcp` is its own resource; `/sse` and `/messages` belong to the server as a whole. */
@@ -185,7 +196,7 @@ export class MetricsKeyGuard extends CredentialGuard {
     if (!this.auth.metricsRequireKey) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const outcome = await this.auth.authenticateAny(req);
-    if (!outcome.ok) throw this.refuse(context, outcome, 'server');
+    if (!outcome.ok) throw this.refuse(context, outcome, 'metrics');
     return true;
   }
 }

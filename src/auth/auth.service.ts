@@ -1,4 +1,5 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { OAuthError, verifyBearerToken } from '@modelcontextprotocol/server';
 import { AUTH_CONFIG, HTTP_CONFIG } from '../config/app-config.module';
@@ -36,15 +37,20 @@ export type AuthFailure =
   | { ok: false; reason: 'scope'; required: string[] }
   | { ok: false; reason: 'not-admin'; kind: Credential['kind'] }
   | { ok: false; reason: 'no-identity' | 'identity' | 'untrusted-proxy' }
-  | { ok: false; reason: 'unavailable'; message: string };
+  | { ok: false; reason: 'unavailable' };
 
 /** `roles`: a token's roles, which meet required scopes of the same name. */
 export type AuthOutcome =
   { ok: true; principal: Principal; scopes: string[]; roles?: string[] } | AuthFailure;
 
+/** At most one line per this long about an identity provider out of reach: an outage is one event. */
+const PROVIDER_LOG_INTERVAL_MS = 30_000;
+
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
   private readonly fromTrustedProxy: (address: string | undefined) => boolean;
+  private providerLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
@@ -171,15 +177,17 @@ export class AuthService {
         expectedResource: new URL(oauth.resource),
       })) as VerifiedToken;
     } catch (error) {
-      if (error instanceof IdentityProviderUnavailableError)
-        return { ok: false, reason: 'unavailable', message: error.message };
       if (error instanceof OAuthError)
         return { ok: false, reason: 'invalid', kind: 'token', message: error.message };
-      throw error;
+      // The provider (or a key it publishes) failed us, not the caller: 503. What failed is for
+      // the operator's log, not for an unauthenticated caller.
+      this.providerFailed(error);
+      return { ok: false, reason: 'unavailable' };
     }
     const { issuer, caller, roles, clientApp } = info.extra;
-    // Two issuers may both have an "alice": the issuer's place in OAUTH_ISSUERS keeps them apart.
-    const issuerTag = oauth.issuers.length > 1 ? `${oauth.issuers.indexOf(issuer) + 1}:` : '';
+    // Two issuers may both have an "alice": a tag of the issuer keeps them apart, the same
+    // whatever the order of OAUTH_ISSUERS (sessions outlive a configuration change).
+    const issuerTag = oauth.issuers.length > 1 ? `${issuerTagOf(issuer)}:` : '';
     const client = oauth.clients.find((c) => c.clientId === clientApp);
     const admin =
       oauth.adminScope !== null &&
@@ -195,4 +203,20 @@ export class AuthService {
       roles,
     };
   }
+
+  private providerFailed(error: unknown): void {
+    const now = Date.now();
+    const known = error instanceof IdentityProviderUnavailableError;
+    if (known && now - this.providerLoggedAt < PROVIDER_LOG_INTERVAL_MS) return;
+    this.providerLoggedAt = now;
+    this.logger.warn(
+      known ? { reason: (error as Error).message } : { err: error },
+      'identity provider out of reach: tokens cannot be checked',
+    );
+  }
+}
+
+/** Eight hex digits of the issuer's SHA-256: short, and stable across configuration changes. */
+export function issuerTagOf(issuer: string): string {
+  return createHash('sha256').update(issuer).digest('hex').slice(0, 8);
 }

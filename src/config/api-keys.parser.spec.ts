@@ -40,3 +40,14 @@ describe('parseApiKeys', () => {
     expect(() => parseApiKeys(value)).toThrow(message);
   });
 });
+
+describe('reserved labels', () => {
+  it.each(['anonymous', 'gateway', 'oauth', 'stdio'])(
+    'refuses the label %p, which counts callers without a key',
+    (label) => {
+      expect(() => parseApiKeys(`${label}:0123456789abcdef0123`, 'API_KEYS')).toThrow(
+        `API_KEYS: entry 1 uses the label "${label}", which names other callers in logs and metrics`,
+      );
+    },
+  );
+});

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+/** What callers without a key are counted as: a key may not pass for them. */
+const RESERVED_LABELS = new Set(['anonymous', 'gateway', 'oauth', 'stdio']);
+
 /** A configured key: its label (safe to log) and the SHA-256 of the secret (never the secret). */
 export interface ApiKeyEntry {
   label: string;
@@ -49,6 +52,11 @@ function parseEntry(entry: string, index: number, name: string): ApiKeyEntry {
     if (!LABEL.test(label)) {
       throw new ApiKeyParseError(
         `${name}: entry ${index + 1} has an invalid label (letters, digits, . _ - only)`,
+      );
+    }
+    if (RESERVED_LABELS.has(label)) {
+      throw new ApiKeyParseError(
+        `${name}: entry ${index + 1} uses the label "${label}", which names other callers in logs and metrics`,
       );
     }
     const restHashed = SHA256.exec(rest);

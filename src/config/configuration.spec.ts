@@ -375,6 +375,9 @@ describe('loadConfiguration', () => {
       expect(problemsOf({ ...withHeader, TRUST_PROXY: '' })[0]).toMatch(problem);
       expect(problemsOf({ ...withHeader, TRUST_PROXY: '1' })[0]).toMatch(problem);
       expect(problemsOf({ ...withHeader, TRUST_PROXY: '10.0.0.0/33' })[0]).toMatch(problem);
+      // Networks so wide they hold everyone would believe anyone's header.
+      for (const everyone of ['0.0.0.0/0', '10.0.0.0/7', '::/0', 'fc00::/7'])
+        expect(problemsOf({ ...withHeader, TRUST_PROXY: everyone })[0]).toMatch(problem);
       for (const trustProxy of ['loopback', '10.1.2.3', '10.0.0.0/8, fd00::/8', 'uniquelocal'])
         expect(problemsOf({ ...withHeader, TRUST_PROXY: trustProxy })).toEqual([]);
       expect(
@@ -475,6 +478,29 @@ describe('loadConfiguration', () => {
         'OAUTH_ISSUERS: set, but AUTH_MODE is api-key; set AUTH_MODE=oauth or both to accept tokens',
       ]);
       expect(problemsOf({ ...oauth, AUTH_MODE: 'jwt' })[0]).toMatch(/^AUTH_MODE: must be one of/);
+      expect(
+        problemsOf({
+          ...oauth,
+          OAUTH_ISSUERS: 'https://a.example.com,https://b.example.com',
+          OAUTH_JWKS_URL: 'https://a.example.com/keys',
+        }),
+      ).toEqual([
+        'OAUTH_JWKS_URL: only with a single issuer; with several, each issuer publishes its own keys (leave it empty)',
+      ]);
+      expect(
+        problemsOf({
+          ...oauth,
+          OAUTH_REQUIRED_SCOPES: 'aare.read',
+          OAUTH_ADMIN_SCOPE: 'aare.read',
+        }),
+      ).toEqual([
+        'OAUTH_ADMIN_SCOPE: "aare.read" is also required of every MCP caller, which would make each of them an admin',
+      ]);
+      expect(
+        problemsOf({ API_KEYS: 'team:0123456789abcdef0123', OAUTH_REQUIRED_SCOPES: 'aare.read' }),
+      ).toEqual([
+        'OAUTH_REQUIRED_SCOPES: set, but AUTH_MODE is api-key; set AUTH_MODE=oauth or both to accept tokens',
+      ]);
     });
 
     it('takes keys and tokens side by side in both mode', () => {

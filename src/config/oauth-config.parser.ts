@@ -6,6 +6,16 @@ import type { OAuthClient, OAuthConfig } from './configuration.types';
 /** Host names an identity provider or the server may use plain http on: a developer's machine. */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** The settings that mean something only when tokens are taken, and are empty by default. */
+const OAUTH_ONLY = [
+  'OAUTH_ISSUERS',
+  'OAUTH_JWKS_URL',
+  'OAUTH_AUDIENCES',
+  'OAUTH_REQUIRED_SCOPES',
+  'OAUTH_ADMIN_SCOPE',
+  'OAUTH_CLIENTS',
+] as const;
+
 /** Labels of OAUTH_CLIENTS become metric label values: short and plain. */
 const CLIENT_LABEL = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -60,10 +70,12 @@ export function parseOAuthConfig(
 ): OAuthConfig | null {
   const issuers = list(vars.OAUTH_ISSUERS);
   if (vars.AUTH_MODE === 'api-key') {
-    if (issuers.length > 0)
-      problems.push(
-        'OAUTH_ISSUERS: set, but AUTH_MODE is api-key; set AUTH_MODE=oauth or both to accept tokens',
-      );
+    for (const name of OAUTH_ONLY) {
+      if (vars[name].trim() !== '')
+        problems.push(
+          `${name}: set, but AUTH_MODE is api-key; set AUTH_MODE=oauth or both to accept tokens`,
+        );
+    }
     return null;
   }
   const before = problems.length;
@@ -82,6 +94,11 @@ export function parseOAuthConfig(
   if (vars.OAUTH_JWKS_URL !== '') {
     const problem = secureUrlProblem('OAUTH_JWKS_URL', vars.OAUTH_JWKS_URL);
     if (problem) problems.push(problem);
+    // One key set for several issuers would let one issuer sign tokens naming another.
+    if (issuers.length > 1)
+      problems.push(
+        'OAUTH_JWKS_URL: only with a single issuer; with several, each issuer publishes its own keys (leave it empty)',
+      );
   }
   const baseProblem = /^https?:\/\//.test(publicBaseUrl)
     ? secureUrlProblem('PUBLIC_BASE_URL', publicBaseUrl)
@@ -99,6 +116,11 @@ export function parseOAuthConfig(
 
   const aliases = list(vars.OAUTH_AUDIENCES);
   const clients = clientsOf(vars.OAUTH_CLIENTS, problems);
+  const requiredScopes = [...new Set(list(vars.OAUTH_REQUIRED_SCOPES, /[\s,]+/))];
+  if (vars.OAUTH_ADMIN_SCOPE !== '' && requiredScopes.includes(vars.OAUTH_ADMIN_SCOPE))
+    problems.push(
+      `OAUTH_ADMIN_SCOPE: "${vars.OAUTH_ADMIN_SCOPE}" is also required of every MCP caller, which would make each of them an admin`,
+    );
   if (problems.length > before) return null;
 
   const rootResource = publicBaseUrl;
@@ -109,7 +131,7 @@ export function parseOAuthConfig(
     resource,
     rootResource,
     audiences: [...new Set([resource, rootResource, ...aliases])],
-    requiredScopes: [...new Set(list(vars.OAUTH_REQUIRED_SCOPES, /[\s,]+/))],
+    requiredScopes,
     adminScope: vars.OAUTH_ADMIN_SCOPE === '' ? null : vars.OAUTH_ADMIN_SCOPE,
     callerClaim: vars.OAUTH_CALLER_CLAIM,
     algorithms,
@@ -129,14 +151,19 @@ export function trustedProxyProblem(identityHeader: string, trustProxy: string):
   const items = list(trustProxy);
   const named = items.length > 0 && items.every((item) => !/^\d+$/.test(item));
   if (named && items.every(isProxyAddress)) return null;
-  return `TRUST_PROXY: IDENTITY_HEADER is believed only from the gateway's addresses; list them (addresses, CIDRs, or loopback, linklocal, uniquelocal), not a hop count (got ${JSON.stringify(trustProxy)})`;
+  return `TRUST_PROXY: IDENTITY_HEADER is believed only from the gateway's addresses; list them (addresses, networks no wider than /8, or loopback, linklocal, uniquelocal), not a hop count (got ${JSON.stringify(trustProxy)})`;
 }
 
+/**
+ * An address, a network no wider than a /8, or one of Express's names (loopback, …): a
+ * wider one (0.0.0.0/0) would believe anyone's identity header.
+ */
 function isProxyAddress(item: string): boolean {
   if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) return true;
   const [address, bits, extra] = item.split('/');
   if (extra !== undefined || isIP(address) === 0) return false;
   if (bits === undefined) return true;
   if (!/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (isIP(address) === 4 ? 32 : 128);
+  const narrowest = isIP(address) === 4 ? 32 : 128;
+  return Number(bits) <= narrowest && Number(bits) >= 8;
 }

@@ -51,6 +51,8 @@ export interface RelayedMessage {
   keyLabel: string;
   /** The label the caller is counted under in metrics, when not derived from keyLabel. */
   metricLabel?: string;
+  /** The scopes of the caller's token, as the POST carried them. */
+  scopes?: string[];
   message: JSONRPCMessage;
 }
 

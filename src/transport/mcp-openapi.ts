@@ -124,7 +124,7 @@ const ERROR_EXAMPLES: Record<number, Record<string, { summary: string; value: un
       summary: 'The identity provider cannot be reached to check a token',
       value: rpcError(
         -32000,
-        'Service Unavailable: the identity provider could not be reached to check the token (its key set did not answer in time); try again shortly',
+        'Service Unavailable: the identity provider could not be reached to check the token; try again shortly',
       ),
     },
   },

@@ -97,7 +97,8 @@ export class SseService implements OnModuleInit {
     const { label: keyLabel, metric } = principalOf(req);
     const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
     if (!session) {
-      if (this.lifecycle.shared) await this.relay(id, { keyLabel, metric }, req.body, res);
+      const scopes = (req as { auth?: { scopes?: string[] } }).auth?.scopes ?? [];
+      if (this.lifecycle.shared) await this.relay(id, { keyLabel, metric, scopes }, req.body, res);
       else sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found');
       return;
     }
@@ -116,7 +117,7 @@ export class SseService implements OnModuleInit {
    */
   private async relay(
     id: string,
-    { keyLabel, metric }: { keyLabel: string; metric?: string },
+    { keyLabel, metric, scopes }: { keyLabel: string; metric?: string; scopes: string[] },
     body: unknown,
     res: ServerResponse,
   ): Promise<void> {
@@ -141,6 +142,7 @@ export class SseService implements OnModuleInit {
         id,
         keyLabel,
         ...(metric && { metricLabel: metric }),
+        ...(scopes.length > 0 && { scopes }),
         message: body as JSONRPCMessage,
       };
       const received = await this.lifecycle.fleet.relay(record.replica, message);
@@ -177,7 +179,7 @@ export class SseService implements OnModuleInit {
    * A message another replica relayed for a stream held here: answered on the stream. For a
    * stream that ended here, the record goes: the sender's next POST is a 404.
    */
-  private deliverRelayed({ id, keyLabel, metricLabel, message }: RelayedMessage): void {
+  private deliverRelayed({ id, keyLabel, metricLabel, scopes, message }: RelayedMessage): void {
     const session = this.lifecycle.use(id, keyLabel, SSEServerTransport);
     if (!session) {
       void this.forgetEnded(id, keyLabel);
@@ -188,7 +190,7 @@ export class SseService implements OnModuleInit {
     const authInfo = {
       token: '',
       clientId: keyLabel,
-      scopes: [],
+      scopes: scopes ?? [],
       ...(metricLabel && { extra: { metricLabel } }),
     };
     session.transport
