@@ -6,6 +6,7 @@ import {
 } from '../../../test/support/fake-identity-provider';
 import type { OAuthConfig } from '../../config/configuration.types';
 import { JwtTokenVerifier } from './jwt-token-verifier';
+import { IdentityProviderUnavailableError } from './token-verifier';
 
 /** The OAuthError the verifier refuses `token` with. */
 async function refusal(verifier: JwtTokenVerifier, token: string): Promise<OAuthError> {
@@ -247,6 +248,61 @@ describe('JwtTokenVerifier', () => {
         expect((await refusal(verifier, token)).message).toBe('The token is not a JWT');
       },
     );
+  });
+
+  describe('keys the provider publishes that this server cannot use', () => {
+    // Its own provider: the keys published here would stay in the shared one's set.
+    let keyring: FakeIdentityProvider;
+    beforeEach(async () => {
+      keyring = await FakeIdentityProvider.start();
+    });
+    afterEach(() => keyring.close());
+
+    async function unavailability(
+      token: string,
+      algorithms = ['RS256', 'ES256'],
+    ): Promise<IdentityProviderUnavailableError> {
+      const error: unknown = await new JwtTokenVerifier(oauthConfigFor(keyring, { algorithms }))
+        .verifyAccessToken(token)
+        .catch((e: unknown) => e);
+      if (!(error instanceof IdentityProviderUnavailableError)) throw error;
+      return error;
+    }
+
+    it('answers unavailable for an RSA key under 2048 bits', async () => {
+      const error = await unavailability(keyring.weakRsaToken({ aud: FAKE_RESOURCE }));
+      expect(error.message).toBe(
+        'The provider publishes a key this server cannot use: ' +
+          'RS256 requires key modulusLength to be 2048 bits or larger',
+      );
+    });
+
+    it('answers unavailable for a key that does not import', async () => {
+      keyring.publishRaw({
+        kty: 'EC',
+        crv: 'P-256',
+        kid: 'broken',
+        alg: 'ES256',
+        x: 'AA',
+        y: 'AA',
+      });
+      const token = await keyring.token({ aud: FAKE_RESOURCE }, { kid: 'broken', alg: 'ES256' });
+      const error = await unavailability(token);
+      expect(error.message).toBe(
+        'The provider publishes a key this server cannot use: Invalid keyData (Invalid JWK EC key)',
+      );
+    });
+
+    it('answers unavailable for a key with operations WebCrypto refuses', async () => {
+      const [published] = keyring.jwks.keys;
+      keyring.publishRaw({ ...published, kid: 'odd', key_ops: ['verify', 'unwrapKey'] });
+      const token = await keyring.token({ aud: FAKE_RESOURCE }, { kid: 'odd' });
+      const error = await unavailability(token);
+      expect(error.message).toBe(
+        'The provider publishes a key this server cannot use: ' +
+          'Unsupported key usage for an RSASSA-PKCS1-v1_5 key',
+      );
+    });
   });
 
   describe('caller and client', () => {

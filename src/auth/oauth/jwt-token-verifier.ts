@@ -9,7 +9,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { OAuthConfig } from '../../config/configuration.types';
-import { IssuerKeys, shown, type DiscoveryFetch } from './issuer-keys';
+import { IssuerKeys, shown, unusableKey, type DiscoveryFetch } from './issuer-keys';
 import { grantedScopes, rolesOf } from './scopes';
 import { IdentityProviderUnavailableError, type VerifiedToken } from './token-verifier';
 
@@ -121,12 +121,18 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       requiredClaims: ['exp'],
     };
     const keys = this.keys.keysFor(issuer);
+    let keyFound = false;
+    const tracked: JWTVerifyGetKey = async (header, input) => {
+      const key = await keys(header, input);
+      keyFound = true;
+      return key;
+    };
     try {
-      return (await jwtVerify(token, keys, options)).payload;
+      return (await jwtVerify(token, tracked, options)).payload;
     } catch (error) {
       if (error instanceof errors.JWKSMultipleMatchingKeys)
         return this.verifiedByAnyOf(token, error, options);
-      throw this.answerFor(error);
+      throw this.answerFor(error, keyFound);
     }
   }
 
@@ -146,7 +152,7 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
         if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
       }
     }
-    throw this.answerFor(last);
+    throw this.answerFor(last, true);
   }
 
   private checkAudience(aud: unknown): void {
@@ -161,10 +167,16 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
     );
   }
 
-  /** jose's verdict in words a person reading a 401 understands. */
-  private answerFor(error: unknown): unknown {
+  /**
+   * jose's verdict in words a person reading a 401 understands. Errors that are not jose's about
+   * the token come from using the key (jose refuses an RSA key under 2048 bits with a TypeError);
+   * JOSENotSupported, once the key is found, means the key too: both are the provider's fault.
+   */
+  private answerFor(error: unknown, keyFound: boolean): unknown {
     if (error instanceof OAuthError || error instanceof IdentityProviderUnavailableError)
       return error;
+    if (!(error instanceof errors.JOSEError)) return unusableKey(error);
+    if (keyFound && error instanceof errors.JOSENotSupported) return unusableKey(error);
     if (error instanceof errors.JWTExpired) return invalid('The token has expired');
     if (error instanceof errors.JWTClaimValidationFailed) {
       if (error.claim === 'nbf') return invalid('The token is not valid yet');
@@ -179,7 +191,6 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       return invalid(
         `The token's algorithm is not accepted; accepted: ${this.config.algorithms.join(', ')}`,
       );
-    if (error instanceof errors.JOSEError) return invalid('The token is not a valid JWT');
-    return error;
+    return invalid('The token is not a valid JWT');
   }
 }
