@@ -242,6 +242,39 @@ describe('JwtTokenVerifier', () => {
       );
     });
 
+    it('accepts the access token types Keycloak and RFC 9068 write in the payload', async () => {
+      for (const typ of ['Bearer', 'at+jwt']) {
+        const token = await idp.token({ aud: FAKE_RESOURCE, typ });
+        await expect(verifier.verifyAccessToken(token)).resolves.toBeDefined();
+      }
+    });
+
+    it.each([
+      ['ID', 'an ID token'],
+      ['Refresh', 'a refresh token'],
+      ['Offline', 'an offline token'],
+      ['Logout', 'a logout token'],
+    ])('refuses a token whose payload typ is %s', async (typ, kind) => {
+      const token = await idp.token({ aud: FAKE_RESOURCE, typ });
+      expect((await refusal(verifier, token)).message).toBe(
+        `The token is ${kind} (typ ${typ}), not an access token`,
+      );
+    });
+
+    it('refuses any other payload typ', async () => {
+      const token = await idp.token({ aud: FAKE_RESOURCE, typ: 'constructor' });
+      expect((await refusal(verifier, token)).message).toBe(
+        "The token's payload type is constructor; accepted: Bearer, at+jwt",
+      );
+    });
+
+    it('refuses an OpenID Connect ID token, which carries a nonce', async () => {
+      const token = await idp.token({ aud: FAKE_RESOURCE, nonce: 'n-0S6_WzA2Mj' });
+      expect((await refusal(verifier, token)).message).toBe(
+        'The token carries a nonce, as an OpenID Connect ID token does: send the access token',
+      );
+    });
+
     it.each(['', 'opaque-token', 'a.b.c', 'x'.repeat(50)])(
       'refuses %p as not a JWT',
       async (token) => {

@@ -23,6 +23,17 @@ export interface JwtTokenVerifierOptions {
 /** `typ` values an access token may carry (RFC 9068 and plain JWT). */
 const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
 
+/** Payload `typ` values of an access token: Keycloak writes Bearer; absent elsewhere. */
+const ACCESS_TOKEN_PAYLOAD_TYPES = new Set(['bearer', 'at+jwt']);
+
+/** What Keycloak's payload `typ` says a token is instead, for the refusal. */
+const OTHER_TOKEN_KINDS = new Map([
+  ['id', 'an ID token'],
+  ['refresh', 'a refresh token'],
+  ['offline', 'an offline token'],
+  ['logout', 'a logout token'],
+]);
+
 const MAX_CALLER_LENGTH = 256;
 
 function invalid(message: string): OAuthError {
@@ -104,6 +115,7 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       throw invalid(`The token is signed with ${shown(header.alg)}; accepted: ${accepted}`);
     if (header.typ !== undefined && !ACCEPTED_TYPES.has(String(header.typ).toLowerCase()))
       throw invalid(`The token's type is ${shown(header.typ)}; accepted: JWT, at+jwt`);
+    checkIsAccessToken(payload);
     if (typeof payload.iss !== 'string') throw invalid('The token names no issuer (iss)');
     if (!this.config.issuers.includes(payload.iss))
       throw invalid(
@@ -193,4 +205,22 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       );
     return invalid('The token is not a valid JWT');
   }
+}
+
+/**
+ * Refuses what an identity provider issues besides access tokens: Keycloak's payload `typ` names
+ * ID, refresh, offline and logout tokens; a `nonce` marks an OpenID Connect ID token.
+ */
+function checkIsAccessToken(payload: JWTPayload): void {
+  if (payload.typ !== undefined) {
+    const typ = String(payload.typ);
+    const kind = OTHER_TOKEN_KINDS.get(typ.toLowerCase());
+    if (kind) throw invalid(`The token is ${kind} (typ ${shown(typ)}), not an access token`);
+    if (!ACCESS_TOKEN_PAYLOAD_TYPES.has(typ.toLowerCase()))
+      throw invalid(`The token's payload type is ${shown(typ)}; accepted: Bearer, at+jwt`);
+  }
+  if (payload.nonce !== undefined)
+    throw invalid(
+      'The token carries a nonce, as an OpenID Connect ID token does: send the access token',
+    );
 }
