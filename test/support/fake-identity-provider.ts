@@ -1,3 +1,4 @@
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { OAuthConfig } from '../../src/config/configuration.types';
@@ -80,6 +81,8 @@ export class FakeIdentityProvider {
   metadataIssuer: string;
 
   private published: SigningKey[];
+  /** Published keys nobody signs with: keys a verifier cannot use. */
+  private readonly unusable: JWK[] = [];
   private current: SigningKey;
   private readonly extraKeys = new Map<string, SigningKey>();
   private unavailable = false;
@@ -123,7 +126,7 @@ export class FakeIdentityProvider {
 
   /** The public keys as published. */
   get jwks(): { keys: JWK[] } {
-    return { keys: this.published.map((key) => key.publicJwk) };
+    return { keys: [...this.published.map((key) => key.publicJwk), ...this.unusable] };
   }
 
   /** The key id tokens are signed with now. */
@@ -163,6 +166,26 @@ export class FakeIdentityProvider {
     return new SignJWT(payload)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...options.header })
       .sign(key.privateKey);
+  }
+
+  /** Publishes `jwk` beside the signing keys as it is, however broken. */
+  publishRaw(jwk: JWK): void {
+    this.unusable.push(jwk);
+  }
+
+  /**
+   * An RS256 token signed with a 1024-bit RSA key published under kid 'weak-rsa': jose makes and
+   * uses no such key, so node:crypto makes and signs it.
+   */
+  weakRsaToken(claims: FakeTokenClaims): string {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const kid = 'weak-rsa';
+    this.publishRaw({ ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg: 'RS256' });
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const payload = { iss: this.issuer, sub: 'alice', iat: nowSeconds, exp: nowSeconds + 300 };
+    const input = `${base64url({ alg: 'RS256', kid, typ: 'JWT' })}.${base64url({ ...payload, ...claims })}`;
+    const signature = createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url');
+    return `${input}.${signature}`;
   }
 
   /** A token with `alg: none` and no signature. */

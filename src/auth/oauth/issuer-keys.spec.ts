@@ -5,7 +5,7 @@ import {
   oauthConfigFor,
 } from '../../../test/support/fake-identity-provider';
 import type { OAuthConfig } from '../../config/configuration.types';
-import { metadataUrls } from './issuer-keys';
+import { metadataUrls, STALE_KEYS_MAX_AGE_MS } from './issuer-keys';
 import { JwtTokenVerifier } from './jwt-token-verifier';
 import { IdentityProviderUnavailableError } from './token-verifier';
 
@@ -210,6 +210,72 @@ describe('IssuerKeys (through JwtTokenVerifier)', () => {
       await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
       await unavailability(verifier, unknown);
       expect(idp.jwksRequests).toBe(2);
+    });
+  });
+
+  describe('an identity provider down when the keys are due again', () => {
+    const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
+
+    async function setUp(config: Partial<OAuthConfig> = {}) {
+      const idp = await startIdp();
+      const clock = new Clock();
+      jest.spyOn(Date, 'now').mockImplementation(clock.now);
+      const oauth = oauthConfigFor(idp, config);
+      const verifier = new JwtTokenVerifier(oauth, { now: clock.now });
+      // Valid for longer than the keys are kept, so only the keys decide.
+      const known = await idp.token({ aud: FAKE_RESOURCE }, { expiresIn: 3 * 24 * 3600 });
+      await verifier.verifyAccessToken(known);
+      expect(idp.jwksRequests).toBe(1);
+      return { idp, clock, verifier, known, cooldown: oauth.jwksCooldownMs };
+    }
+
+    it('still verifies with the keys last received, during and after the cooldown', async () => {
+      const { idp, clock, verifier, known, cooldown } = await setUp();
+      clock.advance(KEY_SET_MAX_AGE_MS + 1);
+      idp.setUnavailable(true);
+
+      await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
+      expect(idp.jwksRequests).toBe(2);
+      await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
+      expect(idp.jwksRequests).toBe(2);
+
+      // Only a key id the keys at hand do not hold waits for the provider.
+      const unknown = await idp.token({ aud: FAKE_RESOURCE }, { kid: 'unpublished' });
+      await unavailability(verifier, unknown);
+      expect(idp.jwksRequests).toBe(2);
+
+      // Past the cooldown the provider is asked again, and the keys at hand still serve.
+      clock.advance(cooldown);
+      await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
+      expect(idp.jwksRequests).toBe(3);
+    });
+
+    it('fetches again once the provider is back after the cooldown', async () => {
+      const { idp, clock, verifier, known, cooldown } = await setUp();
+      clock.advance(KEY_SET_MAX_AGE_MS + 1);
+      idp.setUnavailable(true);
+      await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
+
+      idp.setUnavailable(false);
+      await idp.rotate({ keepOld: true });
+      const rotated = await idp.token({ aud: FAKE_RESOURCE });
+      clock.advance(cooldown);
+      await expect(verifier.verifyAccessToken(rotated)).resolves.toBeDefined();
+      expect(idp.jwksRequests).toBe(3);
+      await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
+      expect(idp.jwksRequests).toBe(3);
+    });
+
+    it(`serves keys at hand up to ${STALE_KEYS_MAX_AGE_MS / 3_600_000} hours old, then waits for the provider`, async () => {
+      const { idp, clock, verifier, known, cooldown } = await setUp();
+      idp.setUnavailable(true);
+      clock.advance(STALE_KEYS_MAX_AGE_MS);
+      await expect(verifier.verifyAccessToken(known)).resolves.toBeDefined();
+
+      clock.advance(cooldown);
+      const error = await unavailability(verifier, known);
+      expect(error.message).toMatch(/^The keys of issuer .+ could not be fetched: Expected 200 OK/);
+      expect(idp.jwksRequests).toBe(3);
     });
   });
 

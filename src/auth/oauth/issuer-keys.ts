@@ -7,8 +7,10 @@ import {
   type JWSHeaderParameters,
   type FlattenedJWSInput,
   type CryptoKey,
+  type JSONWebKeySet,
 } from 'jose';
 import type { OAuthConfig } from '../../config/configuration.types';
+import { OAUTH_ALGORITHM_NAMES } from '../../config/environment';
 import { IdentityProviderUnavailableError } from './token-verifier';
 
 /** The part of `fetch` discovery needs; tests may pass their own. */
@@ -28,15 +30,37 @@ type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 /** Keys are taken again after this long even when no unknown key id asks for them. */
 const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
 
+/**
+ * While the provider cannot be reached, the key set last received still verifies the tokens its
+ * keys sign, up to this age: an outage at the moment the set is due again must not refuse all.
+ */
+export const STALE_KEYS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 /** Host names a JWKS may be served from over plain http: a developer's machine. */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Where one issuer's keys come from, and how the last attempt to reach them went. */
 interface KeySource {
-  keys?: RemoteKeySet;
+  /** Fetches the key set; lookups use `received`, so a fetch and a key failing stay apart. */
+  remote?: RemoteKeySet;
   discovering?: Promise<RemoteKeySet>;
   failedAt?: number;
   failure?: IdentityProviderUnavailableError;
+  received?: ReceivedKeys;
+}
+
+/** The key set last received, when (on the injected clock), and the lookup over it. */
+interface ReceivedKeys {
+  jwks: JSONWebKeySet;
+  at: number;
+  lookUp: ReturnType<typeof createLocalJWKSet>;
+}
+
+/** The provider could not be asked: its answer, kept apart from errors of the keys themselves. */
+class ProviderFailure extends Error {
+  constructor(readonly unavailable: IdentityProviderUnavailableError) {
+    super(unavailable.message);
+  }
 }
 
 /** A value from outside, fit for a message: no control characters, at most 200 characters. */
@@ -75,7 +99,8 @@ export function metadataUrls(issuer: string): string[] {
  * Keys come from OAUTH_JWKS_URL when set, else from each issuer's metadata, found at first use.
  * jose caches a key set, takes it again for an unknown key id at most once per cooldown, and
  * times fetches out; a failed discovery or fetch is tried again only after the same cooldown,
- * so an identity provider that is down is not asked on every request.
+ * so an identity provider that is down is not asked on every request. Meanwhile the key set
+ * last received keeps serving, up to STALE_KEYS_MAX_AGE_MS.
  */
 export class IssuerKeys {
   private readonly sources = new Map<string, KeySource>();
@@ -96,7 +121,7 @@ export class IssuerKeys {
     let source = this.sources.get(sourceName);
     if (!source) {
       source = {};
-      if (this.config.jwksUrl) source.keys = this.remoteKeySet(new URL(this.config.jwksUrl));
+      if (this.config.jwksUrl) source.remote = this.remoteKeySet(new URL(this.config.jwksUrl));
       this.sources.set(sourceName, source);
     }
     const known = source;
@@ -109,46 +134,106 @@ export class IssuerKeys {
     header: JWSHeaderParameters,
     token: FlattenedJWSInput,
   ): Promise<CryptoKey> {
+    // Published keys are public keys: an HMAC or unknown algorithm is the token's fault.
+    if (!(OAUTH_ALGORITHM_NAMES as readonly unknown[]).includes(header.alg))
+      throw new OAuthError(
+        OAuthErrorCode.InvalidToken,
+        "The token's algorithm is one no published key serves",
+      );
     if (source.failure && source.failedAt !== undefined) {
       if (this.now() - source.failedAt < this.config.jwksCooldownMs)
-        return this.fromKeysAtHand(issuer, source, source.failure, header, token);
+        return this.fromKeysAtHand(source, source.failure, header, token);
       source.failure = undefined;
       source.failedAt = undefined;
     }
     try {
-      const keys = source.keys ?? (await this.discovered(issuer, source));
-      return (await keys(header, token)) as CryptoKey;
+      return await this.fromProvider(issuer, source, header, token);
     } catch (error) {
-      const mapped = lookupError(error, issuer);
-      if (mapped instanceof IdentityProviderUnavailableError) {
-        source.failure = mapped;
-        source.failedAt = this.now();
-      }
-      throw mapped;
+      if (error instanceof errors.JWKSNoMatchingKey)
+        throw new OAuthError(
+          OAuthErrorCode.InvalidToken,
+          'The token is signed with a key the issuer does not publish',
+        );
+      if (!(error instanceof ProviderFailure)) throw error;
+      source.failure = error.unavailable;
+      source.failedAt = this.now();
+      return this.fromKeysAtHand(source, error.unavailable, header, token);
     }
   }
 
-  /** While the provider is not asked again, the keys last received still serve the tokens they sign. */
-  private async fromKeysAtHand(
+  /**
+   * The key from the set jose keeps: fetched when older than KEY_SET_MAX_AGE_MS, and again for
+   * an unknown key id unless the set is younger than the cooldown.
+   */
+  private async fromProvider(
     issuer: string,
+    source: KeySource,
+    header: JWSHeaderParameters,
+    token: FlattenedJWSInput,
+  ): Promise<CryptoKey> {
+    let remote: RemoteKeySet;
+    try {
+      remote = source.remote ?? (await this.discovered(issuer, source));
+    } catch (error) {
+      throw new ProviderFailure(fetchError(error, issuer));
+    }
+    const received =
+      source.received && remote.fresh
+        ? source.received
+        : await this.fetched(issuer, source, remote);
+    try {
+      return await keyIn(received, header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || remote.coolingDown) throw error;
+    }
+    return keyIn(await this.fetched(issuer, source, remote), header, token);
+  }
+
+  private async fetched(
+    issuer: string,
+    source: KeySource,
+    remote: RemoteKeySet,
+  ): Promise<ReceivedKeys> {
+    let jwks: JSONWebKeySet | undefined;
+    try {
+      await remote.reload();
+      jwks = remote.jwks();
+    } catch (error) {
+      throw new ProviderFailure(fetchError(error, issuer));
+    }
+    if (!jwks) throw new ProviderFailure(fetchError(new Error('no key set'), issuer));
+    // Concurrent lookups share one fetch: the set received stays the one already imported.
+    if (source.received && sameKeys(source.received.jwks, jwks)) {
+      source.received.at = this.now();
+      return source.received;
+    }
+    source.received = { jwks, at: this.now(), lookUp: createLocalJWKSet(jwks) };
+    return source.received;
+  }
+
+  /**
+   * While the provider cannot be asked, the keys last received still serve the tokens they sign
+   * for up to STALE_KEYS_MAX_AGE_MS; only a key id they do not hold waits for the provider.
+   */
+  private async fromKeysAtHand(
     source: KeySource,
     failure: IdentityProviderUnavailableError,
     header: JWSHeaderParameters,
     token: FlattenedJWSInput,
   ): Promise<CryptoKey> {
-    const jwks = source.keys?.fresh ? source.keys.jwks() : undefined;
-    if (!jwks) throw failure;
+    const received = source.received;
+    if (!received || this.now() - received.at > STALE_KEYS_MAX_AGE_MS) throw failure;
     try {
-      return (await createLocalJWKSet(jwks)(header, token)) as CryptoKey;
+      return await keyIn(received, header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey) throw failure;
-      throw lookupError(error, issuer);
+      throw error;
     }
   }
 
   private discovered(issuer: string, source: KeySource): Promise<RemoteKeySet> {
     source.discovering ??= this.discover(issuer)
-      .then((jwksUrl) => (source.keys = this.remoteKeySet(jwksUrl)))
+      .then((jwksUrl) => (source.remote = this.remoteKeySet(jwksUrl)))
       .finally(() => (source.discovering = undefined));
     return source.discovering;
   }
@@ -229,26 +314,47 @@ function secureJwksUrl(value: unknown): URL | null {
   return secure ? url : null;
 }
 
+function sameKeys(a: JSONWebKeySet, b: JSONWebKeySet): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The key for a token in a key set received, or why not in the verifier's terms. */
+async function keyIn(
+  received: ReceivedKeys,
+  header: JWSHeaderParameters,
+  token: FlattenedJWSInput,
+): Promise<CryptoKey> {
+  try {
+    // The algorithm is one of OAUTH_ALGORITHM_NAMES: lookUp checked it.
+    const compact = header as Parameters<ReceivedKeys['lookUp']>[0];
+    return (await received.lookUp(compact, token)) as CryptoKey;
+  } catch (error) {
+    throw keyError(error);
+  }
+}
+
 /**
- * A key lookup's failure as the verifier answers it: a key id the issuer does not publish makes
- * the token invalid; anything else means the keys could not be had, so the provider is unavailable.
+ * A failure to take a key out of a set received. No key for the key id is left to the caller,
+ * which may fetch again; a published key this server cannot import is the provider's fault.
  */
-function lookupError(error: unknown, issuer: string): unknown {
-  if (error instanceof OAuthError || error instanceof IdentityProviderUnavailableError)
-    return error;
+function keyError(error: unknown): unknown {
+  if (error instanceof errors.JWKSNoMatchingKey) return error;
   // Several keys fit a token without kid: the verifier tries each.
   if (error instanceof errors.JWKSMultipleMatchingKeys) return error;
-  if (error instanceof errors.JWKSNoMatchingKey)
-    return new OAuthError(
-      OAuthErrorCode.InvalidToken,
-      'The token is signed with a key the issuer does not publish',
-    );
-  // A symmetric algorithm: published keys are public keys, never HMAC secrets.
-  if (error instanceof errors.JOSENotSupported)
-    return new OAuthError(
-      OAuthErrorCode.InvalidToken,
-      "The token's algorithm is one no published key serves",
-    );
+  return unusableKey(error);
+}
+
+/** A published key jose refuses to import or to verify with (e.g. RSA under 2048 bits). */
+export function unusableKey(error: unknown): IdentityProviderUnavailableError {
+  return new IdentityProviderUnavailableError(
+    `The provider publishes a key this server cannot use: ${errorText(error)}`,
+    { cause: error },
+  );
+}
+
+/** Why a key set could not be had: the provider is unavailable. */
+function fetchError(error: unknown, issuer: string): IdentityProviderUnavailableError {
+  if (error instanceof IdentityProviderUnavailableError) return error;
   if (error instanceof errors.JWKSTimeout)
     return new IdentityProviderUnavailableError(
       `The keys of issuer ${shown(issuer)} did not arrive in time`,

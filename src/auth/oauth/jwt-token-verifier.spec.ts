@@ -6,6 +6,7 @@ import {
 } from '../../../test/support/fake-identity-provider';
 import type { OAuthConfig } from '../../config/configuration.types';
 import { JwtTokenVerifier } from './jwt-token-verifier';
+import { IdentityProviderUnavailableError } from './token-verifier';
 
 /** The OAuthError the verifier refuses `token` with. */
 async function refusal(verifier: JwtTokenVerifier, token: string): Promise<OAuthError> {
@@ -241,12 +242,100 @@ describe('JwtTokenVerifier', () => {
       );
     });
 
+    it('accepts the access token types Keycloak and RFC 9068 write in the payload', async () => {
+      for (const typ of ['Bearer', 'at+jwt']) {
+        const token = await idp.token({ aud: FAKE_RESOURCE, typ });
+        await expect(verifier.verifyAccessToken(token)).resolves.toBeDefined();
+      }
+    });
+
+    it.each([
+      ['ID', 'an ID token'],
+      ['Refresh', 'a refresh token'],
+      ['Offline', 'an offline token'],
+      ['Logout', 'a logout token'],
+    ])('refuses a token whose payload typ is %s', async (typ, kind) => {
+      const token = await idp.token({ aud: FAKE_RESOURCE, typ });
+      expect((await refusal(verifier, token)).message).toBe(
+        `The token is ${kind} (typ ${typ}), not an access token`,
+      );
+    });
+
+    it('refuses any other payload typ', async () => {
+      const token = await idp.token({ aud: FAKE_RESOURCE, typ: 'constructor' });
+      expect((await refusal(verifier, token)).message).toBe(
+        "The token's payload type is constructor; accepted: Bearer, at+jwt",
+      );
+    });
+
+    it('refuses an OpenID Connect ID token, which carries a nonce', async () => {
+      const token = await idp.token({ aud: FAKE_RESOURCE, nonce: 'n-0S6_WzA2Mj' });
+      expect((await refusal(verifier, token)).message).toBe(
+        'The token carries a nonce, as an OpenID Connect ID token does: send the access token',
+      );
+    });
+
     it.each(['', 'opaque-token', 'a.b.c', 'x'.repeat(50)])(
       'refuses %p as not a JWT',
       async (token) => {
         expect((await refusal(verifier, token)).message).toBe('The token is not a JWT');
       },
     );
+  });
+
+  describe('keys the provider publishes that this server cannot use', () => {
+    // Its own provider: the keys published here would stay in the shared one's set.
+    let keyring: FakeIdentityProvider;
+    beforeEach(async () => {
+      keyring = await FakeIdentityProvider.start();
+    });
+    afterEach(() => keyring.close());
+
+    async function unavailability(
+      token: string,
+      algorithms = ['RS256', 'ES256'],
+    ): Promise<IdentityProviderUnavailableError> {
+      const error: unknown = await new JwtTokenVerifier(oauthConfigFor(keyring, { algorithms }))
+        .verifyAccessToken(token)
+        .catch((e: unknown) => e);
+      if (!(error instanceof IdentityProviderUnavailableError)) throw error;
+      return error;
+    }
+
+    it('answers unavailable for an RSA key under 2048 bits', async () => {
+      const error = await unavailability(keyring.weakRsaToken({ aud: FAKE_RESOURCE }));
+      expect(error.message).toBe(
+        'The provider publishes a key this server cannot use: ' +
+          'RS256 requires key modulusLength to be 2048 bits or larger',
+      );
+    });
+
+    it('answers unavailable for a key that does not import', async () => {
+      keyring.publishRaw({
+        kty: 'EC',
+        crv: 'P-256',
+        kid: 'broken',
+        alg: 'ES256',
+        x: 'AA',
+        y: 'AA',
+      });
+      const token = await keyring.token({ aud: FAKE_RESOURCE }, { kid: 'broken', alg: 'ES256' });
+      const error = await unavailability(token);
+      expect(error.message).toBe(
+        'The provider publishes a key this server cannot use: Invalid keyData (Invalid JWK EC key)',
+      );
+    });
+
+    it('answers unavailable for a key with operations WebCrypto refuses', async () => {
+      const [published] = keyring.jwks.keys;
+      keyring.publishRaw({ ...published, kid: 'odd', key_ops: ['verify', 'unwrapKey'] });
+      const token = await keyring.token({ aud: FAKE_RESOURCE }, { kid: 'odd' });
+      const error = await unavailability(token);
+      expect(error.message).toBe(
+        'The provider publishes a key this server cannot use: ' +
+          'Unsupported key usage for an RSASSA-PKCS1-v1_5 key',
+      );
+    });
   });
 
   describe('caller and client', () => {

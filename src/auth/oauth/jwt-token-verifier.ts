@@ -9,7 +9,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { OAuthConfig } from '../../config/configuration.types';
-import { IssuerKeys, shown, type DiscoveryFetch } from './issuer-keys';
+import { IssuerKeys, shown, unusableKey, type DiscoveryFetch } from './issuer-keys';
 import { grantedScopes, rolesOf } from './scopes';
 import { IdentityProviderUnavailableError, type VerifiedToken } from './token-verifier';
 
@@ -22,6 +22,17 @@ export interface JwtTokenVerifierOptions {
 
 /** `typ` values an access token may carry (RFC 9068 and plain JWT). */
 const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
+
+/** Payload `typ` values of an access token: Keycloak writes Bearer; absent elsewhere. */
+const ACCESS_TOKEN_PAYLOAD_TYPES = new Set(['bearer', 'at+jwt']);
+
+/** What Keycloak's payload `typ` says a token is instead, for the refusal. */
+const OTHER_TOKEN_KINDS = new Map([
+  ['id', 'an ID token'],
+  ['refresh', 'a refresh token'],
+  ['offline', 'an offline token'],
+  ['logout', 'a logout token'],
+]);
 
 const MAX_CALLER_LENGTH = 256;
 
@@ -104,6 +115,7 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       throw invalid(`The token is signed with ${shown(header.alg)}; accepted: ${accepted}`);
     if (header.typ !== undefined && !ACCEPTED_TYPES.has(String(header.typ).toLowerCase()))
       throw invalid(`The token's type is ${shown(header.typ)}; accepted: JWT, at+jwt`);
+    checkIsAccessToken(payload);
     if (typeof payload.iss !== 'string') throw invalid('The token names no issuer (iss)');
     if (!this.config.issuers.includes(payload.iss))
       throw invalid(
@@ -121,12 +133,18 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       requiredClaims: ['exp'],
     };
     const keys = this.keys.keysFor(issuer);
+    let keyFound = false;
+    const tracked: JWTVerifyGetKey = async (header, input) => {
+      const key = await keys(header, input);
+      keyFound = true;
+      return key;
+    };
     try {
-      return (await jwtVerify(token, keys, options)).payload;
+      return (await jwtVerify(token, tracked, options)).payload;
     } catch (error) {
       if (error instanceof errors.JWKSMultipleMatchingKeys)
         return this.verifiedByAnyOf(token, error, options);
-      throw this.answerFor(error);
+      throw this.answerFor(error, keyFound);
     }
   }
 
@@ -146,7 +164,7 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
         if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
       }
     }
-    throw this.answerFor(last);
+    throw this.answerFor(last, true);
   }
 
   private checkAudience(aud: unknown): void {
@@ -161,10 +179,16 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
     );
   }
 
-  /** jose's verdict in words a person reading a 401 understands. */
-  private answerFor(error: unknown): unknown {
+  /**
+   * jose's verdict in words a person reading a 401 understands. Errors that are not jose's about
+   * the token come from using the key (jose refuses an RSA key under 2048 bits with a TypeError);
+   * JOSENotSupported, once the key is found, means the key too: both are the provider's fault.
+   */
+  private answerFor(error: unknown, keyFound: boolean): unknown {
     if (error instanceof OAuthError || error instanceof IdentityProviderUnavailableError)
       return error;
+    if (!(error instanceof errors.JOSEError)) return unusableKey(error);
+    if (keyFound && error instanceof errors.JOSENotSupported) return unusableKey(error);
     if (error instanceof errors.JWTExpired) return invalid('The token has expired');
     if (error instanceof errors.JWTClaimValidationFailed) {
       if (error.claim === 'nbf') return invalid('The token is not valid yet');
@@ -179,7 +203,24 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
       return invalid(
         `The token's algorithm is not accepted; accepted: ${this.config.algorithms.join(', ')}`,
       );
-    if (error instanceof errors.JOSEError) return invalid('The token is not a valid JWT');
-    return error;
+    return invalid('The token is not a valid JWT');
   }
+}
+
+/**
+ * Refuses what an identity provider issues besides access tokens: Keycloak's payload `typ` names
+ * ID, refresh, offline and logout tokens; a `nonce` marks an OpenID Connect ID token.
+ */
+function checkIsAccessToken(payload: JWTPayload): void {
+  if (payload.typ !== undefined) {
+    const typ = String(payload.typ);
+    const kind = OTHER_TOKEN_KINDS.get(typ.toLowerCase());
+    if (kind) throw invalid(`The token is ${kind} (typ ${shown(typ)}), not an access token`);
+    if (!ACCESS_TOKEN_PAYLOAD_TYPES.has(typ.toLowerCase()))
+      throw invalid(`The token's payload type is ${shown(typ)}; accepted: Bearer, at+jwt`);
+  }
+  if (payload.nonce !== undefined)
+    throw invalid(
+      'The token carries a nonce, as an OpenID Connect ID token does: send the access token',
+    );
 }

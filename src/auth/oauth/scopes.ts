@@ -18,17 +18,43 @@ export function rolesOf(payload: Record<string, unknown>): string[] {
   return roles.filter((role): role is string => typeof role === 'string');
 }
 
-/** Whether `granted` holds `required`. */
-export function satisfies(granted: readonly string[], required: string): boolean {
+/** A resource identifier compared as RFC 8707 does: one trailing slash makes no difference. */
+function comparable(resource: string): string {
+  return resource.replace(/\/$/, '');
+}
+
+/** Whether `prefix` names this resource: one of `audiences`, or Entra's `api://<audience>`. */
+function isOwnResource(prefix: string, audiences: readonly string[]): boolean {
+  const own = comparable(prefix);
+  return audiences.some(
+    (audience) => comparable(audience) === own || `api://${comparable(audience)}` === own,
+  );
+}
+
+/**
+ * Whether `granted` holds `required`. Entra ID asks for `<resource>/<name>` but writes only
+ * `<name>` into `scp`, so a short name stands for the full one; only when `<resource>` is this
+ * server's own identifier (one of `audiences`, or `api://<application id>` whose bare id is the
+ * token's aud), so a generic `read` granted for some other API never counts here.
+ */
+export function satisfies(
+  granted: readonly string[],
+  required: string,
+  audiences: readonly string[],
+): boolean {
   if (granted.includes(required)) return true;
-  // Entra ID asks for `api://<app>/<name>` but writes only `<name>` into `scp`: the short name
-  // stands for the full one, as the token can only have been issued for this resource.
   const slash = required.lastIndexOf('/');
-  const shortName = slash >= 0 ? required.slice(slash + 1) : '';
-  return shortName !== '' && granted.includes(shortName);
+  if (slash <= 0) return false;
+  const shortName = required.slice(slash + 1);
+  if (shortName === '' || !granted.includes(shortName)) return false;
+  return isOwnResource(required.slice(0, slash), audiences);
 }
 
 /** The required scopes `granted` does not satisfy, in the order required. */
-export function missingScopes(granted: readonly string[], required: readonly string[]): string[] {
-  return required.filter((scope) => !satisfies(granted, scope));
+export function missingScopes(
+  granted: readonly string[],
+  required: readonly string[],
+  audiences: readonly string[],
+): string[] {
+  return required.filter((scope) => !satisfies(granted, scope, audiences));
 }
