@@ -105,7 +105,8 @@ export class AuthService {
     // Entra ID grants applications (client credentials) roles, never scopes: a role of the
     // required name is as good a grant.
     const granted = [...outcome.scopes, ...(outcome.roles ?? [])];
-    const required = missingScopes(granted, this.config.oauth!.requiredScopes);
+    const { requiredScopes, audiences } = this.config.oauth!;
+    const required = missingScopes(granted, requiredScopes, audiences);
     if (required.length > 0) return { ok: false, reason: 'scope', required };
     return outcome;
   }
@@ -191,7 +192,8 @@ export class AuthService {
     const client = oauth.clients.find((c) => c.clientId === clientApp);
     const admin =
       oauth.adminScope !== null &&
-      (satisfies(info.scopes, oauth.adminScope) || roles.includes(oauth.adminScope));
+      (satisfies(info.scopes, oauth.adminScope, oauth.audiences) ||
+        roles.includes(oauth.adminScope));
     return {
       ok: true,
       principal: {

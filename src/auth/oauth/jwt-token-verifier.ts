@@ -209,7 +209,8 @@ export class JwtTokenVerifier implements OAuthTokenVerifier {
 
 /**
  * Refuses what an identity provider issues besides access tokens: Keycloak's payload `typ` names
- * ID, refresh, offline and logout tokens; a `nonce` marks an OpenID Connect ID token.
+ * ID, refresh, offline and logout tokens; a `nonce` marks an OpenID Connect ID token, unless the
+ * payload says it is an access token (Keycloak before 24 copies the nonce into those).
  */
 function checkIsAccessToken(payload: JWTPayload): void {
   if (payload.typ !== undefined) {
@@ -219,7 +220,7 @@ function checkIsAccessToken(payload: JWTPayload): void {
     if (!ACCESS_TOKEN_PAYLOAD_TYPES.has(typ.toLowerCase()))
       throw invalid(`The token's payload type is ${shown(typ)}; accepted: Bearer, at+jwt`);
   }
-  if (payload.nonce !== undefined)
+  if (payload.nonce !== undefined && payload.typ === undefined)
     throw invalid(
       'The token carries a nonce, as an OpenID Connect ID token does: send the access token',
     );
