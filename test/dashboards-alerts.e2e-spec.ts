@@ -10,6 +10,7 @@ import * as redisMetrics from '../src/redis/redis.metrics';
 import * as sessionsMetrics from '../src/sessions/sessions.metrics';
 import * as throttlingMetrics from '../src/throttling/throttling.metrics';
 import * as subscriptionsMetrics from '../src/subscriptions/subscriptions.metrics';
+import * as authMetrics from '../src/auth/auth.metrics';
 import { connectClient } from './support/mcp-clients';
 import { startApp, type RunningApp } from './support/http-app';
 
@@ -205,6 +206,7 @@ const DECLARED = [
   redisMetrics,
   throttlingMetrics,
   subscriptionsMetrics,
+  authMetrics,
 ].flatMap((module) =>
   Object.values(module).filter(
     (value): value is { name: string; help: string; labelNames?: readonly string[] } =>

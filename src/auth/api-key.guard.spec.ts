@@ -12,6 +12,7 @@ import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
 import { parseApiKeys } from '../config/api-keys.parser';
 import type { AuthConfig, OAuthConfig } from '../config/configuration.types';
+import { AUTH_TOKEN_CHECKS } from './auth.metrics';
 import { AuthService, issuerTagOf } from './auth.service';
 import { ProtectedResource } from './oauth/protected-resource';
 import {
@@ -510,5 +511,33 @@ describe('MetricsKeyGuard', () => {
     expect((await refused(guard, { authorization: 'Bearer nope' })).get('www-authenticate')).toBe(
       CHALLENGE,
     );
+  });
+});
+
+describe('auth_token_checks_total', () => {
+  it('counts each token checked once, by outcome, and no key', async () => {
+    const checks = new Counter({ ...AUTH_TOKEN_CHECKS, registers: [] });
+    const config = authConfig({ mode: 'both' });
+    const auth = new AuthService(config, TRUST_LOOPBACK, fakeVerifier, checks);
+    const guard = userGuard(auth);
+    const admin = new AdminKeyGuard(auth, resourceOf(auth), rejected());
+    const attempt = (g: CanActivate, headers: Record<string, string>) =>
+      Promise.resolve(g.canActivate(contextFor(headers).context)).catch(() => false);
+    await attempt(guard, { authorization: `Bearer ${TOKENS.alice}` });
+    await attempt(guard, { authorization: `Bearer ${TOKENS.expired}` });
+    await attempt(guard, { authorization: `Bearer ${TOKENS.aliceNoScope}` });
+    await attempt(guard, { authorization: `Bearer ${TOKENS.idpDown}` });
+    await attempt(guard, { 'x-api-key': USER });
+    await attempt(admin, { authorization: `Bearer ${TOKENS.alice}` });
+    await attempt(admin, { authorization: `Bearer ${TOKENS.admin}` });
+    const counts = Object.fromEntries(
+      (await checks.get()).values.map((v) => [v.labels.outcome, v.value]),
+    );
+    expect(counts).toEqual({
+      accepted: 2,
+      invalid: 1,
+      insufficient_scope: 2,
+      provider_unavailable: 1,
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 import { AUTH_CONFIG } from '../config/app-config.module';
 import type { AuthConfig } from '../config/configuration.types';
 import { AdminKeyGuard, ApiKeyGuard, MetricsKeyGuard } from './api-key.guard';
+import { AUTH_TOKEN_CHECKS } from './auth.metrics';
 import { AuthService } from './auth.service';
 import { JwtTokenVerifier } from './oauth/jwt-token-verifier';
 import { ProtectedResource } from './oauth/protected-resource';
@@ -21,6 +23,7 @@ import { TOKEN_VERIFIER } from './oauth/token-verifier';
       useFactory: (auth: AuthConfig) => (auth.oauth ? new JwtTokenVerifier(auth.oauth) : null),
       inject: [AUTH_CONFIG],
     },
+    makeCounterProvider(AUTH_TOKEN_CHECKS),
     ProtectedResource,
     AuthService,
     ApiKeyGuard,

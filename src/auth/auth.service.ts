@@ -2,9 +2,12 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { OAuthError, verifyBearerToken } from '@modelcontextprotocol/server';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { AUTH_CONFIG, HTTP_CONFIG } from '../config/app-config.module';
 import type { AuthConfig, HttpConfig, OAuthConfig } from '../config/configuration.types';
 import { matchApiKey } from './api-keys';
+import { AUTH_TOKEN_CHECKS, type TOKEN_CHECK_OUTCOMES } from './auth.metrics';
 import { missingScopes, satisfies } from './oauth/scopes';
 import {
   IdentityProviderUnavailableError,
@@ -56,6 +59,9 @@ export class AuthService {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(HTTP_CONFIG) http: Pick<HttpConfig, 'trustProxy'>,
     @Optional() @Inject(TOKEN_VERIFIER) private readonly verifier: OAuthTokenVerifier | null = null,
+    @Optional()
+    @InjectMetric(AUTH_TOKEN_CHECKS.name)
+    private readonly tokenChecks: Counter<'outcome'> | null = null,
   ) {
     this.fromTrustedProxy = trustedProxyCheck(http.trustProxy);
     if (config.oauth && !verifier) throw new Error('OAuth is configured without a token verifier');
@@ -101,14 +107,14 @@ export class AuthService {
     if (!credential) return { ok: false, reason: 'missing' };
     if (credential.kind === 'key') return this.authenticate(credential.value);
     const outcome = await this.verifyToken(credential.value);
-    if (!outcome.ok) return outcome;
+    if (!outcome.ok) return this.counted(outcome);
     // Entra ID grants applications (client credentials) roles, never scopes: a role of the
     // required name is as good a grant.
     const granted = [...outcome.scopes, ...(outcome.roles ?? [])];
     const { requiredScopes, audiences } = this.config.oauth!;
     const required = missingScopes(granted, requiredScopes, audiences);
-    if (required.length > 0) return { ok: false, reason: 'scope', required };
-    return outcome;
+    if (required.length > 0) return this.counted({ ok: false, reason: 'scope', required });
+    return this.counted(outcome);
   }
 
   /**
@@ -121,13 +127,18 @@ export class AuthService {
       tokens: this.config.oauth?.adminScope != null,
     });
     if (!credential) return { ok: false, reason: 'missing' };
-    const outcome =
-      credential.kind === 'key'
-        ? this.authenticate(credential.value)
-        : await this.verifyToken(credential.value);
+    if (credential.kind === 'token') {
+      const outcome = await this.verifyToken(credential.value);
+      if (outcome.ok && !outcome.principal.admin)
+        return this.counted({
+          ok: false,
+          reason: 'scope',
+          required: [this.config.oauth!.adminScope!],
+        });
+      return this.counted(outcome);
+    }
+    const outcome = this.authenticate(credential.value);
     if (!outcome.ok || outcome.principal.admin) return outcome;
-    if (credential.kind === 'token')
-      return { ok: false, reason: 'scope', required: [this.config.oauth!.adminScope!] };
     return { ok: false, reason: 'not-admin', kind: 'key' };
   }
 
@@ -140,7 +151,20 @@ export class AuthService {
     if (!credential) return { ok: false, reason: 'missing' };
     return credential.kind === 'key'
       ? this.authenticate(credential.value)
-      : this.verifyToken(credential.value);
+      : this.counted(await this.verifyToken(credential.value));
+  }
+
+  /** Counts the outcome of a token check once, where the route has decided it. */
+  private counted(outcome: AuthOutcome): AuthOutcome {
+    const label: (typeof TOKEN_CHECK_OUTCOMES)[number] = outcome.ok
+      ? 'accepted'
+      : outcome.reason === 'scope'
+        ? 'insufficient_scope'
+        : outcome.reason === 'unavailable'
+          ? 'provider_unavailable'
+          : 'invalid';
+    this.tokenChecks?.inc({ outcome: label });
+    return outcome;
   }
 
   /**
