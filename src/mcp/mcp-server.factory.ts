@@ -28,6 +28,8 @@ import type { AareTool, ToolResult } from './tools/aare-tool';
 import { progressTokenOf, requestProgress, type RequestProgress } from './progress';
 import { keyLabelOf, rpcMethodLabel } from './rpc-method-label';
 import { SERVER_INSTRUCTIONS } from './server-instructions';
+import { SERVER_CACHE_HINTS } from './cache-hints';
+import { SERVER_ICONS, toolIcons } from './icons';
 import { shareJsonSchema } from './shared-json-schema';
 import { registerSubscriptionHandlers } from '../subscriptions/subscription-handlers';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -71,6 +73,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         ),
         outputSchema: shareJsonSchema(tool.config.outputSchema),
         annotations: { title: tool.config.title, ...tool.config.annotations },
+        icons: toolIcons(tool.name),
       },
     }));
   }
@@ -85,10 +88,16 @@ export class McpServerFactory implements McpServerSource, CallObserver {
 
   readonly create = (): McpServer => {
     const server = new CheckedMcpServer(
-      { name: PACKAGE_NAME, title: 'Aare river (aare.guru)', version: PACKAGE_VERSION },
+      {
+        name: PACKAGE_NAME,
+        title: 'Aare river (aare.guru)',
+        version: PACKAGE_VERSION,
+        icons: SERVER_ICONS,
+      },
       {
         capabilities: { logging: {} },
         instructions: SERVER_INSTRUCTIONS,
+        cacheHints: SERVER_CACHE_HINTS,
         jsonSchemaValidator: this.validator,
       },
       this.countReceived,
@@ -135,7 +144,11 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       try {
         const report = await untilAborted(tool.run(args as never, progress?.report), signal);
         result = {
-          content: [{ type: 'text', text: tool.summarise(report) }],
+          // The text block stays first and complete; links to the same data follow it.
+          content: [
+            { type: 'text', text: tool.summarise(report) },
+            ...(tool.links?.(report) ?? []),
+          ],
           structuredContent: report as Record<string, unknown>,
         };
         outcome = 'ok';

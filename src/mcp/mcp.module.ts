@@ -10,6 +10,7 @@ import {
   DailySwimmingReportPrompt,
   WeeklyTrendAnalysisPrompt,
 } from './prompts/aare.prompts';
+import { HistoryResources } from './resources/history.resource';
 import { SafetyLevelsResource } from './resources/safety-levels.resource';
 import { CityTemplateResources, StaticUpstreamResources } from './resources/upstream.resources';
 import { CompareCitiesTool } from './tools/compare-cities.tool';
@@ -30,7 +31,12 @@ const TOOLS = [
   CompareCitiesTool,
   GetForecastTool,
 ];
-const RESOURCES = [StaticUpstreamResources, CityTemplateResources, SafetyLevelsResource];
+const RESOURCES = [
+  StaticUpstreamResources,
+  CityTemplateResources,
+  SafetyLevelsResource,
+  HistoryResources,
+];
 const PROMPTS = [DailySwimmingReportPrompt, CompareSwimmingSpotsPrompt, WeeklyTrendAnalysisPrompt];
 
 function collect(token: symbol, classes: readonly (new (...args: never[]) => unknown)[]) {

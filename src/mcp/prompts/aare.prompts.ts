@@ -5,6 +5,7 @@ import { AareguruService } from '../../aareguru/aareguru.service';
 import { CityCompletionService } from '../city-completion.service';
 import { shareJsonSchema } from '../shared-json-schema';
 import type { CallObserver } from '../call-observer';
+import { ICONS } from '../icons';
 import { AarePrompt, checkedCity, userPrompt } from './aare-prompt';
 
 /** A city argument that completes from the live city list. */
@@ -32,6 +33,7 @@ export class DailySwimmingReportPrompt implements AarePrompt {
       {
         title: 'Daily swimming report',
         description: 'A report on whether today is a good day to swim in the Aare at one city.',
+        icons: ICONS.thermometer,
         argsSchema: this.argsSchema,
       },
       ({ city }) =>
@@ -62,6 +64,7 @@ export class CompareSwimmingSpotsPrompt implements AarePrompt {
       {
         title: 'Compare swimming spots',
         description: 'Which place along the Aare is best for a swim right now.',
+        icons: ICONS.wave,
       },
       () =>
         observer.observe('prompt', 'compare-swimming-spots', async () =>
@@ -106,6 +109,7 @@ export class WeeklyTrendAnalysisPrompt implements AarePrompt {
       {
         title: 'Weekly trend analysis',
         description: 'How water temperature and flow developed at one city over the past days.',
+        icons: ICONS.thermometer,
         argsSchema: this.argsSchema,
       },
       ({ city, days }) =>

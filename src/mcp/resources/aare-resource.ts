@@ -6,6 +6,7 @@ import {
   ResourceNotFoundError,
 } from '@modelcontextprotocol/server';
 import { UnknownCityError } from '../../aareguru/aareguru.errors';
+import { HistoryRangeError } from '../../domain/history-dates';
 import type { Cached } from '../../aareguru/cache/upstream-cache.service';
 import { freshnessOf } from '../../aare/report-mapping';
 import { describeFailure } from '../mcp-errors';
@@ -24,8 +25,9 @@ export function jsonContents(uri: URL, answer: Cached<unknown>) {
 }
 
 /**
- * Runs a read and maps failures to protocol errors: an unknown city is "resource not found";
- * anything else an internal error with a plain message.
+ * Runs a read and maps failures to protocol errors: an unknown city is "resource not found"; a
+ * time range that cannot be served is invalid params, with the reason; anything else an internal
+ * error with a plain message.
  */
 export async function readOrFail<T>(uri: URL, read: () => Promise<T>): Promise<T> {
   try {
@@ -34,6 +36,11 @@ export async function readOrFail<T>(uri: URL, read: () => Promise<T>): Promise<T
     // The domain error stays as the cause, for the metrics to tell whose failure it was.
     if (error instanceof UnknownCityError) {
       throw Object.assign(new ResourceNotFoundError(uri.href, error.message), { cause: error });
+    }
+    if (error instanceof HistoryRangeError) {
+      throw Object.assign(new ProtocolError(ProtocolErrorCode.InvalidParams, error.message), {
+        cause: error,
+      });
     }
     throw Object.assign(
       new ProtocolError(ProtocolErrorCode.InternalError, describeFailure(error).message),

@@ -7,7 +7,9 @@ import {
   safetyAdvice,
 } from '../../domain/danger-level';
 import { ATTRIBUTION } from '../../aare/reports.schemas';
+import { STATIC_CACHE_HINT } from '../cache-hints';
 import type { CallObserver } from '../call-observer';
+import { ICONS } from '../icons';
 import { AareResource, JSON_MIME } from './aare-resource';
 
 /** `aareguru://safety-levels`: the BAFU danger levels, the flow thresholds and what they mean. */
@@ -38,6 +40,9 @@ export class SafetyLevelsResource implements AareResource {
         description:
           'The five BAFU flow danger levels, the flow thresholds used to compute them, and advice.',
         mimeType: JSON_MIME,
+        icons: ICONS.drop,
+        // Fixed at build time: only a new release changes it.
+        cacheHint: STATIC_CACHE_HINT,
       },
       (uri) =>
         observer.observe('resource', 'safety-levels', () =>

@@ -1,6 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { Inject, Injectable } from '@nestjs/common';
+import { type CacheHint, McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { AareguruService } from '../../aareguru/aareguru.service';
+import { CACHE_CONFIG } from '../../config/app-config.module';
+import type { CacheConfig } from '../../config/configuration.types';
+import { upstreamCacheHint } from '../cache-hints';
+import { type Glyph, ICONS } from '../icons';
 import { CityCompletionService } from '../city-completion.service';
 import type { CallObserver } from '../call-observer';
 import { AareResource, JSON_MIME, jsonContents, readOrFail } from './aare-resource';
@@ -8,7 +12,15 @@ import { AareResource, JSON_MIME, jsonContents, readOrFail } from './aare-resour
 /** `aareguru://cities` and `aareguru://widget`: upstream's lists, as JSON. */
 @Injectable()
 export class StaticUpstreamResources implements AareResource {
-  constructor(private readonly aareguru: AareguruService) {}
+  /** Read through the upstream cache: fresh for as long as it keeps the answer. */
+  private readonly cacheHint: CacheHint;
+
+  constructor(
+    private readonly aareguru: AareguruService,
+    @Inject(CACHE_CONFIG) cache: CacheConfig,
+  ) {
+    this.cacheHint = upstreamCacheHint(cache.ttlSeconds);
+  }
 
   register(server: McpServer, observer: CallObserver): void {
     server.registerResource(
@@ -18,6 +30,8 @@ export class StaticUpstreamResources implements AareResource {
         title: 'Aare cities',
         description: 'Every city aare.guru measures: id, names, coordinates and water temperature.',
         mimeType: JSON_MIME,
+        icons: ICONS.wave,
+        cacheHint: this.cacheHint,
       },
       (uri) =>
         observer.observe('resource', 'cities', () =>
@@ -32,6 +46,8 @@ export class StaticUpstreamResources implements AareResource {
         description:
           'Temperature, flow, BAFU danger level, air temperature and sunshine for every city in one document.',
         mimeType: JSON_MIME,
+        icons: ICONS.wave,
+        cacheHint: this.cacheHint,
       },
       (uri) =>
         observer.observe('resource', 'widget', () =>
@@ -44,10 +60,15 @@ export class StaticUpstreamResources implements AareResource {
 /** `aareguru://current/{city}` and `aareguru://today/{city}`: one resource per city. */
 @Injectable()
 export class CityTemplateResources implements AareResource {
+  private readonly cacheHint: CacheHint;
+
   constructor(
     private readonly aareguru: AareguruService,
     private readonly completion: CityCompletionService,
-  ) {}
+    @Inject(CACHE_CONFIG) cache: CacheConfig,
+  ) {
+    this.cacheHint = upstreamCacheHint(cache.ttlSeconds);
+  }
 
   register(server: McpServer, observer: CallObserver): void {
     this.registerTemplate(server, observer, {
@@ -55,12 +76,14 @@ export class CityTemplateResources implements AareResource {
       title: 'Current data for a city',
       description:
         'Everything aare.guru knows about one city now: water, flow, weather, sun, history of the last 48 h.',
+      glyph: 'wave',
       read: (city) => this.aareguru.current(city),
     });
     this.registerTemplate(server, observer, {
       name: 'today',
       title: 'Water temperature summary for a city',
       description: 'The short form: water temperature and its Swiss German phrase.',
+      glyph: 'thermometer',
       read: (city) => this.aareguru.today(city),
     });
   }
@@ -72,6 +95,7 @@ export class CityTemplateResources implements AareResource {
       name: 'current' | 'today';
       title: string;
       description: string;
+      glyph: Glyph;
       read: (city: string) => Promise<Parameters<typeof jsonContents>[1]>;
     },
   ): void {
@@ -93,7 +117,14 @@ export class CityTemplateResources implements AareResource {
     server.registerResource(
       spec.name,
       template,
-      { title: spec.title, description: spec.description, mimeType: JSON_MIME },
+      {
+        title: spec.title,
+        description: spec.description,
+        mimeType: JSON_MIME,
+        // On the template only: the listed per-city resources stay small.
+        icons: ICONS[spec.glyph],
+        cacheHint: this.cacheHint,
+      },
       (uri, variables) =>
         observer.observe('resource', spec.name, () =>
           readOrFail(uri, async () => jsonContents(uri, await spec.read(String(variables.city)))),

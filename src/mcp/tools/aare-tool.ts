@@ -1,4 +1,4 @@
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { CallToolResult, ResourceLink, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { ProgressReporter } from '../../aare/progress-reporter';
 
@@ -22,7 +22,8 @@ export const READ_ONLY_ANNOTATIONS: ToolAnnotations = {
  * A tool is a name, its schemas and two small functions: `run` delegates to a service and
  * returns the structured result; `summarise` writes the short text block for people. A tool
  * whose work can take a while passes `progress` on to its service; it does nothing unless the
- * caller asked for progress.
+ * caller asked for progress. A tool whose answer is also a resource names it in `links`; the
+ * links follow the text block in the result.
  */
 export abstract class AareTool<
   I extends z.ZodObject = z.ZodObject,
@@ -32,6 +33,7 @@ export abstract class AareTool<
   abstract readonly config: AareToolConfig<I, O>;
   abstract run(args: z.output<I>, progress?: ProgressReporter): Promise<z.output<O>>;
   abstract summarise(result: z.output<O>): string;
+  links?(result: z.output<O>): ResourceLink[];
 }
 
 export type ToolResult = CallToolResult & { structuredContent?: Record<string, unknown> };

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { ResourceLink } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AareReportService } from '../../aare/aare-report.service';
 import type { ProgressReporter } from '../../aare/progress-reporter';
 import { HistoryReport, historyReportSchema } from '../../aare/reports.schemas';
 import { ACCEPTED_TIME_FORMATS } from '../../domain/history-dates';
+import { JSON_MIME } from '../resources/aare-resource';
+import { CSV_MIME } from '../resources/history-csv';
+import { type HistoryFormat, historyResourceUri, shortIso } from '../resources/history.resource';
 import { AareTool, READ_ONLY_ANNOTATIONS } from './aare-tool';
 import { cityArgument, describeFreshness, formatCelsius, formatFlow } from './tool-text';
 
@@ -58,5 +62,18 @@ export class GetHistoricalDataTool extends AareTool<
       ...(r.downsampled ? ['The series were averaged down to keep the answer readable.'] : []),
       describeFreshness(r.source),
     ].join('\n');
+  }
+
+  /** The range served, in absolute times, as the history resource in JSON and in CSV. */
+  override links(r: HistoryReport): ResourceLink[] {
+    const [start, end] = [shortIso(r.start), shortIso(r.end)];
+    const link = (format: HistoryFormat, mimeType: string): ResourceLink => ({
+      type: 'resource_link',
+      uri: historyResourceUri(r.city, start, end, format),
+      name: format === 'csv' ? `history-${r.city}.csv` : `history-${r.city}`,
+      title: `Aare history at ${r.city}, ${start} to ${end}${format === 'csv' ? ' (CSV)' : ''}`,
+      mimeType,
+    });
+    return [link('json', JSON_MIME), link('csv', CSV_MIME)];
   }
 }
