@@ -284,6 +284,8 @@ describe.each(KINDS)('The MCP surface over %s', (kind) => {
     const { resourceTemplates } = await connected.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
       'aareguru://current/{city}',
+      'aareguru://history/{city}/{start}/{end}',
+      'aareguru://history/{city}/{start}/{end}.csv',
       'aareguru://today/{city}',
     ]);
   });
