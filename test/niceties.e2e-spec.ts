@@ -158,6 +158,14 @@ describe.each(KINDS)(
       expect(running.fake.count(HISTORY)).toBe(0);
     });
 
+    it('refuses a time that is not valid percent-encoding as a time not understood', async () => {
+      await expect(read('aareguru://history/bern/%E0%A4%A/now')).rejects.toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(/is not a time I understand/),
+      });
+      expect(running.fake.count(HISTORY)).toBe(0);
+    });
+
     it('get_historical_data links the range it served, after its complete text', async () => {
       const asked = () => running.fake.count(HISTORY);
       const result = (await connected.client.callTool({

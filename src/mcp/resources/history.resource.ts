@@ -3,8 +3,6 @@ import {
   type CacheHint,
   McpServer,
   PROTOCOL_VERSION_META_KEY,
-  ProtocolError,
-  ProtocolErrorCode,
   type ReadResourceResult,
   ResourceTemplate,
   type ServerContext,
@@ -130,10 +128,12 @@ export class HistoryResources implements AareResource {
     format: HistoryFormat,
     ctx: ServerContext,
   ): Promise<ReadResourceResult> {
-    const [city, start, end] = (['city', 'start', 'end'] as const).map((name) =>
-      decodeVariable(variables, name),
-    );
-    const report = await readOrFail(uri, () => this.reports.history(city, start, end));
+    const { report, start, end } = await readOrFail(uri, async () => {
+      const [city, start, end] = (['city', 'start', 'end'] as const).map((name) =>
+        decodeVariable(variables, name),
+      );
+      return { report: await this.reports.history(city, start, end), start, end };
+    });
     const text = format === 'csv' ? historyCsv(report) : JSON.stringify(report);
     return {
       contents: [{ uri: uri.href, mimeType: TEMPLATES[format].mimeType, text }],
@@ -165,15 +165,16 @@ function carriesCacheFields(ctx: ServerContext): boolean {
   return ctx.mcpReq.envelope !== undefined && PROTOCOL_VERSION_META_KEY in ctx.mcpReq.envelope;
 }
 
+/**
+ * A variable as written in the URI when it is not valid percent-encoding: no city or time
+ * matches it, so it is refused as an unknown city or a time not understood.
+ */
 function decodeVariable(variables: Variables, name: string): string {
   const raw = variables[name];
   const value = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
   try {
     return decodeURIComponent(value);
   } catch {
-    throw new ProtocolError(
-      ProtocolErrorCode.InvalidParams,
-      `The ${name} in the URI is not valid percent-encoding.`,
-    );
+    return value;
   }
 }
