@@ -336,9 +336,9 @@ describe('JwtTokenVerifier', () => {
       keyring.publishRaw({ ...published, kid: 'odd', key_ops: ['verify', 'unwrapKey'] });
       const token = await keyring.token({ aud: FAKE_RESOURCE }, { kid: 'odd' });
       const error = await unavailability(token);
-      expect(error.message).toBe(
-        'The provider publishes a key this server cannot use: ' +
-          'Unsupported key usage for an RSASSA-PKCS1-v1_5 key',
+      // WebCrypto's own words differ between Node versions.
+      expect(error.message).toMatch(
+        /^The provider publishes a key this server cannot use: Unsupported key usage for /,
       );
     });
   });
