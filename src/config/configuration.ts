@@ -106,6 +106,12 @@ export function loadConfiguration(
       `HTTP_REQUEST_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${vars.HTTP_HEADERS_TIMEOUT_SECONDS}) (got ${vars.HTTP_REQUEST_TIMEOUT_SECONDS})`,
     );
   }
+  // Replicas check each other's signatures on the state of a question; a per-process key cannot.
+  if (problems.length === 0 && vars.REDIS_URL !== '' && vars.REQUEST_STATE_KEY === '') {
+    problems.push(
+      'REQUEST_STATE_KEY: required when REDIS_URL is set (replicas must share it); at least 32 characters, e.g. from `openssl rand -base64 32`',
+    );
+  }
   const keys = problems.length === 0 ? parseKeys(vars, problems) : undefined;
   const oauth =
     problems.length === 0
@@ -213,6 +219,7 @@ function toConfiguration(
         vars.AAREGURU_DEADLINE_MS - vars.AAREGURU_TIMEOUT_MS,
       ),
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
+      historyConfirmDays: vars.HISTORY_CONFIRM_DAYS,
       historyEarliest: Date.parse(`${vars.HISTORY_EARLIEST_DATE}T00:00:00Z`) / 1000,
     },
     cache: {
@@ -249,6 +256,7 @@ function toConfiguration(
       metricsRequireKey: vars.METRICS_REQUIRE_KEY,
       identityHeader: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER.toLowerCase(),
       identityHeaderName: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER,
+      ...(vars.REQUEST_STATE_KEY !== '' && { requestStateKey: vars.REQUEST_STATE_KEY }),
     },
     http: {
       trustProxy: trustProxyOf(vars.TRUST_PROXY),
