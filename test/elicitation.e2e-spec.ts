@@ -11,10 +11,12 @@ import {
   CLIENT_INFO_META_KEY,
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { loadConfiguration } from '../src/config/configuration';
+import { MAIN_JS } from './support/spawn-server';
 import { RunningApp, startApp } from './support/http-app';
 
-type Kind = 'streamable-2025' | 'streamable-2026' | 'sse';
+type Kind = 'streamable-2025' | 'streamable-2026' | 'sse' | 'stdio';
 
 const CLIENT_INFO = { name: 'aareguru-e2e-elicitation', version: '1.0.0' };
 const HISTORY = '/v2018/history';
@@ -32,7 +34,8 @@ interface Connected {
 }
 
 /** The official client over one transport and era, with or without the elicitation capability. */
-async function connect(kind: Kind, url: string, person: Person): Promise<Connected> {
+async function connect(running: RunningApp, kind: Kind, person: Person): Promise<Connected> {
+  const url = running.url;
   const asked: ElicitRequestFormParams[] = [];
   const client = new Client(CLIENT_INFO, {
     ...(person && { capabilities: { elicitation: { form: {} } } }),
@@ -48,7 +51,19 @@ async function connect(kind: Kind, url: string, person: Person): Promise<Connect
   await client.connect(
     kind === 'sse'
       ? new SSEClientTransport(new URL(`${url}/sse`))
-      : new StreamableHTTPClientTransport(new URL(`${url}/mcp`)),
+      : kind === 'stdio'
+        ? new StdioClientTransport({
+            command: process.execPath,
+            args: [MAIN_JS, '--transport', 'stdio'],
+            env: {
+              PATH: process.env.PATH ?? '',
+              LOG_LEVEL: 'warn',
+              AAREGURU_BASE_URL: running.fake.baseUrl,
+              AAREGURU_RETRIES: '0',
+            },
+            stderr: 'pipe',
+          })
+        : new StreamableHTTPClientTransport(new URL(`${url}/mcp`)),
   );
   return { client, asked, close: () => client.close() };
 }
@@ -74,7 +89,7 @@ const call = async (connected: Connected, name: string, args: Record<string, unk
 
 const LONG = { city: 'bern', start: '-90 days', end: 'now' };
 
-describe.each<Kind>(['streamable-2025', 'streamable-2026', 'sse'])(
+describe.each<Kind>(['streamable-2025', 'streamable-2026', 'sse', 'stdio'])(
   'Confirmations over %s',
   (kind) => {
     let running: RunningApp;
@@ -92,7 +107,7 @@ describe.each<Kind>(['streamable-2025', 'streamable-2026', 'sse'])(
       connected = undefined;
     });
 
-    const open = async (person: Person) => (connected = await connect(kind, running.url, person));
+    const open = async (person: Person) => (connected = await connect(running, kind, person));
 
     describe('a long history range', () => {
       it('is fetched whole once the person accepts it', async () => {
@@ -193,8 +208,8 @@ describe.each<Kind>(['streamable-2025', 'streamable-2026', 'sse'])(
       it('and a long range are both asked about in one call', async () => {
         const c = await open((question) =>
           'city' in question.requestedSchema.properties
-            ? { action: 'accept', content: { city: 'bern' } }
-            : { action: 'accept', content: { range: 'whole' } },
+            ? accept({ city: 'bern' })()
+            : accept({ range: 'whole' })(),
         );
         const result = await call(c, 'get_historical_data', { ...LONG, city: 'berne' });
         expect(result.isError).toBeFalsy();

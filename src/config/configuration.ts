@@ -106,17 +106,17 @@ export function loadConfiguration(
       `HTTP_REQUEST_TIMEOUT_SECONDS: must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${vars.HTTP_HEADERS_TIMEOUT_SECONDS}) (got ${vars.HTTP_REQUEST_TIMEOUT_SECONDS})`,
     );
   }
-  // Replicas check each other's signatures on the state of a question; a per-process key cannot.
-  if (problems.length === 0 && vars.REDIS_URL !== '' && vars.REQUEST_STATE_KEY === '') {
-    problems.push(
-      'REQUEST_STATE_KEY: required when REDIS_URL is set (replicas must share it); at least 32 characters, e.g. from `openssl rand -base64 32`',
-    );
-  }
   const keys = problems.length === 0 ? parseKeys(vars, problems) : undefined;
   const oauth =
     problems.length === 0
       ? parseOAuthConfig(vars, vars.PUBLIC_BASE_URL.replace(/\/+$/, ''), problems)
       : null;
+  // Replicas check each other's signatures on the state of a question; a per-process key cannot.
+  if (vars.REDIS_URL && !vars.REQUEST_STATE_KEY) {
+    problems.push(
+      'REQUEST_STATE_KEY: required when REDIS_URL is set (replicas must share it); at least 32 characters, e.g. from `openssl rand -base64 32`',
+    );
+  }
   if (problems.length > 0 || !keys) throw new ConfigValidationError(problems);
 
   return toConfiguration(vars, keys, oauth);
