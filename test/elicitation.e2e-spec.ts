@@ -335,4 +335,22 @@ describe('REQUEST_STATE_KEY', () => {
     expect(loadConfiguration({}).auth.requestStateKey).toBeUndefined();
     expect(loadConfiguration({}).aareguru.historyConfirmDays).toBe(31);
   });
+
+  it('is never shown by /admin/config', async () => {
+    const admin = 'admin-key-0123456789ab';
+    const running = await startApp({ ADMIN_API_KEYS: `ops:${admin}`, REQUEST_STATE_KEY: KEY });
+    try {
+      const response = await fetch(`${running.url}/admin/config`, {
+        headers: { 'X-API-Key': admin },
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain('requestStateKey');
+      const config = JSON.parse(text) as { aareguru: { historyConfirmDays: number } };
+      expect(config.aareguru.historyConfirmDays).toBe(31);
+    } finally {
+      await running.close();
+    }
+  });
 });
