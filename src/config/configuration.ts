@@ -111,6 +111,12 @@ export function loadConfiguration(
     problems.length === 0
       ? parseOAuthConfig(vars, vars.PUBLIC_BASE_URL.replace(/\/+$/, ''), problems)
       : null;
+  // Replicas check each other's signatures on the state of a question; a per-process key cannot.
+  if (vars.REDIS_URL && !vars.REQUEST_STATE_KEY) {
+    problems.push(
+      'REQUEST_STATE_KEY: required when REDIS_URL is set (replicas must share it); at least 32 characters, e.g. from `openssl rand -base64 32`',
+    );
+  }
   if (problems.length > 0 || !keys) throw new ConfigValidationError(problems);
 
   return toConfiguration(vars, keys, oauth);
@@ -213,6 +219,7 @@ function toConfiguration(
         vars.AAREGURU_DEADLINE_MS - vars.AAREGURU_TIMEOUT_MS,
       ),
       historyMaxRangeDays: vars.HISTORY_MAX_RANGE_DAYS,
+      historyConfirmDays: vars.HISTORY_CONFIRM_DAYS,
       historyEarliest: Date.parse(`${vars.HISTORY_EARLIEST_DATE}T00:00:00Z`) / 1000,
     },
     cache: {
@@ -249,6 +256,7 @@ function toConfiguration(
       metricsRequireKey: vars.METRICS_REQUIRE_KEY,
       identityHeader: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER.toLowerCase(),
       identityHeaderName: vars.IDENTITY_HEADER === '' ? null : vars.IDENTITY_HEADER,
+      ...(vars.REQUEST_STATE_KEY !== '' && { requestStateKey: vars.REQUEST_STATE_KEY }),
     },
     http: {
       trustProxy: trustProxyOf(vars.TRUST_PROXY),

@@ -40,6 +40,8 @@ export interface AareguruConfig {
    */
   queueWaitMs: number;
   historyMaxRangeDays: number;
+  /** History ranges longer than this many days are confirmed by the person first, if they can be. */
+  historyConfirmDays: number;
   /** Unix seconds of the first history upstream has (HISTORY_EARLIEST_DATE, midnight UTC). */
   historyEarliest: number;
 }
@@ -125,6 +127,11 @@ export interface AuthConfig {
   identityHeader: string | null;
   /** IDENTITY_HEADER as written, for the messages that name it; null when unset. */
   identityHeaderName: string | null;
+  /**
+   * Signs the state of questions to the person (REQUEST_STATE_KEY); absent: generated per process.
+   * Key material: kept here, where the admin view lists only what it names.
+   */
+  requestStateKey?: string;
 }
 
 export interface HttpConfig {

@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  inputRequired,
+  type InputRequiredResult,
+  type McpServer,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { performance } from 'node:perf_hooks';
@@ -9,8 +16,10 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../common/package-info';
 import { type CallOutcome, type CallRecord, callRecordOf } from '../common/call-record';
 import { untilAborted } from '../common/until-aborted';
 import { runAsCaller } from '../aareguru/upstream-caller';
+import { UnknownCityError } from '../aareguru/aareguru.errors';
 import type { CallObserver } from './call-observer';
 import { CheckedMcpServer, type ReceivedMessageObserver } from './checked-mcp-server';
+import { ConfirmationsService, type QuestionState } from './confirmations.service';
 import { countingRefusals } from './counting-refusals';
 import { describeFailure, failureKindOf, type FailureKind, outcomeOfFailure } from './mcp-errors';
 import {
@@ -26,6 +35,14 @@ import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
 import type { AareTool, ToolResult } from './tools/aare-tool';
 import { progressTokenOf, requestProgress, type RequestProgress } from './progress';
+import {
+  answersIn,
+  CallAnswers,
+  canShowForms,
+  CITY_QUESTION,
+  NotConfirmedError,
+  QuestionAsked,
+} from './questions';
 import { keyLabelOf, rpcMethodLabel } from './rpc-method-label';
 import { SERVER_INSTRUCTIONS } from './server-instructions';
 import { SERVER_CACHE_HINTS } from './cache-hints';
@@ -58,6 +75,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     @InjectMetric(PROMPT_GETS.name) private readonly promptGets: Counter<CallLabels<'prompt'>>,
     @InjectMetric(MCP_REQUESTS.name) private readonly requests: Counter<'method' | 'key'>,
     private readonly subscriptions: SubscriptionsService,
+    private readonly confirmations: ConfirmationsService,
   ) {
     this.registrations = tools.map((tool) => ({
       tool,
@@ -99,6 +117,9 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         instructions: SERVER_INSTRUCTIONS,
         cacheHints: SERVER_CACHE_HINTS,
         jsonSchemaValidator: this.validator,
+        // 2025 sessions get a tool's questions as real elicitation/create requests.
+        inputRequired: { legacyShim: true },
+        requestState: { verify: (state, ctx) => this.confirmations.stateCodec.verify(state, ctx) },
       },
       this.countReceived,
     );
@@ -112,6 +133,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
             callRecordOf(ctx.http?.authInfo),
             ctx.mcpReq.signal,
             this.progressOf(ctx, tool),
+            this.askingOf(ctx, server, tool.name, args),
           ),
         ),
       );
@@ -127,7 +149,9 @@ export class McpServerFactory implements McpServerSource, CallObserver {
    * How the call ended goes to the request's record when there is one (its access line carries
    * it), else to a line of its own. A call whose request is cancelled (`signal`) stops waiting at
    * once, so it no longer counts as in flight; its answer is never sent. Progress the tool
-   * reports goes out before the answer, and stops with it.
+   * reports goes out before the answer, and stops with it. With `asking` (the client can show a
+   * form) a question the tool asks, or an unknown city, pauses the call: the answer is then an
+   * input-required result, counted when the call ends in a later round.
    */
   callTool(
     tool: AareTool,
@@ -135,14 +159,18 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     record?: CallRecord,
     signal?: AbortSignal,
     progress?: RequestProgress,
-  ): Promise<ToolResult> {
+    asking?: CallAsking,
+  ): Promise<ToolResult | InputRequiredResult> {
     return this.inFlight.track(async () => {
       const started = performance.now();
       let result: ToolResult;
       let outcome: CallOutcome;
       let kind: FailureKind | undefined;
       try {
-        const report = await untilAborted(tool.run(args as never, progress?.report), signal);
+        const report = await untilAborted(
+          tool.run(this.withChosenCity(args, asking) as never, progress?.report, asking?.ask),
+          signal,
+        );
         result = {
           // The text block stays first and complete; links to the same data follow it.
           content: [
@@ -153,9 +181,18 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         };
         outcome = 'ok';
       } catch (error) {
+        const question = signal?.aborted ? undefined : await this.questionFor(error, args, asking);
+        if (question && asking) {
+          await progress?.finish();
+          return asking.pause(question);
+        }
         if (signal?.aborted) {
           // Only for the books: the server drops the answer to a cancelled request.
           result = { isError: true, content: [{ type: 'text', text: 'The call was cancelled.' }] };
+          outcome = 'cancelled';
+        } else if (error instanceof NotConfirmedError) {
+          // The person said no: the call was cancelled on their side, nothing failed.
+          result = { isError: true, content: [{ type: 'text', text: error.message }] };
           outcome = 'cancelled';
         } else {
           const failure = describeFailure(error);
@@ -180,6 +217,68 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       else this.logger.log({ tool: tool.name, ...ending }, 'tool call');
       return result;
     });
+  }
+
+  /** The arguments with the city the person picked in an earlier round, if they picked one. */
+  private withChosenCity(args: unknown, asking: CallAsking | undefined): unknown {
+    const city = this.confirmations.chosenCity(asking?.ask);
+    return city !== undefined && hasCity(args) ? { ...args, city } : args;
+  }
+
+  /**
+   * The question that pauses the call: the tool's own, or which city was meant when a city is
+   * unknown (asked once per call; a refusal, or a second unknown city, fails as before).
+   */
+  private async questionFor(
+    error: unknown,
+    args: unknown,
+    asking: CallAsking | undefined,
+  ): Promise<QuestionAsked | undefined> {
+    if (!asking) return undefined;
+    if (error instanceof QuestionAsked) return error;
+    if (
+      !(error instanceof UnknownCityError) ||
+      !hasCity(args) ||
+      !this.confirmations.mayAskCity(asking.ask)
+    ) {
+      return undefined;
+    }
+    try {
+      return new QuestionAsked(CITY_QUESTION, await this.confirmations.cityQuestion(error.city));
+    } catch {
+      // Without the city list there is nothing to offer: the unknown city fails as before.
+      return undefined;
+    }
+  }
+
+  /**
+   * Questions for this call round, when the client can show a form: the answers of earlier
+   * rounds come back in the signed request state (only for the same tool and arguments), this
+   * round's in its input responses. Clients that cannot answer get no question at all.
+   */
+  private askingOf(
+    ctx: ServerContext,
+    server: McpServer,
+    toolName: string,
+    args: unknown,
+  ): CallAsking | undefined {
+    if (!canShowForms(clientCapabilitiesOf(ctx, server))) return undefined;
+    const call = JSON.stringify(args ?? {});
+    const state = ctx.mcpReq.requestState<QuestionState>();
+    const earlier =
+      state !== undefined && state.tool === toolName && state.args === call ? state.answers : {};
+    const ask = new CallAnswers({ ...earlier, ...answersIn(ctx.mcpReq.inputResponses) });
+    return {
+      ask,
+      pause: async ({ key, question }) =>
+        inputRequired({
+          inputRequests: { [key]: inputRequired.elicit(question) },
+          requestState: await this.confirmations.stateCodec.mint(
+            { tool: toolName, args: call, answers: ask.answers },
+            ctx,
+          ),
+        }),
+    };
   }
 
   /** Progress notifications for a call that asked for them, on the call's own stream. */
@@ -209,4 +308,31 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       }
     });
   }
+}
+
+/** What a call may ask, and how a question pauses it. */
+interface CallAsking {
+  ask: CallAnswers;
+  pause(question: QuestionAsked): Promise<InputRequiredResult>;
+}
+
+function hasCity(args: unknown): args is { city: string } {
+  return (
+    typeof args === 'object' &&
+    args !== null &&
+    typeof (args as { city?: unknown }).city === 'string'
+  );
+}
+
+/**
+ * What the client can do: the request's own envelope on the 2026-07-28 era, what the session
+ * declared at initialize on the 2025 era, nothing for a stateless 2025 request.
+ */
+function clientCapabilitiesOf(
+  ctx: ServerContext,
+  server: McpServer,
+): ClientCapabilities | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return declared ?? server.server.getClientCapabilities();
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AareModule } from '../aare/aare.module';
 import { AareguruModule } from '../aareguru/aareguru.module';
 import { CityCompletionService } from './city-completion.service';
+import { ConfirmationsService } from './confirmations.service';
 import { McpServerFactory } from './mcp-server.factory';
 import { MCP_METRICS } from './mcp.metrics';
 import { MCP_PROMPTS, MCP_RESOURCES, MCP_SERVER_FACTORY, MCP_TOOLS } from './mcp.tokens';
@@ -51,6 +52,7 @@ function collect(token: symbol, classes: readonly (new (...args: never[]) => unk
     ...RESOURCES,
     ...PROMPTS,
     CityCompletionService,
+    ConfirmationsService,
     ...MCP_METRICS,
     collect(MCP_TOOLS, TOOLS),
     collect(MCP_RESOURCES, RESOURCES),

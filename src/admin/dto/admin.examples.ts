@@ -93,6 +93,7 @@ export const CONFIG_EXAMPLE: EffectiveConfigDto = {
     maxQueued: 64,
     queueWaitMs: 5000,
     historyMaxRangeDays: 366,
+    historyConfirmDays: 31,
     historyEarliest: 1483228800,
   },
   cache: {

@@ -29,6 +29,10 @@ export class AareguruConfigDto {
   })
   queueWaitMs!: number;
   @ApiProperty({ description: 'HISTORY_MAX_RANGE_DAYS' }) historyMaxRangeDays!: number;
+  @ApiProperty({
+    description: 'HISTORY_CONFIRM_DAYS: longer ranges are confirmed first by clients that can ask',
+  })
+  historyConfirmDays!: number;
   @ApiProperty({ description: 'HISTORY_EARLIEST_DATE as Unix seconds (midnight UTC)' })
   historyEarliest!: number;
 }

@@ -1,6 +1,7 @@
 import type { CallToolResult, ResourceLink, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { ProgressReporter } from '../../aare/progress-reporter';
+import type { ToolAsk } from '../questions';
 
 export interface AareToolConfig<I extends z.ZodObject, O extends z.ZodObject> {
   title: string;
@@ -22,8 +23,9 @@ export const READ_ONLY_ANNOTATIONS: ToolAnnotations = {
  * A tool is a name, its schemas and two small functions: `run` delegates to a service and
  * returns the structured result; `summarise` writes the short text block for people. A tool
  * whose work can take a while passes `progress` on to its service; it does nothing unless the
- * caller asked for progress. A tool whose answer is also a resource names it in `links`; the
- * links follow the text block in the result.
+ * caller asked for progress. `ask` is there only when the client can put a question to the person
+ * (elicitation); a tool that may want a confirmation hands it to its service. A tool whose answer
+ * is also a resource names it in `links`; the links follow the text block in the result.
  */
 export abstract class AareTool<
   I extends z.ZodObject = z.ZodObject,
@@ -31,7 +33,7 @@ export abstract class AareTool<
 > {
   abstract readonly name: string;
   abstract readonly config: AareToolConfig<I, O>;
-  abstract run(args: z.output<I>, progress?: ProgressReporter): Promise<z.output<O>>;
+  abstract run(args: z.output<I>, progress?: ProgressReporter, ask?: ToolAsk): Promise<z.output<O>>;
   abstract summarise(result: z.output<O>): string;
   links?(result: z.output<O>): ResourceLink[];
 }

@@ -8,6 +8,8 @@ import { ACCEPTED_TIME_FORMATS } from '../../domain/history-dates';
 import { JSON_MIME } from '../resources/aare-resource';
 import { CSV_MIME } from '../resources/history-csv';
 import { type HistoryFormat, historyResourceUri, shortIso } from '../resources/history.resource';
+import { ConfirmationsService } from '../confirmations.service';
+import type { ToolAsk } from '../questions';
 import { AareTool, READ_ONLY_ANNOTATIONS } from './aare-tool';
 import { cityArgument, describeFreshness, formatCelsius, formatFlow } from './tool-text';
 
@@ -40,15 +42,21 @@ export class GetHistoricalDataTool extends AareTool<
     annotations: READ_ONLY_ANNOTATIONS,
   };
 
-  constructor(private readonly reports: AareReportService) {
+  constructor(
+    private readonly reports: AareReportService,
+    private readonly confirmations: ConfirmationsService,
+  ) {
     super();
   }
 
   run(
     { city, start, end }: z.output<typeof inputSchema>,
     progress?: ProgressReporter,
+    ask?: ToolAsk,
   ): Promise<HistoryReport> {
-    return this.reports.history(city, start, end, progress);
+    // A long range is confirmed by the person first, when the client can ask.
+    const range = this.confirmations.historyRange(city, start, end, ask);
+    return this.reports.history(city, range.start, range.end, progress);
   }
 
   summarise(r: HistoryReport): string {
