@@ -19,6 +19,7 @@ const KUBERNETES = join(DEPLOY, 'kubernetes');
 /** Read by the process itself, beside the validated keys. */
 const KNOWN_KEYS = new Set([...configKeys(), 'NODE_ENV', 'CONFIG_DIR']);
 const TEST_KEY = 'team-a:0123456789abcdef0123456789abcdef';
+const TEST_STATE_KEY = 'state-key-0123456789abcdef0123456789';
 
 type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -212,7 +213,11 @@ describe('deployment material (deploy/)', () => {
 
     it('the compose and Kubernetes settings validate once real keys are given', () => {
       const composeEnv = { ...replicaEnvironment, ...envFile(join(DEPLOY, '.env.example')) };
-      const fromCompose = loadConfiguration({ ...composeEnv, API_KEYS: TEST_KEY });
+      const fromCompose = loadConfiguration({
+        ...composeEnv,
+        API_KEYS: TEST_KEY,
+        REQUEST_STATE_KEY: TEST_STATE_KEY,
+      });
       expect(fromCompose.redis.url).toBe('redis://redis:6379');
       expect(fromCompose.http.trustProxy).toBe(1);
 
@@ -221,6 +226,7 @@ describe('deployment material (deploy/)', () => {
         API_KEYS: TEST_KEY,
         ADMIN_API_KEYS: 'ops:fedcba9876543210fedcba9876543210',
         REDIS_URL: 'rediss://:secret@redis.example.internal:6380/0',
+        REQUEST_STATE_KEY: TEST_STATE_KEY,
         REPLICA_ID: 'aareguru-mcp-7d9c-abcde',
       });
       expect(fromKubernetes.server).toEqual({ host: '0.0.0.0', port: 8000 });

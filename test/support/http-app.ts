@@ -4,6 +4,7 @@ import { createHttpApp } from '../../src/app.setup';
 import type { Clock, Timers } from '../../src/common/clock';
 import { loadConfiguration } from '../../src/config/configuration';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
+import { withRequestStateKey } from './redis';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -27,7 +28,9 @@ export async function startApp(
   const ownsFake = !fakeIsRunning(fake);
   const baseUrl = ownsFake ? await fake.start() : fake.baseUrl;
   const app = await createHttpApp(
-    loadConfiguration({ AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env }),
+    loadConfiguration(
+      withRequestStateKey({ AAREGURU_BASE_URL: baseUrl, LOG_LEVEL: 'silent', PORT: '0', ...env }),
+    ),
     { clock, timers, surface },
   );
   await app.listen(0, '127.0.0.1');

@@ -4,6 +4,7 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { withRequestStateKey } from './redis';
 import { MAIN_JS } from './spawn-server';
 
 export type ClientKind = 'streamable-2025' | 'streamable-2026' | 'sse' | 'stdio';
@@ -50,10 +51,11 @@ export async function connectClient(
       const stdio = new StdioClientTransport({
         command: process.execPath,
         args: [MAIN_JS, '--transport', 'stdio'],
-        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...target.env } as Record<
-          string,
-          string
-        >,
+        env: withRequestStateKey({
+          PATH: process.env.PATH ?? '',
+          LOG_LEVEL: 'warn',
+          ...target.env,
+        }) as Record<string, string>,
         stderr: 'pipe',
       });
       await client.connect(stdio);

@@ -9,6 +9,19 @@ import { join } from 'node:path';
 /** The Redis the suites use: REDIS_URL when set (bash .ci/run sets it), else the local default. */
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
+/**
+ * Every server a test starts with Redis signs the state of its questions with this key, as the
+ * replicas of a deployment share theirs (REQUEST_STATE_KEY is required with REDIS_URL).
+ */
+export const TEST_REQUEST_STATE_KEY = 'test-request-state-key-0123456789abcdef';
+
+/** `env` with the shared request-state key when it names a Redis and no key of its own. */
+export function withRequestStateKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.REDIS_URL && !env.REQUEST_STATE_KEY
+    ? { ...env, REQUEST_STATE_KEY: TEST_REQUEST_STATE_KEY }
+    : env;
+}
+
 const HOW_TO_GET_REDIS =
   'The Redis suites need a Redis server: run one on 127.0.0.1:6379 (Debian: apt-get install redis-server), ' +
   'or set REDIS_URL; bash .ci/run starts one on a free port when redis-server is installed.';

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { cpus as cpuList, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAareguru } from '../fake-upstream/fake-aareguru';
-import { deletePrefix, freePort, REDIS_URL, uniquePrefix } from './redis';
+import { deletePrefix, freePort, REDIS_URL, uniquePrefix, withRequestStateKey } from './redis';
 import { head } from './log-file';
 import { RoundRobinProxy, statusOf, type ProxyOptions } from './round-robin-proxy';
 import { exited, MAIN_JS } from './spawn-server';
@@ -153,7 +153,7 @@ export class ReplicaSet {
 
   /** The environment replica `index` gets (the caller's env wins, except for PORT). */
   replicaEnv(index: number, restarts: number, port: number): NodeJS.ProcessEnv {
-    return {
+    return withRequestStateKey({
       PATH: process.env.PATH,
       AAREGURU_BASE_URL: this.fake.baseUrl,
       ...(this.redisUrl !== null && {
@@ -164,7 +164,7 @@ export class ReplicaSet {
       ...this.options.env,
       HOST: '127.0.0.1',
       PORT: String(port),
-    };
+    });
   }
 
   /** Stops a replica with a signal (SIGKILL: no chance to clean up) and waits until it is gone. */

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { withRequestStateKey } from './redis';
 
 export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'main.js');
 
@@ -36,7 +37,7 @@ export function exited(child: ChildProcess) {
 function startMain(env: NodeJS.ProcessEnv, args: string[] = []) {
   assertBuilt();
   const child = spawn(process.execPath, [MAIN_JS, ...args], {
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, ...withRequestStateKey(env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
