@@ -238,7 +238,12 @@ describe('deployment material (deploy/)', () => {
       expect(() => loadConfiguration(composeEnv)).toThrow(ConfigValidationError);
       expect(() => loadConfiguration(composeEnv)).toThrow(/API_KEYS/);
       const kubernetesEnv = { ...configMap.data, ...exampleSecret.stringData };
-      expect(() => loadConfiguration(kubernetesEnv)).toThrow(/API_KEYS: entry 1/);
+      expect(() => loadConfiguration(kubernetesEnv)).toThrow(
+        /REQUEST_STATE_KEY: must be empty or 32 to 512 characters without spaces \(value not shown\)/,
+      );
+      expect(() =>
+        loadConfiguration({ ...kubernetesEnv, REQUEST_STATE_KEY: TEST_STATE_KEY }),
+      ).toThrow(/API_KEYS: entry 1/);
     });
   });
 

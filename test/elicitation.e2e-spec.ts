@@ -15,6 +15,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { loadConfiguration } from '../src/config/configuration';
 import { MAIN_JS } from './support/spawn-server';
 import { RunningApp, startApp } from './support/http-app';
+import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis';
 
 type Kind = 'streamable-2025' | 'streamable-2026' | 'sse' | 'stdio';
 
@@ -316,6 +317,46 @@ describe('The signed request state of a question (2026-07-28)', () => {
       requestState: altered,
     });
     expect(tampered.error).toMatchObject({ code: -32602 });
+  });
+});
+
+describe('Confirmations with replicas (REDIS_URL)', () => {
+  let running: RunningApp;
+  let connected: Connected | undefined;
+  const prefix = uniquePrefix('elicit');
+
+  beforeAll(async () => {
+    await requireRedis();
+    running = await startApp({
+      AAREGURU_RETRIES: '0',
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      REQUEST_STATE_KEY: KEY,
+    });
+  });
+  afterAll(async () => {
+    await running.close();
+    await deletePrefix(prefix);
+  });
+  afterEach(async () => {
+    await connected?.close();
+    connected = undefined;
+  });
+
+  it('asks no 2025 session, whose answer could reach another replica: the call fails as before', async () => {
+    connected = await connect(running, 'streamable-2025', accept({ city: 'thun' }));
+    const result = await call(connected, 'get_current_temperature', { city: 'thunn' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain(VALID_IDS);
+    expect(connected.asked).toEqual([]);
+  });
+
+  it('still asks a 2026-07-28 client, whose answer carries its own state', async () => {
+    connected = await connect(running, 'streamable-2026', accept({ city: 'thun' }));
+    const result = await call(connected, 'get_current_temperature', { city: 'thunn' });
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { city: string }).city).toBe('thun');
+    expect(connected.asked).toHaveLength(1);
   });
 });
 

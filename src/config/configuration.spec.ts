@@ -513,6 +513,15 @@ describe('loadConfiguration', () => {
     });
   });
 
+  it('never shows the value of a secret setting in a problem', () => {
+    const secret = 'short secret\n';
+    const problems = problemsOf({ REQUEST_STATE_KEY: secret });
+    expect(problems).toEqual([
+      'REQUEST_STATE_KEY: must be empty or 32 to 512 characters without spaces (value not shown)',
+    ]);
+    expect(problems.join('\n')).not.toContain('short secret');
+  });
+
   it('reports a missing config directory', () => {
     expect(problemsOf({}, join(DEFAULT_CONFIG_DIR, 'nope'))[0]).toMatch(
       /default\.yaml: file not found/,

@@ -52,12 +52,17 @@ function readYamlFile(path: string, problems: string[], known: Set<string>): Raw
   return parsed as RawConfig;
 }
 
+/** Settings whose value is a secret, or may hold one: a problem with them never shows it. */
+const SECRET_KEYS = new Set(['API_KEYS', 'ADMIN_API_KEYS', 'REQUEST_STATE_KEY', 'REDIS_URL']);
+
 function describeErrors(errors: ValidationError[], raw: RawConfig): string[] {
   return errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => {
       const value = raw[error.property];
       if (value === undefined) return `${error.property}: is required but not set`;
-      return `${error.property}: ${message.replace(`${error.property} `, '')} (got ${JSON.stringify(value)})`;
+      const problem = `${error.property}: ${message.replace(`${error.property} `, '')}`;
+      if (SECRET_KEYS.has(error.property)) return `${problem} (value not shown)`;
+      return `${problem} (got ${JSON.stringify(value)})`;
     }),
   );
 }

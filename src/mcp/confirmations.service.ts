@@ -8,8 +8,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { AareguruService } from '../aareguru/aareguru.service';
 import { CLOCK, type Clock } from '../common/clock';
-import { AAREGURU_CONFIG, AUTH_CONFIG } from '../config/app-config.module';
-import type { AareguruConfig, AuthConfig } from '../config/configuration.types';
+import { AAREGURU_CONFIG, AUTH_CONFIG, REDIS_CONFIG } from '../config/app-config.module';
+import type { AareguruConfig, AuthConfig, RedisConfig } from '../config/configuration.types';
 import { resolveHistoryRange } from '../domain/history-dates';
 import {
   type Answers,
@@ -41,13 +41,21 @@ const QUESTION_STATE_TTL_SECONDS = 900;
 @Injectable()
 export class ConfirmationsService {
   readonly stateCodec: RequestStateCodec<QuestionState>;
+  /**
+   * Whether 2025 sessions are asked (through elicitation/create): not with replicas, where the
+   * client's answer, a POST of its own, may reach a replica other than the one waiting for it.
+   * 2026-07-28 requests carry their state with them and are asked everywhere.
+   */
+  readonly asksSessions: boolean;
 
   constructor(
     private readonly aareguru: AareguruService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AAREGURU_CONFIG) private readonly upstream: AareguruConfig,
     @Inject(AUTH_CONFIG) auth: AuthConfig,
+    @Inject(REDIS_CONFIG) redis: Pick<RedisConfig, 'url'> = { url: null },
   ) {
+    this.asksSessions = redis.url === null;
     this.stateCodec = createRequestStateCodec<QuestionState>({
       // One process without Redis serves every round of a question, so its own key will do.
       key: auth.requestStateKey ?? randomBytes(32),

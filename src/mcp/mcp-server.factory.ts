@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   type ClientCapabilities,
   inputRequired,
   type InputRequiredResult,
@@ -117,8 +118,9 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         instructions: SERVER_INSTRUCTIONS,
         cacheHints: SERVER_CACHE_HINTS,
         jsonSchemaValidator: this.validator,
-        // 2025 sessions get a tool's questions as real elicitation/create requests.
-        inputRequired: { legacyShim: true },
+        // 2025 sessions get a tool's questions as real elicitation/create requests; a person who
+        // does not answer within QUESTION_TIMEOUT_MS ends the call, rather than holding it.
+        inputRequired: { legacyShim: true, roundTimeoutMs: QUESTION_TIMEOUT_MS },
         requestState: { verify: (state, ctx) => this.confirmations.stateCodec.verify(state, ctx) },
       },
       this.countReceived,
@@ -262,7 +264,8 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     toolName: string,
     args: unknown,
   ): CallAsking | undefined {
-    if (!canShowForms(clientCapabilitiesOf(ctx, server))) return undefined;
+    if (!canShowForms(clientCapabilitiesOf(ctx, server, this.confirmations.asksSessions)))
+      return undefined;
     const call = JSON.stringify(args ?? {});
     const state = ctx.mcpReq.requestState<QuestionState>();
     const earlier =
@@ -325,14 +328,19 @@ function hasCity(args: unknown): args is { city: string } {
 }
 
 /**
- * What the client can do: the request's own envelope on the 2026-07-28 era, what the session
- * declared at initialize on the 2025 era, nothing for a stateless 2025 request.
+ * What the client can do, by the request's era: a 2026-07-28 request says so in its own envelope;
+ * a 2025 session declared it at initialize (and is asked only where `asksSessions`).
  */
 function clientCapabilitiesOf(
   ctx: ServerContext,
   server: McpServer,
+  asksSessions: boolean,
 ): ClientCapabilities | undefined {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-  return declared ?? server.server.getClientCapabilities();
+  if (envelope !== undefined && PROTOCOL_VERSION_META_KEY in envelope)
+    return envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  return asksSessions ? server.server.getClientCapabilities() : undefined;
 }
+
+/** How long a 2025 session's person has to answer one question. */
+const QUESTION_TIMEOUT_MS = 300_000;

@@ -157,11 +157,17 @@ describe('long history ranges', () => {
     const long = longRangeOf({ start: END - 90 * DAY, end: END }, 31)!;
     const whole = { start: END - 90 * DAY, end: END };
     expect(confirmedRange(long, { action: 'accept', content: { range: 'whole' } })).toEqual(whole);
-    expect(confirmedRange(long, { action: 'accept', content: {} })).toEqual(whole);
     expect(confirmedRange(long, { action: 'accept', content: { range: 'shorter' } })).toEqual({
       start: END - 31 * DAY,
       end: END,
     });
+    // An answer off the form's schema is not a confirmation of anything.
+    for (const content of [{}, { range: 'x' }, { range: 5 }])
+      expect(() => confirmedRange(long, { action: 'accept', content })).toThrow(
+        new NotConfirmedError(
+          'Nothing was fetched: the answer was not one of the choices offered for the 90-day range.',
+        ),
+      );
     for (const action of ['decline', 'cancel'] as const) {
       expect(() => confirmedRange(long, { action })).toThrow(
         new NotConfirmedError(

@@ -212,7 +212,10 @@ export function confirmedRange(long: LongRange, answer: Answer): HistoryRange {
         `${long.confirmDays} days, or confirm the longer range.`,
     );
   }
-  return answer.content.range === 'shorter'
-    ? { start: long.shorterStart, end: long.end }
-    : { start: long.start, end: long.end };
+  // Only the offered choices count: an answer off the form's schema fetches nothing.
+  if (answer.content.range === 'shorter') return { start: long.shorterStart, end: long.end };
+  if (answer.content.range === 'whole') return { start: long.start, end: long.end };
+  throw new NotConfirmedError(
+    `Nothing was fetched: the answer was not one of the choices offered for the ${long.days}-day range.`,
+  );
 }
