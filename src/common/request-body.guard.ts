@@ -75,7 +75,9 @@ export class RequestBodyGuard implements CanActivate {
       );
     }
     try {
-      return await getRawBody(req, { limit, encoding: 'utf8' });
+      // Read as bytes and decoded once complete: a body still arriving (a slow or stalled client)
+      // is held outside the JS heap, and no partial strings are built along the way.
+      return (await getRawBody(req, { limit })).toString('utf8');
     } catch (error) {
       if ((error as { type?: string }).type === 'entity.too.large') throw tooLarge();
       throw new BadRequestException('Bad Request: the body could not be read', { cause: error });
