@@ -259,6 +259,14 @@ describe('RedisSessionEventLog', () => {
           () => false,
         ),
       );
+      // Followers hear appends again too: the subscriber connection is back as well (and nothing
+      // of its reconnection is still pending when the connections close).
+      const heard: string[] = [];
+      log.follow('s1', (event) => heard.push(event.id));
+      await eventually(async () => {
+        await log.append('s1', STANDALONE_STREAM, note(3)).catch(() => undefined);
+        return heard.length > 0;
+      }, 10_000);
     } finally {
       await Promise.all(connections.splice(0).map((c) => c.onApplicationShutdown()));
       await server.dispose();
