@@ -106,8 +106,20 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
     this.commandClient = this.connect('command', { enableOfflineQueue: false });
-    // Subscriptions made before the connection is up wait for it; ioredis renews them on reconnect.
-    this.subscriberClient = this.connect('subscriber', { enableOfflineQueue: true });
+    // Subscriptions made before the connection is up wait for it. On a reconnection they are
+    // renewed here, not by ioredis, whose renewal rejects unheard when the connection closes
+    // before the reply (a shutdown during a reconnection would end in an unhandled rejection).
+    this.subscriberClient = this.connect('subscriber', {
+      enableOfflineQueue: true,
+      autoResubscribe: false,
+    });
+    const subscriber = this.subscriberClient;
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      if (connectedBefore && this.handlers.size > 0)
+        void this.listen(subscriber, [...this.handlers.keys()]);
+      connectedBefore = true;
+    });
     this.subscriberClient.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) {
         try {
