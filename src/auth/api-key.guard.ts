@@ -14,7 +14,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import type { OAuthConfig } from '../config/configuration.types';
 import { HTTP_REJECTED_REQUESTS } from '../metrics/app.metrics';
-import { AuthFailure, AuthService } from './auth.service';
+import { AuthFailure, AuthService, type CredentialRoute } from './auth.service';
 import { bearerChallenge } from './oauth/bearer-challenge';
 import { ProtectedResource } from './oauth/protected-resource';
 import { type AuthenticatedRequest } from './principal';
@@ -107,8 +107,8 @@ abstract class CredentialGuard implements CanActivate {
     } = {},
   ): string {
     const oauth = this.auth.oauth;
-    const takesTokens = route === 'admin' ? oauth?.adminScope != null : oauth !== null;
-    if (!oauth || !takesTokens) return API_KEY_CHALLENGE;
+    const takes = this.auth.takes(credentialRouteOf(route));
+    if (!oauth || !takes.tokens) return API_KEY_CHALLENGE;
     const bearer = bearerChallenge({
       ...problem,
       resourceMetadata:
@@ -116,22 +116,15 @@ abstract class CredentialGuard implements CanActivate {
       scopes: problem.scopes ?? scopesFor(route, oauth),
     });
     // A key would not help a token short of a scope (403): only a 401 offers the key scheme too.
-    const keys = problem.error !== 'insufficient_scope' && this.takesKeysOn(route);
+    const keys = problem.error !== 'insufficient_scope' && takes.keys;
     return keys ? `${bearer}, ApiKey header="X-API-Key"` : bearer;
   }
 
-  /** /admin and /metrics take (admin) keys in every mode; the MCP routes not with oauth alone. */
-  private takesKeysOn(route: Route): boolean {
-    return route === 'admin' || route === 'metrics' || this.auth.takesKeys;
-  }
-
   private missingMessage(route: Route): string {
-    const oauth = this.auth.oauth;
-    const takesTokens = route === 'admin' ? oauth?.adminScope != null : oauth !== null;
-    const keys = this.takesKeysOn(route);
-    if (!takesTokens) return 'Unauthorized: a valid API key is required (X-API-Key header)';
-    const token = `a bearer token from ${oauth!.issuers.join(' or ')} (Authorization: Bearer …)`;
-    return keys
+    const takes = this.auth.takes(credentialRouteOf(route));
+    if (!takes.tokens) return 'Unauthorized: a valid API key is required (X-API-Key header)';
+    const token = `a bearer token from ${this.auth.oauth!.issuers.join(' or ')} (Authorization: Bearer …)`;
+    return takes.keys
       ? `Unauthorized: an API key (X-API-Key header) or ${token} is required`
       : `Unauthorized: ${token} is required`;
   }
@@ -139,6 +132,11 @@ abstract class CredentialGuard implements CanActivate {
   private get identityHeader(): string {
     return this.auth.identityHeaderName ?? 'identity';
   }
+}
+
+/** Both MCP resources take what MCP callers present. */
+function credentialRouteOf(route: Route): CredentialRoute {
+  return route === 'mcp' || route === 'server' ? 'user' : route;
 }
 
 /** What a token for a route is asked to be granted: the MCP scopes, the admin scope, or none. */

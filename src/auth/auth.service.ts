@@ -43,6 +43,9 @@ export type AuthFailure =
   | { ok: false; reason: 'unavailable' };
 
 /** `roles`: a token's roles, which meet required scopes of the same name. */
+/** The routes by the credentials they take: MCP routes, /admin, /metrics. */
+export type CredentialRoute = 'user' | 'admin' | 'metrics';
+
 export type AuthOutcome =
   { ok: true; principal: Principal; scopes: string[]; roles?: string[] } | AuthFailure;
 
@@ -77,9 +80,16 @@ export class AuthService {
     return this.config.oauth;
   }
 
-  /** Whether the MCP routes take API keys (api-key and both modes). */
-  get takesKeys(): boolean {
-    return this.config.mode !== 'oauth';
+  /**
+   * Which credentials a route takes — the one rule for the checks here and for the challenges the
+   * guards answer with. The MCP routes take keys unless the mode is oauth alone; /admin and
+   * /metrics take (admin) keys in every mode, and tokens when tokens can open them.
+   */
+  takes(route: CredentialRoute): { keys: boolean; tokens: boolean } {
+    const oauth = this.config.oauth;
+    if (route === 'user') return { keys: this.config.mode !== 'oauth', tokens: oauth !== null };
+    if (route === 'admin') return { keys: true, tokens: oauth?.adminScope != null };
+    return { keys: true, tokens: oauth !== null };
   }
 
   /** METRICS_REQUIRE_KEY: /metrics wants a key or a token. */
@@ -100,10 +110,7 @@ export class AuthService {
    */
   async authenticateUser(req: IncomingMessage): Promise<AuthOutcome> {
     if (this.config.keyless) return this.gatewayCaller(req);
-    const credential = presentedCredential(req, {
-      keys: this.takesKeys,
-      tokens: this.config.oauth !== null,
-    });
+    const credential = presentedCredential(req, this.takes('user'));
     if (!credential) return { ok: false, reason: 'missing' };
     if (credential.kind === 'key') return this.authenticate(credential.value);
     const outcome = await this.verifyToken(credential.value);
@@ -122,10 +129,7 @@ export class AuthService {
    * token without it, is `not-admin` or `scope` (403), not 401.
    */
   async authenticateAdmin(req: IncomingMessage): Promise<AuthOutcome> {
-    const credential = presentedCredential(req, {
-      keys: true,
-      tokens: this.config.oauth?.adminScope != null,
-    });
+    const credential = presentedCredential(req, this.takes('admin'));
     if (!credential) return { ok: false, reason: 'missing' };
     if (credential.kind === 'token') {
       const outcome = await this.verifyToken(credential.value);
@@ -144,10 +148,7 @@ export class AuthService {
 
   /** Any configured key, or any good token: enough to read /metrics when it asks for a key. */
   async authenticateAny(req: IncomingMessage): Promise<AuthOutcome> {
-    const credential = presentedCredential(req, {
-      keys: true,
-      tokens: this.config.oauth !== null,
-    });
+    const credential = presentedCredential(req, this.takes('metrics'));
     if (!credential) return { ok: false, reason: 'missing' };
     return credential.kind === 'key'
       ? this.authenticate(credential.value)

@@ -6,6 +6,13 @@ import type { OAuthClient, OAuthConfig } from './configuration.types';
 /** Host names an identity provider or the server may use plain http on: a developer's machine. */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** https, or http on a loopback name: what an identity provider's URLs may be. */
+export function isSecureUrl(url: URL): boolean {
+  return (
+    url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+  );
+}
+
 /** The settings that mean something only when tokens are taken, and are empty by default. */
 const OAUTH_ONLY = [
   'OAUTH_ISSUERS',
@@ -34,7 +41,7 @@ function secureUrlProblem(name: string, value: string): string | null {
   } catch {
     return `${name}: not an absolute URL (got ${JSON.stringify(value)})`;
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)))
+  if (!isSecureUrl(url))
     return `${name}: must be an https URL (http only on localhost) (got ${JSON.stringify(value)})`;
   if (url.search || url.hash)
     return `${name}: must not have a query or fragment (got ${JSON.stringify(value)})`;

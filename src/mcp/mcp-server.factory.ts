@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CLIENT_CAPABILITIES_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
   type ClientCapabilities,
   inputRequired,
   type InputRequiredResult,
@@ -36,6 +35,7 @@ import type { AarePrompt } from './prompts/aare-prompt';
 import type { AareResource } from './resources/aare-resource';
 import type { AareTool, ToolResult } from './tools/aare-tool';
 import { progressTokenOf, requestProgress, type RequestProgress } from './progress';
+import { isModernRequest } from './request-era';
 import {
   answersIn,
   CallAnswers,
@@ -336,9 +336,9 @@ function clientCapabilitiesOf(
   server: McpServer,
   asksSessions: boolean,
 ): ClientCapabilities | undefined {
-  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  if (envelope !== undefined && PROTOCOL_VERSION_META_KEY in envelope)
-    return envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  if (isModernRequest(ctx))
+    return (ctx.mcpReq.envelope as Record<string, unknown>)[CLIENT_CAPABILITIES_META_KEY] as
+      ClientCapabilities | undefined;
   return asksSessions ? server.server.getClientCapabilities() : undefined;
 }
 

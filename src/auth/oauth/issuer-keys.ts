@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import type { OAuthConfig } from '../../config/configuration.types';
 import { OAUTH_ALGORITHM_NAMES } from '../../config/environment';
+import { isSecureUrl } from '../../config/oauth-config.parser';
 import { IdentityProviderUnavailableError } from './token-verifier';
 
 /** The part of `fetch` discovery needs; tests may pass their own. */
@@ -35,9 +36,6 @@ const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
  * keys sign, up to this age: an outage at the moment the set is due again must not refuse all.
  */
 export const STALE_KEYS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-
-/** Host names a JWKS may be served from over plain http: a developer's machine. */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Where one issuer's keys come from, and how the last attempt to reach them went. */
 interface KeySource {
@@ -309,9 +307,7 @@ function secureJwksUrl(value: unknown): URL | null {
   } catch {
     return null;
   }
-  const secure =
-    url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-  return secure ? url : null;
+  return isSecureUrl(url) ? url : null;
 }
 
 function sameKeys(a: JSONWebKeySet, b: JSONWebKeySet): boolean {

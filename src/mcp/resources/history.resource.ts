@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   type CacheHint,
   McpServer,
-  PROTOCOL_VERSION_META_KEY,
   type ReadResourceResult,
   ResourceTemplate,
   type ServerContext,
@@ -19,6 +18,7 @@ import {
   zurichMidnight,
 } from '../../domain/history-dates';
 import { LONG_TTL_MS, upstreamCacheHint } from '../cache-hints';
+import { isModernRequest } from '../request-era';
 import type { CallObserver } from '../call-observer';
 import { CityCompletionService } from '../city-completion.service';
 import { ICONS } from '../icons';
@@ -137,7 +137,8 @@ export class HistoryResources implements AareResource {
     const text = format === 'csv' ? historyCsv(report) : JSON.stringify(report);
     return {
       contents: [{ uri: uri.href, mimeType: TEMPLATES[format].mimeType, text }],
-      ...(carriesCacheFields(ctx) ? this.pastDaysHint(start, end, report) : {}),
+      // Cache fields a handler returns go out whatever the era; only 2026-07-28 results have them.
+      ...(isModernRequest(ctx) ? this.pastDaysHint(start, end, report) : {}),
     };
   }
 
@@ -155,14 +156,6 @@ export class HistoryResources implements AareResource {
       endMs <= zurichMidnight(this.clock.now()) * 1000;
     return pastDays ? { ttlMs: LONG_TTL_MS, cacheScope: 'public' } : {};
   }
-}
-
-/**
- * Cache fields a handler returns go out as they are, whatever the era; only 2026-07-28 results
- * have them. A 2026-07-28 request carries the protocol version in its `_meta` envelope.
- */
-function carriesCacheFields(ctx: ServerContext): boolean {
-  return ctx.mcpReq.envelope !== undefined && PROTOCOL_VERSION_META_KEY in ctx.mcpReq.envelope;
 }
 
 /**
