@@ -55,6 +55,7 @@ const currentThun = () => cached(fixture('current-thun.json', currentSchema));
 const currentInterlaken = () => cached(fixture('current-interlaken.json', currentSchema));
 const widget = () => cached(fixture('widget.json', widgetSchema));
 const CITY_IDS = ['brienz', 'interlaken', 'thun', 'bern', 'hagneck', 'biel', 'olten', 'brugg'];
+const CITIES = () => fixture('cities.json', citiesSchema);
 
 /** Bern's weather today in current-bern.json (v, n, a). */
 const BERN_WEATHER_TODAY = {
@@ -433,7 +434,7 @@ describe('historyReport', () => {
 
 describe('comparisonReport', () => {
   it('ranks every city warmest first and names the warmest, coldest and safest', () => {
-    const report = comparisonReport(widget(), CITY_IDS);
+    const report = comparisonReport(widget(), CITIES());
     expect(report.cities.map((c) => [c.city, c.temperature])).toEqual([
       ['biel', 21.4],
       ['brugg', 20.6],
@@ -459,6 +460,7 @@ describe('comparisonReport', () => {
       flow: 230,
       danger: { level: 1, label: 'no or low danger', source: 'upstream' },
       measuredAt: '2024-08-19T21:10:00.000Z',
+      coordinates: { lat: 47.12, lon: 7.28 },
       error: null,
     });
     expect(report.cities[2]).toMatchObject({
@@ -470,7 +472,7 @@ describe('comparisonReport', () => {
   });
 
   it('compares only the cities asked for, once each, and explains an unknown one', () => {
-    const report = comparisonReport(widget(), CITY_IDS, ['Bern', ' THUN ', 'bern', 'zurich']);
+    const report = comparisonReport(widget(), CITIES(), ['Bern', ' THUN ', 'bern', 'zurich']);
     expect(report.cities.map((c) => c.city)).toEqual(['thun', 'bern', 'zurich']);
     expect(report.cities[2]).toEqual({
       city: 'zurich',
@@ -480,6 +482,7 @@ describe('comparisonReport', () => {
       flow: null,
       danger: { level: null, label: 'unknown: no flow data', source: 'unknown' },
       measuredAt: null,
+      coordinates: null,
       error: `Unknown city "zurich". Valid city ids: ${CITY_IDS.join(', ')}.`,
     });
     // Thun's 204 m³/s is below Bern's 228 at the same level.
@@ -489,7 +492,7 @@ describe('comparisonReport', () => {
   it('flags a known city that /widget has no values for', () => {
     const answer = widget();
     delete (answer.value as Widget).values.hagneck;
-    expect(comparisonReport(answer, CITY_IDS, ['hagneck']).cities[0]).toMatchObject({
+    expect(comparisonReport(answer, CITIES(), ['hagneck']).cities[0]).toMatchObject({
       city: 'hagneck',
       name: 'Hagneck',
       temperature: null,

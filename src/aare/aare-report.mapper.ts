@@ -196,14 +196,15 @@ export function historyReport(history: Cached<History>): HistoryReport {
 }
 
 /**
- * @param knownIds the city ids upstream lists, in its order.
+ * @param cities the cities upstream lists, in its order (downstream along the Aare).
  * @param requested the cities asked for as a person typed them; none: every known city.
  */
 export function comparisonReport(
   widget: Cached<Widget>,
-  knownIds: string[],
+  cities: City[],
   requested?: string[],
 ): ComparisonReport {
+  const knownIds = cities.map((c) => c.city);
   const wanted = requested?.length ? [...new Set(requested.map(normaliseCityId))] : knownIds;
   const entries = wanted.map((city) => {
     const values = widget.value.values[city];
@@ -221,6 +222,7 @@ export function comparisonReport(
       flow: assessment.flow,
       danger: dangerOf(assessment),
       measuredAt: isoFromUnix(values?.timestamp),
+      coordinates: cities.find((c) => c.city === city)?.coordinates ?? null,
       error,
     };
   });

@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  citiesSchema,
   currentSchema,
+  type City,
   widgetSchema,
   type Current,
   type Widget,
@@ -39,8 +41,11 @@ class FakeAareguru {
     return Promise.resolve(cached(parsed('widget.json', widgetSchema)));
   }
 
-  cityIds(): Promise<string[]> {
-    return Promise.resolve(['thun', 'bern', 'biel']);
+  cities(): Promise<Cached<City[]>> {
+    const listed = parsed('cities.json', citiesSchema).filter((c) =>
+      ['thun', 'bern', 'biel'].includes(c.city),
+    );
+    return Promise.resolve(cached(listed));
   }
 
   resolveCity(input: string): Promise<string> {

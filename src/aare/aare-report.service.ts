@@ -91,9 +91,9 @@ export class AareReportService {
     requested?: string[],
     progress: ProgressReporter = NO_PROGRESS,
   ): Promise<ComparisonReport> {
-    const ids = await this.aareguru.cityIds();
+    const cities = await this.aareguru.cities();
     const widget = await this.aareguru.widget();
-    const report = comparisonReport(widget, ids, requested);
+    const report = comparisonReport(widget, cities.value, requested);
     for (const step of comparisonSteps(report)) reportStep(progress, step);
     return report;
   }

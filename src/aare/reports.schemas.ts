@@ -211,6 +211,10 @@ const comparisonEntrySchema = z.object({
   flow: nullableNumber,
   danger: dangerSchema,
   measuredAt,
+  coordinates: z
+    .object({ lat: nullableNumber, lon: nullableNumber })
+    .nullable()
+    .describe("The station's position (WGS 84), as upstream lists it; null when unknown."),
   error: nullableString.describe('Why this city has no data, when it has none.'),
 });
 

@@ -49,6 +49,8 @@ import { SERVER_INSTRUCTIONS } from './server-instructions';
 import { SERVER_CACHE_HINTS } from './cache-hints';
 import { SERVER_ICONS, toolIcons } from './icons';
 import { shareJsonSchema } from './shared-json-schema';
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
+import { viewOfTool } from '../views/view-catalogue';
 import { registerSubscriptionHandlers } from '../subscriptions/subscription-handlers';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 
@@ -62,7 +64,10 @@ export class McpServerFactory implements McpServerSource, CallObserver {
   private readonly logger = new Logger(McpServerFactory.name);
   private readonly validator = new AjvJsonSchemaValidator();
   /** Each tool with its registration config, prepared once. */
-  private readonly registrations: { tool: AareTool; config: AareTool['config'] }[];
+  private readonly registrations: {
+    tool: AareTool;
+    config: AareTool['config'] & { _meta?: Record<string, unknown> };
+  }[];
 
   constructor(
     private readonly inFlight: InFlightService,
@@ -93,6 +98,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         outputSchema: shareJsonSchema(tool.config.outputSchema),
         annotations: { title: tool.config.title, ...tool.config.annotations },
         icons: toolIcons(tool.name),
+        _meta: viewMetaOf(tool.name),
       },
     }));
   }
@@ -126,7 +132,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
       this.countReceived,
     );
     for (const { tool, config } of this.registrations) {
-      server.registerTool(tool.name, config, (args: unknown, ctx) =>
+      const handler = (args: unknown, ctx: ServerContext) =>
         // Upstream misses are charged to the key behind the call; stdio has a single caller.
         runAsCaller(ctx.http ? ctx.http.authInfo?.clientId || 'anonymous' : 'stdio', () =>
           this.callTool(
@@ -137,8 +143,11 @@ export class McpServerFactory implements McpServerSource, CallObserver {
             this.progressOf(ctx, tool),
             this.askingOf(ctx, server, tool.name, args),
           ),
-        ),
-      );
+        );
+      // A tool with a view goes through the Apps helper, which also sets the older
+      // `ui/resourceUri` key for hosts that read only that one.
+      if (config._meta) registerAppTool(server as never, tool.name, config as never, handler as never);
+      else server.registerTool(tool.name, config, handler);
     }
     for (const resource of this.resources) resource.register(server, this);
     for (const prompt of this.prompts) prompt.register(server, this);
@@ -344,3 +353,12 @@ function clientCapabilitiesOf(
 
 /** How long a 2025 session's person has to answer one question. */
 const QUESTION_TIMEOUT_MS = 300_000;
+
+/**
+ * A tool's view (MCP Apps): declared on every connection, whatever the client, since 2026-07-28
+ * tool lists do not vary per connection; a client without Apps ignores it and reads the text.
+ */
+function viewMetaOf(toolName: string): { ui: { resourceUri: string } } | undefined {
+  const view = viewOfTool(toolName);
+  return view ? { ui: { resourceUri: view.uri } } : undefined;
+}

@@ -22,6 +22,8 @@ import { GetForecastTool } from './tools/get-forecast.tool';
 import { GetHistoricalDataTool } from './tools/get-historical-data.tool';
 import { ListCitiesTool } from './tools/list-cities.tool';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { ViewResources } from '../views/view.resources';
+import { ViewsModule } from '../views/views.module';
 
 const TOOLS = [
   GetCurrentTemperatureTool,
@@ -32,11 +34,13 @@ const TOOLS = [
   CompareCitiesTool,
   GetForecastTool,
 ];
+// ViewResources comes from ViewsModule; the others are provided here.
 const RESOURCES = [
   StaticUpstreamResources,
   CityTemplateResources,
   SafetyLevelsResource,
   HistoryResources,
+  ViewResources,
 ];
 const PROMPTS = [DailySwimmingReportPrompt, CompareSwimmingSpotsPrompt, WeeklyTrendAnalysisPrompt];
 
@@ -46,10 +50,10 @@ function collect(token: symbol, classes: readonly (new (...args: never[]) => unk
 
 /** The MCP surface: tools, resources and prompts, and the factory that puts them on a server. */
 @Module({
-  imports: [AareguruModule, AareModule, SubscriptionsModule],
+  imports: [AareguruModule, AareModule, SubscriptionsModule, ViewsModule],
   providers: [
     ...TOOLS,
-    ...RESOURCES,
+    ...RESOURCES.filter((resource) => resource !== ViewResources),
     ...PROMPTS,
     CityCompletionService,
     ConfirmationsService,
