@@ -2,7 +2,7 @@
 // shared stylesheet into one self-contained HTML document in dist/views (no outside script, style
 // or font), and each document's size is reported.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -15,18 +15,27 @@ const catalogue = JSON.parse(readFileSync(join(root, 'src/views/catalogue.json')
 const escapeHtml = (text) =>
   text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
-const { outputFiles: styles } = await build({
-  entryPoints: [join(web, 'styles.css')],
-  bundle: true,
-  minify: true,
-  write: false,
-  logLevel: 'warning',
-});
-const css = styles[0].text.trim();
+/** The shared stylesheet, then the view's own (src/views/web/<name>.css) when it has one. */
+async function stylesOf(name) {
+  const files = [join(web, 'styles.css'), join(web, `${name}.css`)].filter(existsSync);
+  const { outputFiles } = await build({
+    stdin: {
+      contents: files.map((f) => `@import ${JSON.stringify(f)};`).join('\n'),
+      loader: 'css',
+      resolveDir: web,
+    },
+    bundle: true,
+    minify: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  return outputFiles[0].text.trim();
+}
 
 mkdirSync(out, { recursive: true });
 const sizes = [];
 for (const view of catalogue) {
+  const css = await stylesOf(view.name);
   const { outputFiles } = await build({
     entryPoints: [join(web, 'entries', `${view.name}.ts`)],
     bundle: true,
