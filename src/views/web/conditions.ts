@@ -43,6 +43,7 @@ export function dangerScale(level: number | null, source: string): Node {
           h('strong', {}, String(step.level)),
           h('br'),
           step.minFlow ? `≥ ${step.minFlow}` : `< ${DANGER_SCALE[1].minFlow}`,
+          step.level === current?.level ? h('span', { class: 'visually-hidden' }, ' (now)') : '',
         ),
       ),
     ),
