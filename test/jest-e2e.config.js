@@ -8,7 +8,10 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }],
     // jose ships ES modules only: Jest's CommonJS runtime needs them transpiled.
-    '/node_modules/(jose|@modelcontextprotocol/ext-apps)/.+\\.js$': ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }],
+    '/node_modules/(jose|@modelcontextprotocol/ext-apps)/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: '<rootDir>/../tsconfig.jest.json' },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose|@modelcontextprotocol/ext-apps)/)'],
   testTimeout: 20000,

@@ -146,7 +146,8 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         );
       // A tool with a view goes through the Apps helper, which also sets the older
       // `ui/resourceUri` key for hosts that read only that one.
-      if (config._meta) registerAppTool(server as never, tool.name, config as never, handler as never);
+      if (config._meta)
+        registerAppTool(server as never, tool.name, config as never, handler as never);
       else server.registerTool(tool.name, config, handler);
     }
     for (const resource of this.resources) resource.register(server, this);
