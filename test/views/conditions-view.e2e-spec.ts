@@ -40,6 +40,28 @@ describeViews('The current conditions view in a browser', ({ browser, photograph
     await shown.page.close();
   });
 
+  it('changes theme when the host does', async () => {
+    const shown = await browser.show('conditions', fixture, { theme: 'light' });
+    const theme = () => shown.view.locator('html').getAttribute('data-theme');
+    expect(await theme()).toBe('light');
+    await shown.page.evaluate(() =>
+      (globalThis as unknown as { setHostTheme(t: string): void }).setHostTheme('dark'),
+    );
+    await shown.view.locator('html[data-theme="dark"]').waitFor();
+    expect(await theme()).toBe('dark');
+    await shown.page.close();
+  });
+
+  it('shows the text when a client passes on no structured content', async () => {
+    const shown = await browser.show('conditions', {
+      arguments: fixture.arguments,
+      result: { content: fixture.result.content },
+    });
+    const [block] = fixture.result.content as { text: string }[];
+    expect(await shown.view.locator('main pre').innerText()).toBe(block.text);
+    await shown.page.close();
+  });
+
   it("shows the tool's own message when the call failed", async () => {
     const shown = await browser.show('conditions', {
       arguments: { city: 'zurich' },
