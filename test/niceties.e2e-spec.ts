@@ -27,14 +27,11 @@ describe.each(KINDS)(
     const modern = kind === 'streamable-2026';
     let running: RunningApp;
     let connected: ConnectedClient;
+    const clock = new ManualClock();
 
     beforeAll(async () => {
       // 2023-05-09 11:20 UTC, the day the recorded samples were taken.
-      running = await startApp(
-        { CACHE_TTL_SECONDS: String(CACHE_TTL_SECONDS) },
-        undefined,
-        new ManualClock(),
-      );
+      running = await startApp({ CACHE_TTL_SECONDS: String(CACHE_TTL_SECONDS) }, undefined, clock);
       connected = await connectClient(kind, { url: running.url });
     });
     afterAll(async () => {
@@ -223,6 +220,23 @@ describe.each(KINDS)(
           ttlMs: CACHE_TTL_SECONDS * 1000,
         });
         expect(await read('aareguru://history/bern/-3%20days/yesterday.csv')).toMatchObject({
+          ttlMs: CACHE_TTL_SECONDS * 1000,
+        });
+      });
+
+      it('hints only what is left of a cached answer, not a whole TTL more', async () => {
+        // Past the client's own response cache, which honours the hints it was given.
+        const readAnew = (uri: string) =>
+          connected.client.readResource({ uri }, { cacheMode: 'bypass' }) as ReturnType<
+            typeof read
+          >;
+        await readAnew('aareguru://widget');
+        clock.advance(100_000);
+        expect(await readAnew('aareguru://widget')).toMatchObject({ ttlMs: 20_000 });
+        expect(await readAnew('aareguru://current/bern')).toMatchObject({ ttlMs: 20_000 });
+        // The cache entry expires; the next read is fresh again.
+        clock.advance(30_000);
+        expect(await readAnew('aareguru://widget')).toMatchObject({
           ttlMs: CACHE_TTL_SECONDS * 1000,
         });
       });

@@ -15,6 +15,19 @@ export function upstreamCacheHint(cacheTtlSeconds: number): CacheHint {
   return { ttlMs: cacheTtlSeconds * 1000, cacheScope: 'public' };
 }
 
+/**
+ * The hint for one answer read through the upstream cache: what is left of its life there, so a
+ * client does not keep a nearly expired entry for a whole TTL more; an answer served stale
+ * (upstream failing) is not to be kept at all.
+ */
+export function remainingCacheHint(
+  answer: { stale: boolean; ageSeconds: number },
+  cacheTtlSeconds: number,
+): CacheHint {
+  const ttlMs = answer.stale ? 0 : Math.max(0, (cacheTtlSeconds - answer.ageSeconds) * 1000);
+  return { ttlMs: Math.round(ttlMs), cacheScope: 'public' };
+}
+
 /** A resource fixed at build time, such as the danger levels. */
 export const STATIC_CACHE_HINT: CacheHint = { ttlMs: LONG_TTL_MS, cacheScope: 'public' };
 

@@ -17,7 +17,7 @@ import {
   parseHistoryTime,
   zurichMidnight,
 } from '../../domain/history-dates';
-import { LONG_TTL_MS, upstreamCacheHint } from '../cache-hints';
+import { LONG_TTL_MS, upstreamCacheHint, remainingCacheHint } from '../cache-hints';
 import { isModernRequest } from '../request-era';
 import type { CallObserver } from '../call-observer';
 import { CityCompletionService } from '../city-completion.service';
@@ -89,7 +89,7 @@ export class HistoryResources implements AareResource {
   constructor(
     private readonly reports: AareReportService,
     private readonly completion: CityCompletionService,
-    @Inject(CACHE_CONFIG) cache: CacheConfig,
+    @Inject(CACHE_CONFIG) private readonly cache: CacheConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.recentHint = upstreamCacheHint(cache.ttlSeconds);
@@ -145,7 +145,7 @@ export class HistoryResources implements AareResource {
   /**
    * A range given in absolute times that ended before today (Swiss time) no longer changes: it
    * may be kept a day. Anything else (a range reaching into today, or one written relative to
-   * now, or data served stale) keeps the upstream cache's TTL from the template's hint.
+   * now) is kept for what is left of its life in the upstream cache; data served stale not at all.
    */
   private pastDaysHint(start: string, end: string, report: HistoryReport): CacheHint {
     const endMs = Date.parse(report.end);
@@ -154,7 +154,9 @@ export class HistoryResources implements AareResource {
       isAbsolute(start) &&
       isAbsolute(end) &&
       endMs <= zurichMidnight(this.clock.now()) * 1000;
-    return pastDays ? { ttlMs: LONG_TTL_MS, cacheScope: 'public' } : {};
+    return pastDays
+      ? { ttlMs: LONG_TTL_MS, cacheScope: 'public' }
+      : remainingCacheHint(report.source, this.cache.ttlSeconds);
   }
 }
 

@@ -3,7 +3,10 @@ import { type CacheHint, McpServer, ResourceTemplate } from '@modelcontextprotoc
 import { AareguruService } from '../../aareguru/aareguru.service';
 import { CACHE_CONFIG } from '../../config/app-config.module';
 import type { CacheConfig } from '../../config/configuration.types';
-import { upstreamCacheHint } from '../cache-hints';
+import { remainingCacheHint, upstreamCacheHint } from '../cache-hints';
+import type { Cached } from '../../aareguru/cache/upstream-cache.service';
+import { isModernRequest } from '../request-era';
+import type { ServerContext } from '@modelcontextprotocol/server';
 import { type Glyph, ICONS } from '../icons';
 import { CityCompletionService } from '../city-completion.service';
 import type { CallObserver } from '../call-observer';
@@ -17,7 +20,7 @@ export class StaticUpstreamResources implements AareResource {
 
   constructor(
     private readonly aareguru: AareguruService,
-    @Inject(CACHE_CONFIG) cache: CacheConfig,
+    @Inject(CACHE_CONFIG) private readonly cache: CacheConfig,
   ) {
     this.cacheHint = upstreamCacheHint(cache.ttlSeconds);
   }
@@ -33,9 +36,11 @@ export class StaticUpstreamResources implements AareResource {
         icons: ICONS.wave,
         cacheHint: this.cacheHint,
       },
-      (uri) =>
+      (uri, ctx) =>
         observer.observe('resource', 'cities', () =>
-          readOrFail(uri, async () => jsonContents(uri, await this.aareguru.cities())),
+          readOrFail(uri, async () =>
+            withRemainingHint(uri, await this.aareguru.cities(), ctx, this.cache.ttlSeconds),
+          ),
         ),
     );
     server.registerResource(
@@ -49,9 +54,11 @@ export class StaticUpstreamResources implements AareResource {
         icons: ICONS.wave,
         cacheHint: this.cacheHint,
       },
-      (uri) =>
+      (uri, ctx) =>
         observer.observe('resource', 'widget', () =>
-          readOrFail(uri, async () => jsonContents(uri, await this.aareguru.widget())),
+          readOrFail(uri, async () =>
+            withRemainingHint(uri, await this.aareguru.widget(), ctx, this.cache.ttlSeconds),
+          ),
         ),
     );
   }
@@ -65,7 +72,7 @@ export class CityTemplateResources implements AareResource {
   constructor(
     private readonly aareguru: AareguruService,
     private readonly completion: CityCompletionService,
-    @Inject(CACHE_CONFIG) cache: CacheConfig,
+    @Inject(CACHE_CONFIG) private readonly cache: CacheConfig,
   ) {
     this.cacheHint = upstreamCacheHint(cache.ttlSeconds);
   }
@@ -125,10 +132,33 @@ export class CityTemplateResources implements AareResource {
         icons: ICONS[spec.glyph],
         cacheHint: this.cacheHint,
       },
-      (uri, variables) =>
+      (uri, variables, ctx) =>
         observer.observe('resource', spec.name, () =>
-          readOrFail(uri, async () => jsonContents(uri, await spec.read(String(variables.city)))),
+          readOrFail(uri, async () =>
+            withRemainingHint(
+              uri,
+              await spec.read(String(variables.city)),
+              ctx,
+              this.cache.ttlSeconds,
+            ),
+          ),
         ),
     );
   }
+}
+
+/**
+ * The JSON body of a cached answer; on 2026-07-28 with the rest of its life in the cache as the
+ * hint (cache fields a handler returns would go out in 2025 results too, which have none).
+ */
+function withRemainingHint(
+  uri: URL,
+  answer: Cached<unknown>,
+  ctx: ServerContext,
+  cacheTtlSeconds: number,
+) {
+  return {
+    ...jsonContents(uri, answer),
+    ...(isModernRequest(ctx) ? remainingCacheHint(answer, cacheTtlSeconds) : {}),
+  };
 }
