@@ -3,7 +3,9 @@ import {
   extremes,
   linearScale,
   linePath,
-  meanLabelSide,
+  placeMeanLabel,
+  textBox,
+  textWidth,
   niceStep,
   niceTicks,
   timeTicks,
@@ -207,10 +209,46 @@ describe('time ticks in Swiss time', () => {
   });
 });
 
-describe('meanLabelSide', () => {
-  it('puts the mean on the side away from the marked extremes', () => {
-    expect(meanLabelSide([580, 600], 40, 620)).toBe('start');
-    expect(meanLabelSide([50, 300], 40, 620)).toBe('end');
-    expect(meanLabelSide([], 40, 620)).toBe('end');
+describe('placeMeanLabel', () => {
+  const flat = (y: number) => Array.from({ length: 61 }, (_, i) => ({ x: 40 + i * 10, y }));
+
+  it('puts the label at the right end above the line when nothing is there', () => {
+    expect(placeMeanLabel(100, 40, 640, 80, flat(160))).toEqual({ x: 636, y: 95, anchor: 'end' });
+  });
+
+  it('moves to the left when the line crosses the right end above the mean', () => {
+    const line = flat(160).map((p) => (p.x > 500 ? { ...p, y: 90 } : p));
+    expect(placeMeanLabel(100, 40, 640, 80, line)).toEqual({ x: 44, y: 95, anchor: 'start' });
+  });
+
+  it('goes below the line when the line runs just above it on both sides', () => {
+    expect(placeMeanLabel(100, 40, 640, 80, flat(90))).toEqual({ x: 636, y: 115, anchor: 'end' });
+  });
+
+  it('finds a free place along the line when both ends are taken', () => {
+    // The line runs just above and below the mean near both ends, and far from it in the middle.
+    const line = [...flat(92), ...flat(110)].map((p) =>
+      p.x > 200 && p.x < 480 ? { ...p, y: 160 } : p,
+    );
+    const place = placeMeanLabel(100, 40, 640, 80, line);
+    expect(place.anchor).toBe('end');
+    expect(place.y).toBe(95);
+    expect(place.x - 80).toBeGreaterThan(200);
+    expect(place.x).toBeLessThan(480);
+  });
+
+  it('never sits on another label', () => {
+    const maxLabel = textBox(600, 96, 'end', 80);
+    expect(placeMeanLabel(100, 40, 640, 80, flat(160), [maxLabel])).toEqual({
+      x: 44,
+      y: 95,
+      anchor: 'start',
+    });
+  });
+
+  it('measures labels by their length', () => {
+    expect(textWidth('mean 12.12 °C')).toBeCloseTo(13 * 6.6);
+    expect(textBox(100, 50, 'end', 40)).toEqual({ x0: 60, y0: 39, x1: 100, y1: 53 });
+    expect(textBox(100, 50, 'middle', 40).x0).toBe(80);
   });
 });

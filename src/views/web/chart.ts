@@ -193,17 +193,81 @@ export function timeTicks(startMs: number, endMs: number, maxTicks: number): Tim
   return ticks;
 }
 
+/** A rectangle on the chart, in pixels: left, top, right, bottom. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** About how wide a label of 11 px bold system-font text is. */
+export function textWidth(text: string, fontSize = 11): number {
+  return text.length * fontSize * 0.6;
+}
+
+/** The box of a text label drawn at (x, baseline) with the given anchor. */
+export function textBox(
+  x: number,
+  baseline: number,
+  anchor: 'start' | 'end' | 'middle',
+  width: number,
+  fontSize = 11,
+): Box {
+  const x0 = anchor === 'start' ? x : anchor === 'end' ? x - width : x - width / 2;
+  return { x0, y0: baseline - fontSize, x1: x0 + width, y1: baseline + 3 };
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+export interface MeanLabelPlace {
+  x: number;
+  /** Baseline of the text. */
+  y: number;
+  anchor: 'start' | 'end';
+}
+
 /**
- * Where the mean's label goes: the end of the chart ('start' = left, 'end' = right) farther from
- * the marked minimum and maximum, so the labels do not sit on one another.
+ * Where the mean's label goes: along the dashed line, above or below it, wherever the fewest
+ * points of the line and none of the other labels are under it. On a tie the ends win (right,
+ * then left, above before below), then places nearer the right.
  */
-export function meanLabelSide(
-  markXs: readonly number[],
+export function placeMeanLabel(
+  meanY: number,
   left: number,
   right: number,
-): 'start' | 'end' {
-  if (markXs.length === 0) return 'end';
-  const fromLeft = Math.min(...markXs.map((x) => Math.abs(x - left)));
-  const fromRight = Math.min(...markXs.map((x) => Math.abs(right - x)));
-  return fromLeft > fromRight ? 'start' : 'end';
+  width: number,
+  line: readonly { x: number; y: number }[],
+  labels: readonly Box[] = [],
+): MeanLabelPlace {
+  const ends: MeanLabelPlace[] = [
+    { x: right - 4, y: meanY - 5, anchor: 'end' },
+    { x: left + 4, y: meanY - 5, anchor: 'start' },
+    { x: right - 4, y: meanY + 15, anchor: 'end' },
+    { x: left + 4, y: meanY + 15, anchor: 'start' },
+  ];
+  // Further places in between, every twelfth of the width, right to left.
+  const inner: MeanLabelPlace[] = [];
+  const room = right - left - 8 - width;
+  for (let i = 11; i >= 1 && room > 0; i--) {
+    const x = left + 4 + width + (room * i) / 12;
+    inner.push({ x, y: meanY - 5, anchor: 'end' }, { x, y: meanY + 15, anchor: 'end' });
+  }
+  let best = ends[0];
+  let bestScore = Infinity;
+  for (const candidate of [...ends, ...inner]) {
+    const box = textBox(candidate.x, candidate.y, candidate.anchor, width);
+    const near = { x0: box.x0 - 3, y0: box.y0 - 3, x1: box.x1 + 3, y1: box.y1 + 3 };
+    const hits = line.filter(
+      (p) => p.x >= near.x0 && p.x <= near.x1 && p.y >= near.y0 && p.y <= near.y1,
+    );
+    const score = hits.length + 1000 * labels.filter((label) => overlaps(label, near)).length;
+    if (score < bestScore) {
+      best = candidate;
+      bestScore = score;
+    }
+  }
+  return best;
 }
