@@ -134,6 +134,7 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
     expect(await shown.view.locator('.stale').innerText()).toContain('aare.guru is not answering');
     const markup = await shown.view.locator('main').evaluate((main) => main.outerHTML);
     expect(markup).not.toMatch(/NaN|null|undefined/);
+    await photograph('history-gaps', shown);
     await shown.page.close();
   });
 

@@ -48,7 +48,7 @@ const FLOW: SeriesStyle = {
 };
 
 const HEIGHT = 220;
-const MARGIN = { top: 14, right: 14, bottom: 26, left: 44 };
+const MARGIN = { top: 14, right: 18, bottom: 26, left: 44 };
 /** Room inside the plot so the labels of the extremes stay clear of the edges. */
 const INSET = 18;
 
