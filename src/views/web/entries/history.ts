@@ -1,7 +1,5 @@
-import { h } from '../dom';
+import type { HistoryReport } from '../../../aare/reports.schemas';
+import { renderHistory } from '../history';
 import { startView } from '../view';
 
-// Placeholder until the view is written.
-startView<Record<string, unknown>>('aareguru-history', (report) => [
-  h('pre', {}, JSON.stringify(report)),
-]);
+startView<HistoryReport>('aareguru-history', renderHistory);
