@@ -14,7 +14,7 @@ describeViews('The forecast view in a browser', ({ browser, photograph, text }) 
    */
   async function photographWhole(name: string, shown: ShownView): Promise<void> {
     const { width } = shown.page.viewportSize()!;
-    const height = await shown.page.evaluate(() => document.documentElement.scrollHeight);
+    const height = await shown.page.locator('html').evaluate((html) => html.scrollHeight);
     await shown.page.setViewportSize({ width, height });
     await shown.page.waitForTimeout(200);
     await photograph(name, shown);
@@ -86,7 +86,12 @@ describeViews('The forecast view in a browser', ({ browser, photograph, text }) 
         .first()
         .getAttribute('aria-label'),
     ).toBe('Wednesday: 10 to 14 °C, on a scale from 5 to 15 °C');
-    expect(shownText).toContain('all on one scale from 5 °C to 15 °C');
+    expect(shownText).toContain('all on one scale from 5 °C to 15 °C, notched every 5 °C');
+    // One notch inside the scale, at 10 °C, in every day's track.
+    const notches = await shown.view
+      .locator('#days-title + .scroll tbody .notch')
+      .evaluateAll((lines) => lines.map((line) => line.getAttribute('x1')));
+    expect(notches).toEqual(['50%', '50%', '50%', '50%']);
 
     // Sunshine per day: total and share of the possible.
     const sun = shown.view.locator('#sun-title + .scroll tbody tr');

@@ -1,5 +1,5 @@
 import type { ForecastReport, WeatherDay, WeatherPeriod } from '../../aare/reports.schemas';
-import { dayBar, rangeText, sharedScale, type TemperatureScale } from './day-bars';
+import { dayBar, position, rangeText, sharedScale, type TemperatureScale } from './day-bars';
 import { h, s } from './dom';
 import {
   celsius,
@@ -69,8 +69,17 @@ function periodRow(label: string, period: WeatherPeriod | null): Node {
   );
 }
 
-/** A horizontal bar from `start` to `end` percent of the width, or a mark where they meet. */
-function percentBar(label: string, start: number, end: number, point: boolean): SVGElement {
+/**
+ * A horizontal bar from `start` to `end` percent of the width, or a mark where they meet, over a
+ * track notched at `notches` (percent).
+ */
+function percentBar(
+  label: string,
+  start: number,
+  end: number,
+  point: boolean,
+  notches: number[] = [],
+): SVGElement {
   return s(
     'svg',
     { class: 'bar-track', role: 'img', 'aria-label': label, width: '100%', height: 14 },
@@ -85,6 +94,8 @@ function percentBar(label: string, start: number, end: number, point: boolean): 
           height: 10,
           rx: 5,
         }),
+    // Over the bar, so the notches show where the bar covers them.
+    ...notches.map((x) => s('line', { class: 'notch', x1: `${x}%`, x2: `${x}%`, y1: 1, y2: 13 })),
   );
 }
 
@@ -123,6 +134,7 @@ function dayRow(day: WeatherDay, scale: TemperatureScale | null): Node {
               bar.start,
               bar.end,
               bar.point,
+              scale.ticks.slice(1, -1).map((tick) => position(scale, tick)),
             ),
           )
         : '',
@@ -150,7 +162,7 @@ function comingDays(days: WeatherDay[]): Node {
       ? h(
           'p',
           { class: 'sub' },
-          `Bars: each day's lowest to highest air temperature, all on one scale from ${scale.lower} °C to ${scale.upper} °C. Rain: risk, then amount.`,
+          `Bars: each day's lowest to highest air temperature, all on one scale from ${scale.lower}\u00a0°C to ${scale.upper}\u00a0°C, notched every ${scale.step}\u00a0°C. Rain: risk, then amount.`,
         )
       : '',
   );
