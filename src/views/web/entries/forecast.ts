@@ -1,7 +1,5 @@
-import { h } from '../dom';
+import type { ForecastReport } from '../../../aare/reports.schemas';
+import { renderForecast } from '../forecast';
 import { startView } from '../view';
 
-// Placeholder until the view is written.
-startView<Record<string, unknown>>('aareguru-forecast', (report) => [
-  h('pre', {}, JSON.stringify(report)),
-]);
+startView<ForecastReport>('aareguru-forecast', renderForecast);
