@@ -252,9 +252,23 @@ export function describeViews(title: string, body: (suite: ViewsSuite) => void):
     body({
       browser,
       photograph: async (name, shown) => {
-        if (SCREENSHOTS) {
-          await shown.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-        }
+        if (!SCREENSHOTS) return;
+        // A frame is painted only where the window is: the window grows to the whole page first,
+        // and the view paints once more before the picture.
+        const { width } = shown.page.viewportSize()!;
+        const height = await shown.page.locator('html').evaluate((html) => html.scrollHeight);
+        await shown.page.setViewportSize({ width, height });
+        await shown.view
+          .locator('html')
+          .evaluate(
+            (html) =>
+              new Promise((painted) =>
+                html.ownerDocument.defaultView!.requestAnimationFrame(() =>
+                  html.ownerDocument.defaultView!.requestAnimationFrame(painted),
+                ),
+              ),
+          );
+        await shown.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
       },
       text: async (shown) => (await shown.view.locator('main').innerText()).replace(/\s+/g, ' '),
     });

@@ -1,25 +1,7 @@
 import type { ForecastReport } from '../../src/aare/reports.schemas';
-import {
-  describeViews,
-  viewFixture,
-  type ShownView,
-  type ViewFixture,
-} from '../support/views-browser';
+import { describeViews, viewFixture, type ViewFixture } from '../support/views-browser';
 
 describeViews('The forecast view in a browser', ({ browser, photograph, text }) => {
-  /**
-   * Photographs the whole view. The view is taller than the window: the window is first made as
-   * tall as the host page, since a full-page screenshot that has to stretch the window can catch
-   * the view's frame before it has painted again (a blank or cut-off picture).
-   */
-  async function photographWhole(name: string, shown: ShownView): Promise<void> {
-    const { width } = shown.page.viewportSize()!;
-    const height = await shown.page.locator('html').evaluate((html) => html.scrollHeight);
-    await shown.page.setViewportSize({ width, height });
-    await shown.page.waitForTimeout(200);
-    await photograph(name, shown);
-  }
-
   const fixture = viewFixture('forecast');
   const report = (fixture.result as { structuredContent: ForecastReport }).structuredContent;
 
@@ -104,7 +86,7 @@ describeViews('The forecast view in a browser', ({ browser, photograph, text }) 
     expect(shownText).not.toMatch(/NaN|null|undefined/);
     expect(await shown.view.locator('.stale').count()).toBe(0);
     expect(shownText).toContain('Data: aare.guru');
-    await photographWhole('forecast-light', shown);
+    await photograph('forecast-light', shown);
     await shown.page.close();
   });
 
@@ -187,7 +169,7 @@ describeViews('The forecast view in a browser', ({ browser, photograph, text }) 
       .first()
       .evaluate((bar) => bar.ownerDocument.defaultView!.getComputedStyle(bar).fill);
     expect(barFill).toBe('rgb(143, 211, 255)');
-    await photographWhole('forecast-dark-360', shown);
+    await photograph('forecast-dark-360', shown);
     await shown.page.close();
   });
 });

@@ -20,7 +20,7 @@ export function dangerScale(level: number | null, source: string): Node {
   const current = scaleStep(level);
   return h(
     'section',
-    { class: 'card', 'aria-labelledby': 'danger-title' },
+    { class: 'card wide', 'aria-labelledby': 'danger-title' },
     h('h2', { id: 'danger-title' }, 'BAFU danger level'),
     h(
       'p',
@@ -42,7 +42,8 @@ export function dangerScale(level: number | null, source: string): Node {
           },
           h('strong', {}, String(step.level)),
           h('br'),
-          step.minFlow ? `≥ ${step.minFlow}` : `< ${DANGER_SCALE[1].minFlow}`,
+          // A no-break space keeps the sign with its number in a narrow step.
+          step.minFlow ? `≥\u00a0${step.minFlow}` : `<\u00a0${DANGER_SCALE[1].minFlow}`,
           step.level === current?.level ? h('span', { class: 'visually-hidden' }, ' (now)') : '',
         ),
       ),
