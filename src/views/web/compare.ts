@@ -132,7 +132,7 @@ function row(city: City, report: ComparisonReport, measuredAll: (string | null)[
 }
 
 /** The cities' table; its header buttons sort it. */
-function cityTable(report: ComparisonReport): Node {
+function cityTable(report: ComparisonReport): Node[] {
   const measuredAll = report.cities.map((c) => c.measuredAt);
   const tbody = h('tbody', {});
   let state: SortState<ColumnKey> | null = null;
@@ -174,24 +174,28 @@ function cityTable(report: ComparisonReport): Node {
     }),
   );
   draw();
-  return h(
-    'div',
-    { class: 'scroll' },
-    h(
-      'table',
-      { class: 'compare' },
-      h(
-        'caption',
-        { class: 'sub' },
-        'Ranked warmest first, cities without data last; the column headings sort. Times are Swiss time.',
-      ),
-      h('thead', {}, headerRow),
-      tbody,
-    ),
+  const note = h(
+    'p',
+    { class: 'sub table-note' },
+    'Ranked warmest first, cities without data last; the column headings sort. Times are Swiss time.',
   );
+  return [
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        { class: 'compare' },
+        h('caption', { class: 'visually-hidden' }, 'The cities compared'),
+        h('thead', {}, headerRow),
+        tbody,
+      ),
+    ),
+    note,
+  ];
 }
 
-const MAP = { width: 420, height: 360, padding: 34 };
+const MAP = { width: 360, height: 330, padding: 28 };
 const RADIUS = 10;
 const FONT = 12;
 const LINE = 14;
@@ -244,7 +248,7 @@ function stationMap(report: ComparisonReport): Node {
     points.length > 1 ? s('path', { class: 'river', d: linePath(points) }) : '',
     s(
       'g',
-      { class: 'north', transform: `translate(${MAP.width - 18} 22)` },
+      { class: 'north', transform: 'translate(16 22)' },
       s('path', { d: 'M0 -14 L5 0 L-5 0 Z' }),
       s('text', { y: 13, 'text-anchor': 'middle' }, 'N'),
     ),
@@ -341,7 +345,7 @@ export function renderCompare(report: ComparisonReport): (Node | string)[] {
       'section',
       { class: 'card', 'aria-labelledby': 'table-title' },
       h('h2', { id: 'table-title' }, 'Water, flow and danger'),
-      cityTable(report),
+      ...cityTable(report),
     ),
     stationMap(report),
     sourceFooter(report.source),
