@@ -27,7 +27,9 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
         .locator(`tbody tr[data-city="${city}"]`)
         .locator('th, td')
         .evaluateAll((all) =>
-          all.map((cell) => (cell as HTMLElement).innerText.replace(/\s+/g, ' ').trim()),
+          all.map((cell) =>
+            (cell as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim(),
+          ),
         );
     expect(await cells('biel')).toEqual([
       'Biu biel warmest',
@@ -71,6 +73,8 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
         (el) => el.ownerDocument.defaultView!.getComputedStyle(el).backgroundColor,
       ),
     ).toBe('rgb(200, 230, 160)');
+    const height = await shown.page.locator('html').evaluate((html) => html.scrollHeight);
+    await shown.page.setViewportSize({ width: 720, height });
     await photograph('compare-light', shown);
     await shown.page.close();
   });
@@ -86,6 +90,9 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
     expect((await rowCities(shown))[0]).toBe('biel');
     await water.locator('button.sort').press('Enter');
     expect(await water.getAttribute('aria-sort')).toBe('ascending');
+    expect(await shown.view.locator('.card p[role="status"]').textContent()).toBe(
+      'Sorted by Water °C, ascending.',
+    );
     expect(await rowCities(shown)).toEqual([
       'brienz',
       'bern',
@@ -233,6 +240,10 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
       .locator('svg.station-map')
       .evaluate((svg) => svg.getBoundingClientRect().right);
     expect(mapWidth).toBeLessThanOrEqual(360);
+    // A full-page photograph of a frame taller than the window paints only part of it: the
+    // window is made as tall as the page first.
+    const height = await shown.page.locator('html').evaluate((html) => html.scrollHeight);
+    await shown.page.setViewportSize({ width: 360, height });
     await photograph('compare-dark-360', shown);
     await shown.page.close();
   });

@@ -135,6 +135,8 @@ function row(city: City, report: ComparisonReport, measuredAll: (string | null)[
 function cityTable(report: ComparisonReport): Node[] {
   const measuredAll = report.cities.map((c) => c.measuredAt);
   const tbody = h('tbody', {});
+  // Sorting redraws the rows: they are not read out again, the new order is said in one line.
+  const said = h('p', { class: 'visually-hidden', role: 'status' });
   let state: SortState<ColumnKey> | null = null;
   const headers = new Map<ColumnKey, HTMLTableCellElement>();
   const arrows = new Map<ColumnKey, HTMLElement>();
@@ -166,6 +168,7 @@ function cityTable(report: ComparisonReport): Node[] {
       button.addEventListener('click', () => {
         state = nextSort(state, c.key, c.first);
         draw();
+        said.textContent = `Sorted by ${c.title}, ${state.direction}.`;
       });
       const th = h('th', { scope: 'col', class: c.numeric ? 'num' : null }, button);
       headers.set(c.key, th);
@@ -182,7 +185,7 @@ function cityTable(report: ComparisonReport): Node[] {
   return [
     h(
       'div',
-      { class: 'scroll' },
+      { class: 'scroll', 'aria-live': 'off' },
       h(
         'table',
         { class: 'compare' },
@@ -192,13 +195,14 @@ function cityTable(report: ComparisonReport): Node[] {
       ),
     ),
     note,
+    said,
   ];
 }
 
 const MAP = { width: 360, height: 330, padding: 28 };
 const RADIUS = 10;
-const FONT = 12;
-const LINE = 14;
+const FONT = 13;
+const LINE = 15;
 
 /** The stations drawn where their coordinates put them, with the Aare from station to station. */
 function stationMap(report: ComparisonReport): Node {
