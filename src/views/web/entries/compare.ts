@@ -1,7 +1,5 @@
-import { h } from '../dom';
+import type { ComparisonReport } from '../../../aare/reports.schemas';
+import { renderCompare } from '../compare';
 import { startView } from '../view';
 
-// Placeholder until the view is written.
-startView<Record<string, unknown>>('aareguru-compare', (report) => [
-  h('pre', {}, JSON.stringify(report)),
-]);
+startView<ComparisonReport>('aareguru-compare', renderCompare);
