@@ -55,7 +55,9 @@ for (const view of catalogue) {
     '<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
     `<title>${escapeHtml(view.title)}</title>\n<style>${css}</style>\n</head>\n<body>\n` +
-    '<main id="app" aria-live="polite"><p class="muted">Waiting for aare.guru data…</p></main>\n' +
+    // Not a live region: a screen reader reads the view when the person moves to it, rather
+    // than all of it at once when the data arrive; the waiting line is a status of its own.
+    '<main id="app"><p class="muted" role="status">Waiting for aare.guru data…</p></main>\n' +
     `<script>${js}</script>\n</body>\n</html>\n`;
   writeFileSync(join(out, `${view.name}.html`), html);
   const bytes = Buffer.byteLength(html);

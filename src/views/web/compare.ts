@@ -185,7 +185,7 @@ function cityTable(report: ComparisonReport): Node[] {
   return [
     h(
       'div',
-      { class: 'scroll', 'aria-live': 'off' },
+      { class: 'scroll' },
       h(
         'table',
         { class: 'compare' },

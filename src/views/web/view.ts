@@ -23,7 +23,7 @@ export function startView<T>(name: string, render: (report: T) => (Node | string
     document.body.dataset.state = state;
   };
   connectView(name, {
-    onInput: () => show('waiting', h('p', { class: 'muted' }, 'Asking aare.guru…')),
+    onInput: () => show('waiting', h('p', { class: 'muted', role: 'status' }, 'Asking aare.guru…')),
     onResult: (result: ToolResultMessage) => {
       const text = (result.content ?? [])
         .filter((block) => block.type === 'text')
