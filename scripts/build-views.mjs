@@ -29,7 +29,8 @@ async function stylesOf(name) {
     write: false,
     logLevel: 'warning',
   });
-  return outputFiles[0].text.trim();
+  // A style element ends at the first "</style": none may appear inside the rules.
+  return outputFiles[0].text.trim().replace(/<\/(style)/gi, '<\\/$1');
 }
 
 mkdirSync(out, { recursive: true });

@@ -39,6 +39,12 @@ export const STATIC_CACHE_HINT: CacheHint = { ttlMs: LONG_TTL_MS, cacheScope: 'p
 const LIST_TTL_MS = 60 * 60 * 1000;
 const LIST_HINT: CacheHint = { ttlMs: LIST_TTL_MS, cacheScope: 'public' };
 
+/**
+ * What changes with a release but must match what the tools of the same release return (the
+ * views): an hour, like the lists that point at it.
+ */
+export const RELEASE_CACHE_HINT: CacheHint = LIST_HINT;
+
 export const SERVER_CACHE_HINTS: NonNullable<McpServerOptions['cacheHints']> = {
   'tools/list': LIST_HINT,
   'prompts/list': LIST_HINT,

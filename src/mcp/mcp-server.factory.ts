@@ -51,6 +51,7 @@ import { SERVER_ICONS, toolIcons } from './icons';
 import { shareJsonSchema } from './shared-json-schema';
 import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import { viewOfTool } from '../views/view-catalogue';
+import { ViewDocuments } from '../views/view-documents';
 import { registerSubscriptionHandlers } from '../subscriptions/subscription-handlers';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 
@@ -82,6 +83,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
     @InjectMetric(MCP_REQUESTS.name) private readonly requests: Counter<'method' | 'key'>,
     private readonly subscriptions: SubscriptionsService,
     private readonly confirmations: ConfirmationsService,
+    views: ViewDocuments,
   ) {
     this.registrations = tools.map((tool) => ({
       tool,
@@ -98,7 +100,7 @@ export class McpServerFactory implements McpServerSource, CallObserver {
         outputSchema: shareJsonSchema(tool.config.outputSchema),
         annotations: { title: tool.config.title, ...tool.config.annotations },
         icons: toolIcons(tool.name),
-        _meta: viewMetaOf(tool.name),
+        _meta: viewMetaOf(tool.name, views),
       },
     }));
   }
@@ -357,9 +359,15 @@ const QUESTION_TIMEOUT_MS = 300_000;
 
 /**
  * A tool's view (MCP Apps): declared on every connection, whatever the client, since 2026-07-28
- * tool lists do not vary per connection; a client without Apps ignores it and reads the text.
+ * tool lists do not vary per connection; a client without Apps ignores it and reads the text. A
+ * view that was not built is not pointed at.
  */
-function viewMetaOf(toolName: string): { ui: { resourceUri: string } } | undefined {
+export function viewMetaOf(
+  toolName: string,
+  views: ViewDocuments,
+): { ui: { resourceUri: string } } | undefined {
   const view = viewOfTool(toolName);
-  return view ? { ui: { resourceUri: view.uri } } : undefined;
+  return view && views.html(view.name) !== undefined
+    ? { ui: { resourceUri: view.uri } }
+    : undefined;
 }

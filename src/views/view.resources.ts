@@ -3,7 +3,7 @@ import { ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextp
 import { registerAppResource, RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import type { AareResource } from '../mcp/resources/aare-resource';
 import type { CallObserver } from '../mcp/call-observer';
-import { STATIC_CACHE_HINT } from '../mcp/cache-hints';
+import { RELEASE_CACHE_HINT } from '../mcp/cache-hints';
 import { ICONS } from '../mcp/icons';
 import { ViewDocuments } from './view-documents';
 import { VIEWS } from './view-catalogue';
@@ -30,8 +30,9 @@ export class ViewResources implements AareResource {
           description: `${view.description} Shown with ${view.tool} in clients that display MCP Apps.`,
           mimeType: RESOURCE_MIME_TYPE,
           icons: ICONS.wave,
-          // Changes only with a new release.
-          cacheHint: STATIC_CACHE_HINT,
+          // Changes with a release, and must match the data its tool returns: kept as long as
+          // the tool list that points at it.
+          cacheHint: RELEASE_CACHE_HINT,
         } as never,
         (uri) =>
           observer.observe('resource', `view-${view.name}`, async () => {

@@ -5,6 +5,6 @@ import { ViewResources } from './view.resources';
 /** MCP Apps: the built views and the `ui://` resources that serve them. */
 @Module({
   providers: [ViewDocuments, ViewResources],
-  exports: [ViewResources],
+  exports: [ViewResources, ViewDocuments],
 })
 export class ViewsModule {}

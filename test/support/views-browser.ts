@@ -172,13 +172,15 @@ export class ViewsBrowser {
    * Waits until the host has given the frame the height the view asked for (the view reports it
    * after rendering; the host applies it a moment later).
    */
-  private async untilSized(page: Page, view: FrameLocator): Promise<void> {
+  async untilSized(page: Page, view: FrameLocator): Promise<void> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const frameHeight = await page
         .locator('iframe')
         .evaluate((f) => f.getBoundingClientRect().height);
-      const viewHeight = await view.locator('html').evaluate((html) => html.scrollHeight);
+      const viewHeight = await view
+        .locator('body')
+        .evaluate((body) => Math.ceil(body.getBoundingClientRect().height));
       if (Math.abs(frameHeight - viewHeight) < 1) return;
       if (Date.now() > deadline) {
         throw new Error(`The frame is ${frameHeight}px tall, the view ${viewHeight}px`);

@@ -175,7 +175,45 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
     expect(hagneck.x).toBeLessThan(brienz.x);
     // Olten has no BAFU level: its circle is not coloured as if it had one.
     expect(await map.locator('g.station[data-city="olten"] text.level').textContent()).toBe('–');
-    expect(await text(shown)).toContain('Schematic map');
+    expect(await text(shown)).toContain(
+      'Schematic map: each station where its coordinates put it (north up), the Aare drawn straight from station to station, from Brienz downstream.',
+    );
+    expect(await map.locator('path.river').getAttribute('d')).toMatch(/^M\S+ \S+( L\S+ \S+){7}$/);
+    await shown.page.close();
+  });
+
+  it('draws the river only through stations whose place on it is known', async () => {
+    type Entry = { city: string; name: string | null; coordinates: unknown };
+    const structured = (fixture.result as { structuredContent: { cities: Entry[] } })
+      .structuredContent;
+    const thun = structured.cities.find((c) => c.city === 'thun')!;
+    const bern = structured.cities.find((c) => c.city === 'bern')!;
+    const shown = await browser.show('compare', {
+      ...fixture,
+      result: {
+        ...fixture.result,
+        structuredContent: {
+          ...structured,
+          cities: [
+            bern,
+            thun,
+            {
+              ...thun,
+              city: 'solothurn',
+              name: 'Soledurn',
+              coordinates: { lat: 47.21, lon: 7.53 },
+            },
+          ],
+        },
+      },
+    });
+    const map = shown.view.locator('svg.station-map');
+    expect(await map.locator('g.station circle').count()).toBe(3);
+    // One segment, Thun to Bern; Solothurn stands apart.
+    expect(await map.locator('path.river').getAttribute('d')).toMatch(/^M\S+ \S+ L\S+ \S+$/);
+    expect(await text(shown)).toContain(
+      'from Thun downstream; a station whose place on the river is not known, without the line.',
+    );
     await shown.page.close();
   });
 

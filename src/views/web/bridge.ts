@@ -22,6 +22,8 @@ export interface HostContext {
 }
 
 export interface ViewHandlers {
+  /** The host refused the view's hello: nothing will come. */
+  onRefused?(message: string): void;
   /** The arguments the tool was called with, before its result arrives. */
   onInput?(args: Record<string, unknown>): void;
   onResult(result: ToolResultMessage): void;
@@ -100,6 +102,10 @@ export function connectView(name: string, handlers: ViewHandlers): void {
     appCapabilities: { availableDisplayModes: ['inline'] },
     protocolVersion: APPS_PROTOCOL_VERSION,
   }).then((answer) => {
+    if (answer.error) {
+      handlers.onRefused?.(answer.error.message);
+      return;
+    }
     applyHostContext((answer.result?.hostContext as HostContext) ?? {});
     notify('ui/notifications/initialized');
     reportSize(notify);
@@ -109,23 +115,33 @@ export function connectView(name: string, handlers: ViewHandlers): void {
 /** The host's theme and style variables; without them the browser's colour scheme applies. */
 export function applyHostContext(context: HostContext): void {
   const root = document.documentElement;
-  if (context.theme === 'light' || context.theme === 'dark') root.dataset.theme = context.theme;
+  if (context.theme === 'light' || context.theme === 'dark') {
+    root.dataset.theme = context.theme;
+    // Scroll bars and other parts the browser draws follow the host's theme too.
+    root.style.colorScheme = context.theme;
+  }
   for (const [name, value] of Object.entries(context.styles?.variables ?? {})) {
     if (name.startsWith('--') && typeof value === 'string') root.style.setProperty(name, value);
   }
 }
 
-/** Tells the host the view's height whenever it changes, so no inner scroll bar is needed. */
+/**
+ * Tells the host the view's size whenever it changes, so no inner scroll bar is needed. The
+ * content's own height (the body's box), not the document's scroll height: that one never drops
+ * below the frame's height, so a view could grow but never shrink back.
+ */
 function reportSize(notify: (method: string, params: Record<string, unknown>) => void): void {
   let last = '';
   const send = () => {
-    const width = Math.ceil(document.documentElement.scrollWidth);
-    const height = Math.ceil(document.documentElement.scrollHeight);
+    const width = Math.ceil(window.innerWidth);
+    const height = Math.ceil(document.body.getBoundingClientRect().height);
     const key = `${width}x${height}`;
     if (key === last) return;
     last = key;
     notify('ui/notifications/size-changed', { width, height });
   };
-  new ResizeObserver(send).observe(document.body);
+  const observer = new ResizeObserver(send);
+  observer.observe(document.documentElement);
+  observer.observe(document.body);
   send();
 }

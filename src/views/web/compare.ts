@@ -17,6 +17,7 @@ import {
   placeLabels,
   position,
   upstreamOrder,
+  UPSTREAM_ORDER,
 } from './station-map';
 import { sourceFooter, staleNotice } from './view';
 
@@ -185,7 +186,7 @@ function cityTable(report: ComparisonReport): Node[] {
   return [
     h(
       'div',
-      { class: 'scroll' },
+      { class: 'scroll', tabindex: 0, role: 'region', 'aria-labelledby': 'table-title' },
       h(
         'table',
         { class: 'compare' },
@@ -230,6 +231,9 @@ function stationMap(report: ComparisonReport): Node {
   const stations = upstreamOrder(located);
   const project = fitProjection(stations, MAP);
   const points = stations.map(project);
+  // The river runs only through the stations whose place on it is known.
+  const onRiver = stations.flatMap((st, i) => (UPSTREAM_ORDER.includes(st.city) ? [i] : []));
+  const offRiver = stations.length - onRiver.length;
   const lines = stations.map((st) => [displayName(st.entry), celsius(st.entry.temperature)]);
   const labels = placeLabels(
     points,
@@ -249,7 +253,9 @@ function stationMap(report: ComparisonReport): Node {
       class: 'station-map',
     },
     s('title', {}, 'Schematic map of the stations along the Aare'),
-    points.length > 1 ? s('path', { class: 'river', d: linePath(points) }) : '',
+    onRiver.length > 1
+      ? s('path', { class: 'river', d: linePath(onRiver.map((i) => points[i])) })
+      : '',
     s(
       'g',
       { class: 'north', transform: 'translate(16 22)' },
@@ -307,7 +313,14 @@ function stationMap(report: ComparisonReport): Node {
       h(
         'figcaption',
         { class: 'sub' },
-        'Schematic map: each station where its coordinates put it (north up), the Aare drawn straight from station to station, from Brienz downstream. Circles show the BAFU level in its colour; the table above has the same numbers.',
+        'Schematic map: each station where its coordinates put it (north up)',
+        onRiver.length > 1
+          ? `, the Aare drawn straight from station to station, from ${displayName(stations[onRiver[0]].entry)} downstream`
+          : '',
+        offRiver
+          ? `; ${offRiver === 1 ? 'a station' : 'stations'} whose place on the river is not known, without the line`
+          : '',
+        '. Circles show the BAFU level in its colour; the table above has the same numbers.',
       ),
     ),
     note,

@@ -4,6 +4,7 @@ import { h } from './dom';
 import {
   celsius,
   DASH,
+  duration,
   flow,
   millimetres,
   percent,
@@ -51,12 +52,11 @@ export function dangerScale(level: number | null, source: string): Node {
     h(
       'p',
       { class: 'sub' },
-      'Flow thresholds in m³/s. ',
       source === 'upstream'
-        ? "The level is BAFU's own for this station."
+        ? "The level is BAFU's own for this station. The flows under the steps (m³/s, Bern's scale) are used only where aare.guru gives no level."
         : source === 'computed'
-          ? 'aare.guru gives no level here: it is computed from the flow.'
-          : 'No flow data: the level is unknown.',
+          ? 'aare.guru gives no level here: it is computed from the flow, with the thresholds under the steps (m³/s).'
+          : 'No flow data: the level is unknown. Levels computed from the flow start at the thresholds under the steps (m³/s).',
     ),
   );
 }
@@ -147,7 +147,7 @@ export function renderConditions(r: ConditionsReport): (Node | string)[] {
         h(
           'p',
           {},
-          `${r.sun.todayTotal ?? DASH} h of sunshine today`,
+          r.sun.todayTotal ? `${r.sun.todayTotal} h of sunshine today` : 'Sunshine today unknown',
           r.sun.todayRelativePercent !== null ? ` (${percent(r.sun.todayRelativePercent)})` : '',
         ),
         r.sun.spots.length
@@ -160,7 +160,7 @@ export function renderConditions(r: ConditionsReport): (Node | string)[] {
                   'dd',
                   {},
                   `sunset ${spot.sunsetLocal ?? swissTime(spot.sunset)}`,
-                  spot.sunLeft ? `, ${spot.sunLeft} left` : '',
+                  spot.sunLeftSeconds !== null ? `, sun for ${duration(spot.sunLeftSeconds)}` : '',
                 ),
               ]),
             )

@@ -1,6 +1,7 @@
 import {
   celsius,
   DASH,
+  duration,
   flow,
   millimetres,
   percent,
@@ -23,6 +24,14 @@ describe('view formatting', () => {
       expect(percent(missing)).toBe(DASH);
       expect(millimetres(missing)).toBe(DASH);
     }
+  });
+
+  it('writes a duration in hours and minutes', () => {
+    expect(duration(16_380)).toBe('4 h 33 min');
+    expect(duration(1_530)).toBe('25 min');
+    expect(duration(0)).toBe('0 min');
+    expect(duration(null)).toBe(DASH);
+    expect(duration(-5)).toBe(DASH);
   });
 
   it('shows times in Swiss time, summer and winter', () => {

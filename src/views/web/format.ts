@@ -20,6 +20,14 @@ export function millimetres(value: number | null | undefined): string {
   return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(1)} mm` : DASH;
 }
 
+/** "4 h 33 min", "25 min", "0 min" from seconds; a dash for what is missing. */
+export function duration(seconds: number | null | undefined): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return DASH;
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  return hours ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+
 const SWISS_TIME = 'Europe/Zurich';
 
 /** "14 Aug 2024, 16:40" in Swiss time, from an ISO timestamp or epoch milliseconds. */

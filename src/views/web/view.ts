@@ -32,11 +32,22 @@ export function startView<T>(name: string, render: (report: T) => (Node | string
       if (result.isError) {
         show('error', h('div', { class: 'error', role: 'alert' }, text || 'The tool call failed.'));
       } else if (result.structuredContent) {
-        show('ready', ...render(result.structuredContent as T));
+        try {
+          show('ready', ...render(result.structuredContent as T));
+        } catch (error) {
+          // Data of a shape this view does not know (a newer server): the text still answers.
+          console.error('The view could not show this result:', error);
+          show('ready', h('pre', {}, text));
+        }
       } else {
         show('ready', h('pre', {}, text));
       }
     },
+    onRefused: (message) =>
+      show(
+        'error',
+        h('div', { class: 'error', role: 'alert' }, `The host refused the view: ${message}`),
+      ),
     onCancelled: (reason) =>
       show(
         'cancelled',

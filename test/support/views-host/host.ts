@@ -44,3 +44,8 @@ void bridge.connect(new PostMessageTransport(frame.contentWindow!, frame.content
 /** For the tests: the host changes its theme, as a person switching their client to dark. */
 (window as unknown as { setHostTheme(theme: 'light' | 'dark'): void }).setHostTheme = (theme) =>
   bridge.setHostContext({ theme, displayMode: 'inline', platform: 'web', locale: 'en-GB' });
+
+/** For the tests: the host sends the view another result, as for a second call of the tool. */
+(window as unknown as { sendHostToolResult(result: unknown): Promise<void> }).sendHostToolResult = (
+  result,
+) => bridge.sendToolResult(result as never);
