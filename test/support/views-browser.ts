@@ -27,6 +27,11 @@ export const DEFAULT_APPS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
   "img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
 
+/** A text as read aloud: runs of white space (no-break spaces too) as one space. */
+export function plain(text: string | null): string {
+  return (text ?? '').replace(/\s+/g, ' ');
+}
+
 export interface ViewFixture {
   tool: string;
   arguments: Record<string, unknown>;

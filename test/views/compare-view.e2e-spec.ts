@@ -1,4 +1,4 @@
-import { describeViews, type ShownView, viewFixture } from '../support/views-browser';
+import { describeViews, plain, type ShownView, viewFixture } from '../support/views-browser';
 
 describeViews('The compare view in a browser', ({ browser, photograph, text }) => {
   const fixture = viewFixture('compare');
@@ -89,7 +89,7 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
     // From the keyboard as well.
     await water.locator('button.sort').press('Enter');
     expect(await water.getAttribute('aria-sort')).toBe('ascending');
-    expect(await shown.view.locator('.card p[role="status"]').textContent()).toBe(
+    expect(plain(await shown.view.locator('.card p[role="status"]').textContent())).toBe(
       'Sorted by Water °C, ascending.',
     );
     expect(await rowCities(shown)).toEqual([
@@ -139,7 +139,7 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
     const shown = await browser.show('compare', fixture);
     const map = shown.view.locator('svg.station-map');
     expect(await map.getAttribute('role')).toBe('img');
-    const label = (await map.getAttribute('aria-label'))!;
+    const label = plain(await map.getAttribute('aria-label'));
     expect(label).toMatch(/^Schematic map of 8 stations along the Aare/);
     expect(label).toContain(
       'Brienz 8.3 °C, Interlake 18.1 °C, Thun 17.2 °C, Bärn 12.5 °C, Hagneck 18.6 °C, Biu 21.4 °C, Oute 20.2 °C, Brugg AG 20.6 °C',
@@ -150,7 +150,7 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
       .evaluateAll((groups) =>
         groups.map((g) => [
           g.getAttribute('data-city'),
-          g.querySelector('text.label')!.textContent,
+          g.querySelector('text.label')!.textContent!.replace(/\s+/g, ' '),
         ]),
       );
     expect(labels).toEqual([
@@ -174,7 +174,9 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
     expect(brugg.y).toBeLessThan(brienz.y);
     expect(hagneck.x).toBeLessThan(brienz.x);
     // Olten has no BAFU level: its circle is not coloured as if it had one.
-    expect(await map.locator('g.station[data-city="olten"] text.level').textContent()).toBe('–');
+    expect(plain(await map.locator('g.station[data-city="olten"] text.level').textContent())).toBe(
+      '–',
+    );
     expect(await text(shown)).toContain(
       'Schematic map: each station where its coordinates put it (north up), the Aare drawn straight from station to station, from Brienz downstream.',
     );

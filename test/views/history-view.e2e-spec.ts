@@ -1,5 +1,5 @@
 import type { HistoryReport } from '../../src/aare/reports.schemas';
-import { describeViews, viewFixture, type ViewFixture } from '../support/views-browser';
+import { describeViews, plain, viewFixture, type ViewFixture } from '../support/views-browser';
 
 /** The fixture with its structured content changed by `change`. */
 function variant(
@@ -40,25 +40,29 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
     const flow = shown.view.locator('svg.chart.flow');
     expect(await temperature.getAttribute('role')).toBe('img');
     expect(await flow.getAttribute('role')).toBe('img');
-    const temperatureLabel = (await temperature.getAttribute('aria-label'))!;
+    const temperatureLabel = plain(await temperature.getAttribute('aria-label'));
     expect(temperatureLabel).toContain('minimum 11.59 °C');
     expect(temperatureLabel).toContain('maximum 12.68 °C');
     expect(temperatureLabel).toContain('mean 12.12 °C');
     // The fixture's temperature series has two readings missing.
     expect(temperatureLabel).toContain('2 of 273 readings missing');
-    const flowLabel = (await flow.getAttribute('aria-label'))!;
+    const flowLabel = plain(await flow.getAttribute('aria-label'));
     expect(flowLabel).toContain('minimum 216 m³/s');
     expect(flowLabel).toContain('maximum 270 m³/s');
     expect(flowLabel).toContain('mean 249 m³/s');
 
     // The marks: a dashed mean line with its value, the extremes as labelled points.
     expect(await temperature.locator('.mean line').getAttribute('stroke')).toBe('var(--accent)');
-    expect(await temperature.locator('.mean text').textContent()).toBe('mean 12.12 °C');
-    expect(await temperature.locator('.extreme.min text').textContent()).toBe('min 11.59 °C');
-    expect(await temperature.locator('.extreme.max text').textContent()).toBe('max 12.68 °C');
-    expect(await flow.locator('.mean text').textContent()).toBe('mean 249 m³/s');
-    expect(await flow.locator('.extreme.min text').textContent()).toBe('min 216 m³/s');
-    expect(await flow.locator('.extreme.max text').textContent()).toBe('max 270 m³/s');
+    expect(plain(await temperature.locator('.mean text').textContent())).toBe('mean 12.12 °C');
+    expect(plain(await temperature.locator('.extreme.min text').textContent())).toBe(
+      'min 11.59 °C',
+    );
+    expect(plain(await temperature.locator('.extreme.max text').textContent())).toBe(
+      'max 12.68 °C',
+    );
+    expect(plain(await flow.locator('.mean text').textContent())).toBe('mean 249 m³/s');
+    expect(plain(await flow.locator('.extreme.min text').textContent())).toBe('min 216 m³/s');
+    expect(plain(await flow.locator('.extreme.max text').textContent())).toBe('max 270 m³/s');
     const dashes = await temperature
       .locator('.mean line')
       .evaluate((line) => line.ownerDocument.defaultView!.getComputedStyle(line).strokeDasharray);
@@ -182,7 +186,7 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
     }));
     expect(drawn.width).toBeLessThan(360);
     expect(drawn.viewBox).toBe(`0 0 ${Math.round(drawn.width)} 220`);
-    expect(await temperature.getAttribute('aria-label')).toContain('mean 12.12 °C');
+    expect(plain(await temperature.getAttribute('aria-label'))).toContain('mean 12.12 °C');
     // Fewer time ticks on a narrow chart, still readable.
     expect((await temperature.locator('.time-ticks text').allTextContents()).length).toBeLessThan(
       5,

@@ -13,11 +13,12 @@ import {
 
 describe('view formatting', () => {
   it('writes numbers with their units, and a dash for what is missing', () => {
-    expect(celsius(12.49)).toBe('12.5 °C');
-    expect(celsius(16, 0)).toBe('16 °C');
-    expect(flow(246.6)).toBe('247 m³/s');
-    expect(percent(23.4)).toBe('23 %');
-    expect(millimetres(0)).toBe('0.0 mm');
+    // Number and unit joined by a no-break space.
+    expect(celsius(12.49)).toBe('12.5\u00a0°C');
+    expect(celsius(16, 0)).toBe('16\u00a0°C');
+    expect(flow(246.6)).toBe('247\u00a0m³/s');
+    expect(percent(23.4)).toBe('23\u00a0%');
+    expect(millimetres(0)).toBe('0.0\u00a0mm');
     for (const missing of [null, undefined, Number.NaN, Infinity]) {
       expect(celsius(missing)).toBe(DASH);
       expect(flow(missing)).toBe(DASH);

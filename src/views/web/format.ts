@@ -1,23 +1,28 @@
 import type { Trend } from '../../domain/temperature-trend';
 
-/** Formatting shared by the views. Pure functions: unit-tested without a browser. */
+/**
+ * Formatting shared by the views. Pure functions: unit-tested without a browser. A number and its
+ * unit are joined by a no-break space, so a narrow column never splits them.
+ */
+
+const NBSP = '\u00a0';
 
 export const DASH = '–';
 
 export function celsius(value: number | null | undefined, digits = 1): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(digits)} °C` : DASH;
+  return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(digits)}${NBSP}°C` : DASH;
 }
 
 export function flow(value: number | null | undefined): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)} m³/s` : DASH;
+  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)}${NBSP}m³/s` : DASH;
 }
 
 export function percent(value: number | null | undefined): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)} %` : DASH;
+  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)}${NBSP}%` : DASH;
 }
 
 export function millimetres(value: number | null | undefined): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(1)} mm` : DASH;
+  return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(1)}${NBSP}mm` : DASH;
 }
 
 /** "4 h 33 min", "25 min", "0 min" from seconds; a dash for what is missing. */
