@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from './support/chromium';
 import { RunningApp, startApp } from './support/http-app';
 
-/** Debian's `chromium` package; CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Not a loopback name: the browser treats the page as plain HTTP on a network host. */
 const DOCS_HOST = 'docs.aare.test';
 
@@ -14,13 +13,7 @@ function renderedDom(url: string): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'aareguru-chromium-'));
   const args = [
     '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
+    ...CHROMIUM_FLAGS,
     `--user-data-dir=${profile}`,
     `--host-resolver-rules=MAP ${DOCS_HOST} 127.0.0.1`,
     '--virtual-time-budget=5000',
@@ -34,7 +27,6 @@ function renderedDom(url: string): Promise<string> {
   }).finally(() => rmSync(profile, { recursive: true, force: true }));
 }
 
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && !process.env.CI) {
   process.stderr.write(
     `Skipping the /docs browser check: ${CHROMIUM} is missing (install Debian's "chromium" package, or set CHROMIUM_PATH).\n`,

@@ -3,6 +3,7 @@ import {
   parseHistoryTime,
   resolveHistoryRange,
   zurichMidnight,
+  zurichOffsetMs,
 } from './history-dates';
 
 // Tuesday 2023-05-09 13:20:30 UTC (15:20:30 in Bern, summer time).
@@ -77,6 +78,13 @@ describe('parseHistoryTime', () => {
     // Midnight CEST on 2023-05-09 is 22:00 UTC the day before.
     expect(parseHistoryTime('today', NOW)).toBe(Date.UTC(2023, 4, 8, 22) / 1000);
     expect(parseHistoryTime('yesterday', NOW)).toBe(Date.UTC(2023, 4, 7, 22) / 1000);
+  });
+});
+
+describe('zurichOffsetMs', () => {
+  it('knows the offset of summer and winter time', () => {
+    expect(zurichOffsetMs(Date.parse('2023-05-07T11:00:00Z'))).toBe(2 * 3_600_000);
+    expect(zurichOffsetMs(Date.parse('2023-01-07T11:00:00Z'))).toBe(3_600_000);
   });
 });
 

@@ -54,7 +54,7 @@ function zurichFields(epochMs: number): Record<string, number> {
 }
 
 /** Offset of Swiss local time from UTC at an instant, in ms (3600000 in winter, 7200000 in summer). */
-function zurichOffsetMs(epochMs: number): number {
+export function zurichOffsetMs(epochMs: number): number {
   const f = zurichFields(epochMs);
   const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
   return asUtc - Math.floor(epochMs / 1000) * 1000;

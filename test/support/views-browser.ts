@@ -1,10 +1,11 @@
 import { build } from 'esbuild';
 import type { ReadResourceResult } from '@modelcontextprotocol/client';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { VIEWS } from '../../src/views/view-catalogue';
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from './chromium';
 import { RunningApp, startApp } from './http-app';
 import { ConnectedClient, connectClient } from './mcp-clients';
 import {
@@ -14,10 +15,6 @@ import {
   type FrameLocator,
   type Page,
 } from 'playwright-core';
-
-/** Debian's `chromium` package; CHROMIUM_PATH points elsewhere. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
 
 /**
  * The policy an MCP Apps host applies to a view that declares no `_meta.ui.csp` (the
@@ -36,6 +33,29 @@ export interface ViewFixture {
   tool: string;
   arguments: Record<string, unknown>;
   result: Record<string, unknown>;
+}
+
+/** The fixture with its report changed (a copy); the text content stays as recorded. */
+export function withReport<R>(fixture: ViewFixture, change: (report: R) => void): ViewFixture {
+  const report = structuredClone(fixture.result.structuredContent) as R;
+  change(report);
+  return { ...fixture, result: { ...fixture.result, structuredContent: report } };
+}
+
+/**
+ * A view shown dark and narrow: in the dark palette, following the host, with nothing wider
+ * than the frame (no sideways scrolling of the page).
+ */
+export async function expectDarkAndNarrowFit(shown: ShownView): Promise<void> {
+  expect(await shown.view.locator('html').getAttribute('data-theme')).toBe('dark');
+  const background = await shown.view
+    .locator('body')
+    .evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor);
+  expect(background).toBe('rgb(18, 24, 29)');
+  const overflow = await shown.view
+    .locator('html')
+    .evaluate((html) => html.scrollWidth - html.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
 }
 
 export function viewFixture(name: string): ViewFixture {
@@ -106,15 +126,7 @@ export class ViewsBrowser {
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_FLAGS,
     });
     this.context = await this.browser.newContext();
     await this.context.route('**/*', (route) => {

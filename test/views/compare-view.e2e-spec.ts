@@ -1,4 +1,10 @@
-import { describeViews, plain, type ShownView, viewFixture } from '../support/views-browser';
+import {
+  describeViews,
+  expectDarkAndNarrowFit,
+  plain,
+  type ShownView,
+  viewFixture,
+} from '../support/views-browser';
 
 describeViews('The compare view in a browser', ({ browser, photograph, text }) => {
   const fixture = viewFixture('compare');
@@ -265,15 +271,7 @@ describeViews('The compare view in a browser', ({ browser, photograph, text }) =
 
   it('follows the host into dark mode and stays readable at 360 px', async () => {
     const shown = await browser.show('compare', fixture, { theme: 'dark', width: 360 });
-    expect(await shown.view.locator('html').getAttribute('data-theme')).toBe('dark');
-    const background = await shown.view
-      .locator('body')
-      .evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor);
-    expect(background).toBe('rgb(18, 24, 29)');
-    const overflow = await shown.view
-      .locator('html')
-      .evaluate((html) => html.scrollWidth - html.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectDarkAndNarrowFit(shown);
     // The map fits the frame.
     const mapWidth = await shown.view
       .locator('svg.station-map')

@@ -1,16 +1,16 @@
 import type { ConditionsReport } from '../../src/aare/reports.schemas';
-import { describeViews, viewFixture, type ViewFixture } from '../support/views-browser';
+import {
+  describeViews,
+  viewFixture,
+  expectDarkAndNarrowFit,
+  withReport,
+} from '../support/views-browser';
 
 describeViews('The current conditions view in a browser', ({ browser, photograph, text }) => {
   const fixture = viewFixture('conditions');
-  const report = (fixture.result as { structuredContent: ConditionsReport }).structuredContent;
 
-  /** The fixture with its report changed; the text content stays as recorded. */
-  function variant(change: (report: ConditionsReport) => void): ViewFixture {
-    const copy = structuredClone(report);
-    change(copy);
-    return { ...fixture, result: { ...fixture.result, structuredContent: copy } };
-  }
+  const variant = (change: (report: ConditionsReport) => void) =>
+    withReport<ConditionsReport>(fixture, change);
 
   it('shows the temperature with its phrase, the flow, the BAFU scale, weather and sun', async () => {
     const shown = await browser.show('conditions', fixture);
@@ -132,16 +132,7 @@ describeViews('The current conditions view in a browser', ({ browser, photograph
 
   it('follows the host into dark mode and stays readable at 360 px', async () => {
     const shown = await browser.show('conditions', fixture, { theme: 'dark', width: 360 });
-    expect(await shown.view.locator('html').getAttribute('data-theme')).toBe('dark');
-    const background = await shown.view
-      .locator('body')
-      .evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor);
-    expect(background).toBe('rgb(18, 24, 29)');
-    // Nothing wider than the frame: no sideways scrolling at 360 px.
-    const overflow = await shown.view
-      .locator('html')
-      .evaluate((html) => html.scrollWidth - html.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectDarkAndNarrowFit(shown);
     await photograph('conditions-dark-360', shown);
     await shown.page.close();
   });

@@ -1,16 +1,16 @@
 import type { ForecastReport } from '../../src/aare/reports.schemas';
-import { describeViews, viewFixture, type ViewFixture } from '../support/views-browser';
+import {
+  describeViews,
+  viewFixture,
+  expectDarkAndNarrowFit,
+  withReport,
+} from '../support/views-browser';
 
 describeViews('The forecast view in a browser', ({ browser, photograph, text }) => {
   const fixture = viewFixture('forecast');
-  const report = (fixture.result as { structuredContent: ForecastReport }).structuredContent;
 
-  /** The fixture with its report changed; the text content stays as recorded. */
-  function variant(change: (report: ForecastReport) => void): ViewFixture {
-    const copy = structuredClone(report);
-    change(copy);
-    return { ...fixture, result: { ...fixture.result, structuredContent: copy } };
-  }
+  const variant = (change: (report: ForecastReport) => void) =>
+    withReport<ForecastReport>(fixture, change);
 
   it('shows the water now and in 2 hours with the trend and phrase, today and the coming days', async () => {
     const shown = await browser.show('forecast', fixture);
@@ -149,16 +149,7 @@ describeViews('The forecast view in a browser', ({ browser, photograph, text }) 
 
   it('follows the host into dark mode and stays readable at 360 px', async () => {
     const shown = await browser.show('forecast', fixture, { theme: 'dark', width: 360 });
-    expect(await shown.view.locator('html').getAttribute('data-theme')).toBe('dark');
-    const background = await shown.view
-      .locator('body')
-      .evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor);
-    expect(background).toBe('rgb(18, 24, 29)');
-    // Nothing wider than the frame: no sideways scrolling at 360 px, not even inside the tables.
-    const overflow = await shown.view
-      .locator('html')
-      .evaluate((html) => html.scrollWidth - html.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectDarkAndNarrowFit(shown);
     const tablesOverflow = await shown.view
       .locator('.scroll')
       .evaluateAll((wrappers) => wrappers.map((w) => w.scrollWidth - w.clientWidth));

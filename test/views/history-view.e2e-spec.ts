@@ -1,15 +1,11 @@
 import type { HistoryReport } from '../../src/aare/reports.schemas';
-import { describeViews, plain, viewFixture, type ViewFixture } from '../support/views-browser';
-
-/** The fixture with its structured content changed by `change`. */
-function variant(
-  fixture: ViewFixture,
-  change: (report: HistoryReport) => void,
-): Pick<ViewFixture, 'arguments' | 'result'> {
-  const copy = JSON.parse(JSON.stringify(fixture)) as ViewFixture;
-  change(copy.result.structuredContent as HistoryReport);
-  return copy;
-}
+import {
+  describeViews,
+  expectDarkAndNarrowFit,
+  plain,
+  viewFixture,
+  withReport,
+} from '../support/views-browser';
 
 describeViews('The history view in a browser', ({ browser, photograph, text }) => {
   const fixture = viewFixture('history');
@@ -100,7 +96,7 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
   it('says when the series were averaged down', async () => {
     const shown = await browser.show(
       'history',
-      variant(fixture, (report) => {
+      withReport<HistoryReport>(fixture, (report) => {
         report.downsampled = true;
         report.granularity = { seconds: 3600, label: '1 hour' };
       }),
@@ -117,7 +113,7 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
   it('leaves gaps for missing values, shows dashes for missing numbers and never NaN', async () => {
     const shown = await browser.show(
       'history',
-      variant(fixture, (report) => {
+      withReport<HistoryReport>(fixture, (report) => {
         const points = report.flow.points;
         for (let i = 40; i < 80; i++) points[i].value = null;
         points[150].value = null;
@@ -145,7 +141,7 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
   it('says so instead of drawing a chart for an empty series', async () => {
     const shown = await browser.show(
       'history',
-      variant(fixture, (report) => {
+      withReport<HistoryReport>(fixture, (report) => {
         report.temperature.points = [];
         report.temperature.summary = {
           count: 0,
@@ -169,15 +165,7 @@ describeViews('The history view in a browser', ({ browser, photograph, text }) =
 
   it('follows the host into dark mode and stays readable at 360 px', async () => {
     const shown = await browser.show('history', fixture, { theme: 'dark', width: 360 });
-    expect(await shown.view.locator('html').getAttribute('data-theme')).toBe('dark');
-    const background = await shown.view
-      .locator('body')
-      .evaluate((body) => body.ownerDocument.defaultView!.getComputedStyle(body).backgroundColor);
-    expect(background).toBe('rgb(18, 24, 29)');
-    const overflow = await shown.view
-      .locator('html')
-      .evaluate((html) => html.scrollWidth - html.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectDarkAndNarrowFit(shown);
     // The charts are drawn at the width they get, so their text keeps its size.
     const temperature = shown.view.locator('svg.chart.temperature');
     const drawn = await temperature.evaluate((svg) => ({

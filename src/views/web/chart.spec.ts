@@ -10,7 +10,6 @@ import {
   niceTicks,
   timeTicks,
   valueCount,
-  zurichOffset,
 } from './chart';
 
 describe('linearScale', () => {
@@ -164,11 +163,6 @@ describe('extremes', () => {
 });
 
 describe('time ticks in Swiss time', () => {
-  it('knows the offset of summer and winter time', () => {
-    expect(zurichOffset(Date.parse('2023-05-07T11:00:00Z'))).toBe(2 * 3_600_000);
-    expect(zurichOffset(Date.parse('2023-01-07T11:00:00Z'))).toBe(3_600_000);
-  });
-
   it('puts two days on round local hours, midnights labelled with the day', () => {
     const ticks = timeTicks(
       Date.parse('2023-05-07T11:00:00Z'),

@@ -1,3 +1,4 @@
+import { zurichOffsetMs } from '../../domain/history-dates';
 import { swissDay, swissTime } from './format';
 
 /**
@@ -132,34 +133,6 @@ export function valueCount(points: readonly SeriesPoint[]): number {
 const HOUR = 3_600_000;
 const TIME_STEPS = [1, 2, 3, 6, 12, 24, 48, 72, 168, 336].map((hours) => hours * HOUR);
 
-const ZURICH_PARTS = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Zurich',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-});
-
-/** Swiss local time minus UTC at an instant, in milliseconds (1 h in winter, 2 h in summer). */
-export function zurichOffset(ms: number): number {
-  const parts: Record<string, number> = {};
-  for (const part of ZURICH_PARTS.formatToParts(new Date(ms))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const local = Date.UTC(
-    parts.year,
-    parts.month - 1,
-    parts.day,
-    parts.hour,
-    parts.minute,
-    parts.second,
-  );
-  return local - Math.floor(ms / 1000) * 1000;
-}
-
 export interface TimeTick {
   /** Milliseconds since the epoch. */
   at: number;
@@ -182,9 +155,9 @@ export function timeTicks(startMs: number, endMs: number, maxTicks: number): Tim
   const ticks: TimeTick[] = [];
   // Walk in local time: align to the step from local midnight, then return to UTC per tick so a
   // change to or from summer time keeps ticks on round local hours.
-  let local = Math.ceil((startMs + zurichOffset(startMs)) / step) * step;
+  let local = Math.ceil((startMs + zurichOffsetMs(startMs)) / step) * step;
   for (let guard = 0; guard < 1000; guard++, local += step) {
-    const at = local - zurichOffset(local - zurichOffset(local));
+    const at = local - zurichOffsetMs(local - zurichOffsetMs(local));
     if (at < startMs) continue;
     if (at > endMs) break;
     const midnight = local % (24 * HOUR) === 0;

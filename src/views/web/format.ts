@@ -10,19 +10,27 @@ const NBSP = '\u00a0';
 export const DASH = '–';
 
 export function celsius(value: number | null | undefined, digits = 1): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(digits)}${NBSP}°C` : DASH;
+  return typeof value === 'number' && Number.isFinite(value)
+    ? `${value.toFixed(digits)}${NBSP}°C`
+    : DASH;
 }
 
 export function flow(value: number | null | undefined): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)}${NBSP}m³/s` : DASH;
+  return typeof value === 'number' && Number.isFinite(value)
+    ? `${Math.round(value)}${NBSP}m³/s`
+    : DASH;
 }
 
 export function percent(value: number | null | undefined): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value)}${NBSP}%` : DASH;
+  return typeof value === 'number' && Number.isFinite(value)
+    ? `${Math.round(value)}${NBSP}%`
+    : DASH;
 }
 
 export function millimetres(value: number | null | undefined): string {
-  return typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(1)}${NBSP}mm` : DASH;
+  return typeof value === 'number' && Number.isFinite(value)
+    ? `${value.toFixed(1)}${NBSP}mm`
+    : DASH;
 }
 
 /** "4 h 33 min", "25 min", "0 min" from seconds; a dash for what is missing. */
