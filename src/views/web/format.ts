@@ -43,50 +43,32 @@ export function duration(seconds: number | null | undefined): string {
 
 const SWISS_TIME = 'Europe/Zurich';
 
-/** "14 Aug 2024, 16:40" in Swiss time, from an ISO timestamp or epoch milliseconds. */
-export function swissDateTime(value: string | number | null | undefined): string {
-  const date = toDate(value);
-  return date
-    ? new Intl.DateTimeFormat('en-GB', {
-        timeZone: SWISS_TIME,
-        day: 'numeric',
-        month: 'short',
-        year: 'numeric',
-        hour: '2-digit',
-        minute: '2-digit',
-      }).format(date)
-    : DASH;
+type Instant = string | number | null | undefined;
+
+/** A formatter of instants in Swiss time, built once; a dash for what is missing or invalid. */
+function swissFormatter(options: Intl.DateTimeFormatOptions): (value: Instant) => string {
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone: SWISS_TIME, ...options });
+  return (value) => {
+    if (value === null || value === undefined || value === '') return DASH;
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? DASH : format.format(date);
+  };
 }
+
+/** "14 Aug 2024, 16:40" in Swiss time, from an ISO timestamp or epoch milliseconds. */
+export const swissDateTime = swissFormatter({
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** "14 Aug" in Swiss time. */
-export function swissDay(value: string | number | null | undefined): string {
-  const date = toDate(value);
-  return date
-    ? new Intl.DateTimeFormat('en-GB', {
-        timeZone: SWISS_TIME,
-        day: 'numeric',
-        month: 'short',
-      }).format(date)
-    : DASH;
-}
+export const swissDay = swissFormatter({ day: 'numeric', month: 'short' });
 
 /** "16:40" in Swiss time. */
-export function swissTime(value: string | number | null | undefined): string {
-  const date = toDate(value);
-  return date
-    ? new Intl.DateTimeFormat('en-GB', {
-        timeZone: SWISS_TIME,
-        hour: '2-digit',
-        minute: '2-digit',
-      }).format(date)
-    : DASH;
-}
-
-function toDate(value: string | number | null | undefined): Date | null {
-  if (value === null || value === undefined || value === '') return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
+export const swissTime = swissFormatter({ hour: '2-digit', minute: '2-digit' });
 
 /** A Swiss German phrase with its English reading when one is known: `"Gmüetlech" (pleasant)`. */
 export function phrase(text: string | null | undefined, english?: string | null): string {
