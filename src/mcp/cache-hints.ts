@@ -10,11 +10,6 @@ import type { CacheHint, McpServerOptions } from '@modelcontextprotocol/server';
 /** What does not change while the server runs (fixed texts, the lists of what it offers). */
 export const LONG_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** A resource read through the upstream cache: fresh for as long as that cache keeps it. */
-export function upstreamCacheHint(cacheTtlSeconds: number): CacheHint {
-  return { ttlMs: cacheTtlSeconds * 1000, cacheScope: 'public' };
-}
-
 /**
  * The hint for one answer read through the upstream cache: what is left of its life there, so a
  * client does not keep a nearly expired entry for a whole TTL more; an answer served stale

@@ -17,7 +17,7 @@ import {
   parseHistoryTime,
   zurichMidnight,
 } from '../../domain/history-dates';
-import { LONG_TTL_MS, upstreamCacheHint, remainingCacheHint } from '../cache-hints';
+import { LONG_TTL_MS, remainingCacheHint } from '../cache-hints';
 import { isModernRequest } from '../request-era';
 import type { CallObserver } from '../call-observer';
 import { CityCompletionService } from '../city-completion.service';
@@ -84,16 +84,12 @@ function isAbsolute(expression: string): boolean {
  */
 @Injectable()
 export class HistoryResources implements AareResource {
-  private readonly recentHint: CacheHint;
-
   constructor(
     private readonly reports: AareReportService,
     private readonly completion: CityCompletionService,
     @Inject(CACHE_CONFIG) private readonly cache: CacheConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.recentHint = upstreamCacheHint(cache.ttlSeconds);
-  }
+  ) {}
 
   register(server: McpServer, observer: CallObserver): void {
     // The CSV template first: the SDK tries templates in order, and the JSON one's `{end}`
@@ -114,7 +110,6 @@ export class HistoryResources implements AareResource {
             `start and end: ${ACCEPTED_TIME_FORMATS}, URI-encoded. Ranges are limited like get_historical_data's.`,
           mimeType: spec.mimeType,
           icons: ICONS.thermometer,
-          cacheHint: this.recentHint,
         },
         (uri, variables, ctx) =>
           observer.observe('resource', spec.name, () => this.read(uri, variables, format, ctx)),
@@ -138,7 +133,7 @@ export class HistoryResources implements AareResource {
     return {
       contents: [{ uri: uri.href, mimeType: TEMPLATES[format].mimeType, text }],
       // Cache fields a handler returns go out whatever the era; only 2026-07-28 results have them.
-      ...(isModernRequest(ctx) ? this.pastDaysHint(start, end, report) : {}),
+      ...(isModernRequest(ctx) ? this.cacheHintOf(start, end, report) : {}),
     };
   }
 
@@ -147,7 +142,7 @@ export class HistoryResources implements AareResource {
    * may be kept a day. Anything else (a range reaching into today, or one written relative to
    * now) is kept for what is left of its life in the upstream cache; data served stale not at all.
    */
-  private pastDaysHint(start: string, end: string, report: HistoryReport): CacheHint {
+  private cacheHintOf(start: string, end: string, report: HistoryReport): CacheHint {
     const endMs = Date.parse(report.end);
     const pastDays =
       !report.source.stale &&

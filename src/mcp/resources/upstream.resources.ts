@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type CacheHint, McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { AareguruService } from '../../aareguru/aareguru.service';
 import { CACHE_CONFIG } from '../../config/app-config.module';
 import type { CacheConfig } from '../../config/configuration.types';
-import { remainingCacheHint, upstreamCacheHint } from '../cache-hints';
+import { remainingCacheHint } from '../cache-hints';
 import type { Cached } from '../../aareguru/cache/upstream-cache.service';
 import { isModernRequest } from '../request-era';
 import type { ServerContext } from '@modelcontextprotocol/server';
@@ -15,15 +15,10 @@ import { AareResource, JSON_MIME, jsonContents, readOrFail } from './aare-resour
 /** `aareguru://cities` and `aareguru://widget`: upstream's lists, as JSON. */
 @Injectable()
 export class StaticUpstreamResources implements AareResource {
-  /** Read through the upstream cache: fresh for as long as it keeps the answer. */
-  private readonly cacheHint: CacheHint;
-
   constructor(
     private readonly aareguru: AareguruService,
     @Inject(CACHE_CONFIG) private readonly cache: CacheConfig,
-  ) {
-    this.cacheHint = upstreamCacheHint(cache.ttlSeconds);
-  }
+  ) {}
 
   register(server: McpServer, observer: CallObserver): void {
     server.registerResource(
@@ -34,7 +29,6 @@ export class StaticUpstreamResources implements AareResource {
         description: 'Every city aare.guru measures: id, names, coordinates and water temperature.',
         mimeType: JSON_MIME,
         icons: ICONS.wave,
-        cacheHint: this.cacheHint,
       },
       (uri, ctx) =>
         observer.observe('resource', 'cities', () =>
@@ -52,7 +46,6 @@ export class StaticUpstreamResources implements AareResource {
           'Temperature, flow, BAFU danger level, air temperature and sunshine for every city in one document.',
         mimeType: JSON_MIME,
         icons: ICONS.wave,
-        cacheHint: this.cacheHint,
       },
       (uri, ctx) =>
         observer.observe('resource', 'widget', () =>
@@ -67,15 +60,11 @@ export class StaticUpstreamResources implements AareResource {
 /** `aareguru://current/{city}` and `aareguru://today/{city}`: one resource per city. */
 @Injectable()
 export class CityTemplateResources implements AareResource {
-  private readonly cacheHint: CacheHint;
-
   constructor(
     private readonly aareguru: AareguruService,
     private readonly completion: CityCompletionService,
     @Inject(CACHE_CONFIG) private readonly cache: CacheConfig,
-  ) {
-    this.cacheHint = upstreamCacheHint(cache.ttlSeconds);
-  }
+  ) {}
 
   register(server: McpServer, observer: CallObserver): void {
     this.registerTemplate(server, observer, {
@@ -130,7 +119,6 @@ export class CityTemplateResources implements AareResource {
         mimeType: JSON_MIME,
         // On the template only: the listed per-city resources stay small.
         icons: ICONS[spec.glyph],
-        cacheHint: this.cacheHint,
       },
       (uri, variables, ctx) =>
         observer.observe('resource', spec.name, () =>
